@@ -1,0 +1,103 @@
+/* config.h - validated configuration (DESIGN §2). Built by config_load()
+ * from a libconfuse file or by config_from_args() from the quick command
+ * line; reload builds a new one and swaps it in. */
+#ifndef PXR_CONFIG_H
+#define PXR_CONFIG_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CFG_MAX_SERVERS 16
+#define CFG_MAX_ARCH    32
+#define CFG_MAX_MATCH_IFACES 16
+#define CFG_ID_MAX      255   /* a sub-option value fits 255 bytes */
+
+enum forward_mode { FORWARD_ALL, FORWARD_FAILOVER };
+enum opt82_policy { POLICY_APPEND, POLICY_REPLACE, POLICY_FORWARD, POLICY_DISCARD };
+enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+struct server_list {
+	uint32_t addr[CFG_MAX_SERVERS];   /* network order */
+	size_t n;
+};
+
+struct cfg_iface {
+	char name[IFNAMSIZ];
+	uint32_t giaddr;                  /* 0: the link's primary address */
+	struct server_list servers;       /* empty: the global list */
+	char circuit_id[CFG_ID_MAX + 1];  /* empty: the global format */
+	char remote_id[CFG_ID_MAX + 1];   /* empty: the global format */
+	bool trusted;
+	bool tftp_proxy;
+	int line;
+};
+
+struct cfg_boot {
+	char name[64];
+	uint16_t arch[CFG_MAX_ARCH];
+	size_t narch;
+	char vendor_class[128];           /* glob, empty: any */
+	char user_class[128];             /* glob, empty: any */
+	char ifaces[CFG_MAX_MATCH_IFACES][IFNAMSIZ];
+	size_t nifaces;
+	char mac[32];                     /* glob on aa:bb:cc:.., empty: any */
+	char filename[256];
+	uint32_t next_server;             /* 0: unchanged */
+	char server_name[64];
+	int line;
+};
+
+struct cfg_tftp {
+	uint64_t cache_size;
+	char cache_dir[256];
+	unsigned max_sessions;
+	unsigned upstream_blksize;
+	unsigned upstream_windowsize;
+};
+
+struct config {
+	struct server_list servers;
+	enum forward_mode forward;
+	unsigned failover_timeout;        /* seconds without a reply */
+	unsigned max_hops;
+	char user[64];
+	enum log_level log_level;
+	char upstream[IFNAMSIZ];          /* -u: replies only from this link */
+	struct {
+		enum opt82_policy policy;
+		char circuit_id[CFG_ID_MAX + 1];
+		char remote_id[CFG_ID_MAX + 1];
+		bool link_selection;
+		bool server_id_override;
+	} opt82;
+	struct cfg_iface *ifaces;
+	size_t nifaces;
+	struct cfg_boot *boots;
+	size_t nboots;
+	struct cfg_tftp tftp;
+	char metrics[64];
+	char source[256];                 /* file name, or "command line" */
+};
+
+void config_defaults(struct config *c);
+/* Parse and validate a file. On error returns NULL and writes a message
+ * "FILE:LINE: what" into err. */
+struct config *config_load(const char *path, char *err, size_t errlen);
+/* Quick command line: -i names, optional -u, server addresses. */
+struct config *config_from_args(char **ifaces, size_t nifaces, const char *upstream,
+				char **servers, size_t nservers, char *err, size_t errlen);
+void config_free(struct config *c);
+/* Normalised form, every key with its effective value, re-readable. */
+void config_print(const struct config *c, FILE *out);
+
+const struct cfg_iface *config_iface(const struct config *c, const char *name);
+/* The servers for an interface: its own list, else the global one. */
+const struct server_list *config_servers(const struct config *c, const struct cfg_iface *ifc);
+
+const char *policy_name(enum opt82_policy p);
+const char *log_level_name(enum log_level l);
+
+#endif

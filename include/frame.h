@@ -1,0 +1,26 @@
+/* frame.h - link, IPv4 and UDP headers of a captured frame (pure). */
+#ifndef PXR_FRAME_H
+#define PXR_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct frame_info {
+	int ifindex;              /* from the SLL2 header, 0 for Ethernet */
+	uint8_t pkttype;          /* PACKET_HOST, PACKET_BROADCAST, ... */
+	uint8_t src_mac[6];
+	uint32_t ip_src, ip_dst;  /* network order */
+	uint16_t sport, dport;    /* host order */
+	const uint8_t *payload;   /* UDP payload */
+	size_t payload_len;
+};
+
+/* DLT_LINUX_SLL2 (libpcap's "any" device): 20-byte header with the
+ * ifindex and the source MAC, then IPv4. */
+int frame_parse_sll2(const uint8_t *p, size_t len, struct frame_info *fi);
+/* DLT_EN10MB, with at most one 802.1Q tag skipped. */
+int frame_parse_ether(const uint8_t *p, size_t len, struct frame_info *fi);
+/* DLT_LINUX_SLL (cooked v1, older captures on "any"). */
+int frame_parse_sll(const uint8_t *p, size_t len, struct frame_info *fi);
+
+#endif

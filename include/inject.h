@@ -1,0 +1,21 @@
+/* inject.h - Ethernet frames to clients that have no address yet.
+ * libnet builds the frame; one AF_PACKET socket addressed by ifindex sends
+ * on every link, so file descriptors stay flat however many links exist. */
+#ifndef PXR_INJECT_H
+#define PXR_INJECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct inject;
+
+struct inject *inject_open(char *err, size_t errlen);
+void inject_close(struct inject *in);
+/* UDP in IPv4 in Ethernet. Addresses in network order, ports host order.
+ * Returns 0 or a negative errno. */
+int inject_udp(struct inject *in, int ifindex,
+	       const uint8_t src_mac[6], const uint8_t dst_mac[6],
+	       uint32_t src_ip, uint32_t dst_ip, uint16_t sport, uint16_t dport,
+	       const uint8_t *payload, size_t len);
+
+#endif

@@ -1,0 +1,33 @@
+/* log.h - stderr or syslog, one level threshold. */
+#ifndef PXR_LOG_H
+#define PXR_LOG_H
+
+#include "config.h"
+
+#include <stdbool.h>
+
+void log_open(bool to_stderr, enum log_level level);
+void log_set_level(enum log_level level);
+bool log_enabled(enum log_level level);
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Whatever the level: for output an operator asked for (SIGUSR1). */
+void log_always(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* With ": strerror(errno)" appended. */
+void log_errno(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...)  do { if (log_enabled(LOG_LVL_INFO)) log_msg(LOG_LVL_INFO, __VA_ARGS__); } while (0)
+#define log_debug(...) do { if (log_enabled(LOG_LVL_DEBUG)) log_msg(LOG_LVL_DEBUG, __VA_ARGS__); } while (0)
+
+/* At most one message per key per interval: for drops a hostile client can
+ * cause at line rate. Returns true when this one may be logged. */
+struct log_ratelimit {
+	int64_t window_start_ms;
+	unsigned suppressed;
+};
+bool log_ratelimit_ok(struct log_ratelimit *rl, int64_t now_ms, unsigned *suppressed);
+
+#endif

@@ -1,0 +1,44 @@
+/* stats.h - counters: per drop reason, per interface, per server. */
+#ifndef PXR_STATS_H
+#define PXR_STATS_H
+
+#include "config.h"
+#include "relay.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct stats_iface {
+	char name[IFNAMSIZ];
+	uint64_t requests;        /* BOOTREQUESTs relayed upstream from this link */
+	uint64_t replies;         /* BOOTREPLYs delivered to this link */
+	uint64_t drops;
+};
+
+struct stats_server {
+	uint32_t addr;
+	uint64_t sent;
+	uint64_t replies;
+};
+
+struct stats {
+	uint64_t drop[DROP__COUNT];
+	uint64_t requests_relayed;
+	uint64_t replies_relayed;
+	uint64_t agent_option_too_big;
+	struct stats_iface *ifaces;     /* one per configured interface */
+	size_t nifaces;
+	struct stats_server servers[64];
+	size_t nservers;
+};
+
+/* (Re)size the per-interface counters to a config, keeping those of
+ * interfaces that stay. */
+int stats_configure(struct stats *s, const struct config *cfg);
+void stats_free(struct stats *s);
+struct stats_server *stats_server(struct stats *s, uint32_t addr);
+/* "counter NAME VALUE" lines, one per counter. */
+typedef void (*stats_line_fn)(void *user, const char *name, uint64_t value);
+void stats_each(const struct stats *s, stats_line_fn fn, void *user);
+
+#endif

@@ -1,0 +1,95 @@
+/* inject.c - see inject.h. */
+#include "inject.h"
+
+#include <errno.h>
+#include <libnet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct inject {
+	libnet_t *ln;             /* builder only (LIBNET_NONE): owns no socket */
+	int fd;                   /* AF_PACKET, protocol 0: sends, never receives */
+	libnet_ptag_t udp, ip, eth;
+	uint16_t ip_id;
+};
+
+struct inject *inject_open(char *err, size_t errlen)
+{
+	char lerr[LIBNET_ERRBUF_SIZE];
+	struct inject *in = calloc(1, sizeof(*in));
+
+	if (!in) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	in->ln = libnet_init(LIBNET_NONE, NULL, lerr);
+	if (!in->ln) {
+		snprintf(err, errlen, "libnet: %s", lerr);
+		free(in);
+		return NULL;
+	}
+	in->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (in->fd < 0) {
+		snprintf(err, errlen, "AF_PACKET socket: %s", strerror(errno));
+		libnet_destroy(in->ln);
+		free(in);
+		return NULL;
+	}
+	return in;
+}
+
+void inject_close(struct inject *in)
+{
+	if (!in)
+		return;
+	close(in->fd);
+	libnet_destroy(in->ln);
+	free(in);
+}
+
+int inject_udp(struct inject *in, int ifindex,
+	       const uint8_t src_mac[6], const uint8_t dst_mac[6],
+	       uint32_t src_ip, uint32_t dst_ip, uint16_t sport, uint16_t dport,
+	       const uint8_t *payload, size_t len)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+		.sll_ifindex = ifindex,
+		.sll_halen = 6,
+	};
+	uint8_t *frame;
+	uint32_t flen;
+	ssize_t n;
+	int r = 0;
+
+	if (len > 65535 - LIBNET_IPV4_H - LIBNET_UDP_H)
+		return -EMSGSIZE;
+	/* The three headers are built once and updated in place (ptags). */
+	in->udp = libnet_build_udp(sport, dport, (uint16_t)(LIBNET_UDP_H + len), 0,
+				   payload, (uint32_t)len, in->ln, in->udp);
+	in->ip = libnet_build_ipv4((uint16_t)(LIBNET_IPV4_H + LIBNET_UDP_H + len), 0x10,
+				   in->ip_id++, 0, 64, IPPROTO_UDP, 0, src_ip, dst_ip,
+				   NULL, 0, in->ln, in->ip);
+	in->eth = libnet_build_ethernet(dst_mac, src_mac, ETHERTYPE_IP, NULL, 0,
+					in->ln, in->eth);
+	if (in->udp < 0 || in->ip < 0 || in->eth < 0) {
+		libnet_clear_packet(in->ln);
+		in->udp = in->ip = in->eth = 0;
+		return -EINVAL;
+	}
+	if (libnet_pblock_coalesce(in->ln, &frame, &flen) < 0)
+		return -ENOMEM;
+	memcpy(sll.sll_addr, dst_mac, 6);
+	n = sendto(in->fd, frame, flen, 0, (struct sockaddr *)&sll, sizeof(sll));
+	if (n < 0)
+		r = -errno;
+	else if ((uint32_t)n != flen)
+		r = -EIO;
+	free(frame);
+	return r;
+}

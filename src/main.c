@@ -1,0 +1,579 @@
+/* main.c - command line, start-up, signals and the one epoll loop.
+ * Everything that decides lives in relay.c; this file moves bytes. */
+#include "capture.h"
+#include "config.h"
+#include "dhcp_msg.h"
+#include "inject.h"
+#include "link.h"
+#include "log.h"
+#include "relay.h"
+#include "stats.h"
+#include "upstream.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "/etc/pxerelay/pxerelay.conf"
+#define DHCP_SERVER_PORT 67
+#define DHCP_CLIENT_PORT 68
+#define CAPTURE_BUFFER (2 << 20)
+#define BATCH 64
+
+struct daemon {
+	struct config *cfg;
+	const char *cfg_path;          /* NULL: command line */
+	struct relay_links links;
+	struct relay_servers servers;
+	int upstream_ifindex;
+	struct capture *cap;
+	struct inject *inj;
+	int udp_fd;
+	struct link_watch *lw;
+	int sig_fd;
+	int ep;
+	struct stats st;
+	char hostname[256];
+	struct log_ratelimit rl[DROP__COUNT];
+	bool quit;
+	/* Scratch, reused for every packet: no allocation on the hot path. */
+	struct dhcp_msg msg;
+	struct relay_fwd fwd;
+	struct relay_delivery dlv;
+	uint8_t rxbuf[DHCP_MAX_LEN + 1];
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *mac_str(const uint8_t *mac, char *buf)
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	return buf;
+}
+
+static const char *ip_str(uint32_t a, char *buf)
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static void count_drop(struct daemon *d, enum drop_reason r, const struct relay_link *l,
+		       const struct dhcp_msg *m, const char *what)
+{
+	char mac[18];
+	unsigned suppressed = 0;
+
+	d->st.drop[r]++;
+	if (l && l->cfg_idx < d->st.nifaces)
+		d->st.ifaces[l->cfg_idx].drops++;
+	/* not_for_relay is routed traffic passing by, not an anomaly. */
+	if (r == DROP_NOT_FOR_RELAY || r == DROP_NOT_DOWNSTREAM)
+		return;
+	if (log_enabled(LOG_LVL_DEBUG))
+		log_debug("drop %s %s from %s%s%s: %s", what,
+			  m ? dhcp_msg_type_name(dhcp_msg_type(m)) : "?",
+			  m ? mac_str(m->chaddr, mac) : "?", l ? " on " : "", l ? l->name : "",
+			  drop_reason_name(r));
+	else if (log_ratelimit_ok(&d->rl[r], now_ms(), &suppressed))
+		log_warn("drop %s %s%s: %s (%u more like it not shown)", what,
+			 l ? "on " : "", l ? l->name : "", drop_reason_name(r), suppressed);
+}
+
+/* ---- links ---- */
+
+static void links_changed(struct daemon *d, struct relay_links *old)
+{
+	char a[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < d->links.n; i++) {
+		const struct relay_link *l = &d->links.v[i];
+		const struct relay_link *o = relay_links_by_ifindex(old, l->ifindex);
+
+		if (!o || strcmp(o->name, l->name) != 0)
+			log_info("link %s ifindex %d: serving, giaddr %s%s", l->name, l->ifindex,
+				 l->giaddr ? ip_str(l->giaddr, a) : "none (no IPv4 address yet)",
+				 l->up ? "" : " (down)");
+		else if (o->giaddr != l->giaddr || o->up != l->up)
+			log_info("link %s: giaddr %s%s", l->name,
+				 l->giaddr ? ip_str(l->giaddr, a) : "none", l->up ? "" : " (down)");
+	}
+	for (size_t i = 0; i < old->n; i++)
+		if (!relay_links_by_ifindex(&d->links, old->v[i].ifindex))
+			log_info("link %s ifindex %d: gone", old->v[i].name, old->v[i].ifindex);
+}
+
+static int links_rebuild(struct daemon *d)
+{
+	struct relay_links fresh, old = d->links;
+	int upstream;
+	int r = link_watch_build(d->lw, d->cfg, d->hostname, &fresh, &upstream);
+
+	if (r < 0) {
+		log_error("building the link table: %s", strerror(-r));
+		return r;
+	}
+	d->links = fresh;
+	d->upstream_ifindex = upstream;
+	links_changed(d, &old);
+	relay_links_free(&old);
+	return 0;
+}
+
+/* ---- requests: capture -> relay -> servers ---- */
+
+static void on_request(void *user, const struct frame_info *fi, int parse_error)
+{
+	struct daemon *d = user;
+	struct relay_ctx ctx = { d->cfg, &d->links, d->upstream_ifindex, &d->servers };
+	struct relay_rx rx;
+	enum drop_reason r;
+	char mac[18], a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
+
+	if (parse_error < 0) {
+		count_drop(d, DROP_MALFORMED, NULL, NULL, "frame");
+		return;
+	}
+	rx = (struct relay_rx){ fi->ifindex, fi->ip_src, fi->ip_dst, now_ms() };
+	if (dhcp_msg_parse(&d->msg, fi->payload, fi->payload_len) < 0) {
+		count_drop(d, DROP_MALFORMED, relay_links_by_ifindex(&d->links, fi->ifindex),
+			   NULL, "request");
+		return;
+	}
+	r = relay_request(&ctx, &rx, &d->msg, &d->fwd);
+	if (r != DROP_NONE) {
+		count_drop(d, r, d->fwd.link, &d->msg, "request");
+		return;
+	}
+	if (d->fwd.agent_option_too_big) {
+		d->st.agent_option_too_big++;
+		log_warn("request from %s on %s: no room for option 82, relayed without it",
+			 mac_str(d->msg.chaddr, mac), d->fwd.link->name);
+	}
+	for (size_t i = 0; i < d->fwd.nservers; i++) {
+		struct stats_server *ss = stats_server(&d->st, d->fwd.servers[i]);
+		int e = upstream_send(d->udp_fd, d->fwd.servers[i], DHCP_SERVER_PORT,
+				      d->fwd.buf, (size_t)d->fwd.len);
+
+		if (e < 0) {
+			errno = -e;
+			count_drop(d, DROP_SEND_FAILED, d->fwd.link, &d->msg, "request");
+			continue;
+		}
+		relay_server_sent(&d->servers, d->fwd.servers[i], rx.now_ms);
+		if (ss)
+			ss->sent++;
+		log_info("relay request %s mac %s if %s xid %08x giaddr %s -> server %s",
+			 dhcp_msg_type_name(dhcp_msg_type(&d->msg)), mac_str(d->msg.chaddr, mac),
+			 d->fwd.link->name, d->msg.xid, ip_str(d->msg.giaddr, a),
+			 ip_str(d->fwd.servers[i], s));
+	}
+	d->st.requests_relayed++;
+	d->st.ifaces[d->fwd.link->cfg_idx].requests++;
+}
+
+/* ---- replies: server -> relay -> client link ---- */
+
+static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t src, int ifindex)
+{
+	struct relay_ctx ctx = { d->cfg, &d->links, d->upstream_ifindex, &d->servers };
+	struct relay_rx rx = { ifindex, src, 0, now_ms() };
+	const struct relay_delivery *dv = &d->dlv;
+	struct stats_server *ss;
+	enum drop_reason r;
+	int e;
+	char mac[18], a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
+	static const char *const how[] = { "broadcast", "unicast ciaddr", "unicast" };
+
+	if (dhcp_msg_parse(&d->msg, buf, len) < 0) {
+		count_drop(d, DROP_MALFORMED, NULL, NULL, "reply");
+		return;
+	}
+	r = relay_reply(&ctx, &rx, &d->msg, DHCP_DEFAULT_MAX, &d->dlv);
+	if (r != DROP_NONE) {
+		count_drop(d, r, dv->link, &d->msg, "reply");
+		return;
+	}
+	relay_server_replied(&d->servers, src, rx.now_ms);
+	ss = stats_server(&d->st, src);
+	if (ss)
+		ss->replies++;
+	e = inject_udp(d->inj, dv->link->ifindex, dv->link->mac, dv->dst_mac,
+		       dv->link->addrs[0], dv->dst_ip, DHCP_SERVER_PORT, DHCP_CLIENT_PORT,
+		       dv->buf, (size_t)dv->len);
+	if (e < 0) {
+		errno = -e;
+		log_errno(LOG_LVL_WARN, "reply to %s on %s", mac_str(d->msg.chaddr, mac),
+			  dv->link->name);
+		count_drop(d, DROP_SEND_FAILED, dv->link, &d->msg, "reply");
+		return;
+	}
+	d->st.replies_relayed++;
+	d->st.ifaces[dv->link->cfg_idx].replies++;
+	log_info("relay reply %s mac %s if %s xid %08x yiaddr %s from server %s -> %s %s",
+		 dhcp_msg_type_name(dhcp_msg_type(&d->msg)), mac_str(d->msg.chaddr, mac),
+		 dv->link->name, d->msg.xid, ip_str(d->msg.yiaddr, a), ip_str(src, s),
+		 how[dv->mode], ip_str(dv->dst_ip, a));
+}
+
+static void drain_upstream(struct daemon *d)
+{
+	for (int i = 0; i < BATCH; i++) {
+		uint32_t src;
+		int ifindex;
+		ssize_t n = upstream_recv(d->udp_fd, d->rxbuf, sizeof(d->rxbuf), &src, &ifindex);
+
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			return;
+		if (n == -EMSGSIZE) {
+			count_drop(d, DROP_TOO_BIG, NULL, NULL, "reply");
+			continue;
+		}
+		if (n < 0) {
+			errno = (int)-n;
+			log_errno(LOG_LVL_WARN, "upstream socket");
+			return;
+		}
+		on_reply(d, d->rxbuf, (size_t)n, src, ifindex);
+	}
+}
+
+/* ---- signals, reload ---- */
+
+static void dump_line(void *user, const char *name, uint64_t value)
+{
+	(void)user;
+	log_always("counter %s %llu", name, (unsigned long long)value);
+}
+
+static void dump_counters(struct daemon *d)
+{
+	stats_each(&d->st, dump_line, NULL);
+	log_always("counter capture_kernel_drops %u", capture_kernel_drops(d->cap));
+}
+
+static void reload(struct daemon *d)
+{
+	char err[512];
+	struct config *fresh;
+
+	if (!d->cfg_path) {
+		log_info("SIGHUP: configured from the command line, nothing to reload");
+		return;
+	}
+	fresh = config_load(d->cfg_path, err, sizeof(err));
+	if (!fresh) {
+		log_error("reload: %s; keeping the running configuration", err);
+		return;
+	}
+	if (stats_configure(&d->st, fresh) < 0) {
+		log_error("reload: out of memory; keeping the running configuration");
+		config_free(fresh);
+		return;
+	}
+	/* The link table points into the config: rebuild before freeing. */
+	{
+		struct config *old = d->cfg;
+
+		d->cfg = fresh;
+		if (links_rebuild(d) < 0) {
+			d->cfg = old;
+			stats_configure(&d->st, old);
+			config_free(fresh);
+			return;
+		}
+		config_free(old);
+	}
+	log_set_level(d->cfg->log_level);
+	log_info("reloaded %s: %zu interfaces, %zu servers", d->cfg_path,
+		 d->cfg->nifaces, d->cfg->servers.n);
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			reload(d);
+			break;
+		case SIGUSR1:
+			dump_counters(d);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_info("signal %d: exiting", si.ssi_signo);
+			d->quit = true;
+			break;
+		}
+	}
+}
+
+/* ---- start-up ---- */
+
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (getuid() != 0 || !user[0] || strcmp(user, "root") == 0)
+		return 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		log_error("user '%s' does not exist (set user = \"root\" to stay root)", user);
+		return -1;
+	}
+	/* Every socket this process needs is open by now: the capture on
+	 * "any" sees links created later, the packet socket sends on any
+	 * ifindex, and netlink notifications need no privilege. So no
+	 * capability is kept. */
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		log_errno(LOG_LVL_ERROR, "dropping privileges to %s", user);
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		log_errno(LOG_LVL_WARN, "PR_SET_NO_NEW_PRIVS");
+	return 0;
+}
+
+static int ep_add(int ep, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+enum { TAG_CAPTURE, TAG_UPSTREAM, TAG_NETLINK, TAG_SIGNAL };
+
+static int daemon_start(struct daemon *d)
+{
+	char err[512];
+	sigset_t mask;
+
+	if (gethostname(d->hostname, sizeof(d->hostname) - 1) < 0)
+		strcpy(d->hostname, "pxerelay");
+	if (stats_configure(&d->st, d->cfg) < 0)
+		return -1;
+	d->lw = link_watch_open(err, sizeof(err));
+	if (!d->lw)
+		goto fail;
+	d->cap = capture_open_any(CAPTURE_BUFFER, err, sizeof(err));
+	if (!d->cap)
+		goto fail;
+	d->udp_fd = upstream_open(DHCP_SERVER_PORT, err, sizeof(err));
+	if (d->udp_fd < 0)
+		goto fail;
+	d->inj = inject_open(err, sizeof(err));
+	if (!d->inj)
+		goto fail;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (d->sig_fd < 0 || d->ep < 0 ||
+	    ep_add(d->ep, capture_fd(d->cap), TAG_CAPTURE) < 0 ||
+	    ep_add(d->ep, d->udp_fd, TAG_UPSTREAM) < 0 ||
+	    ep_add(d->ep, link_watch_fd(d->lw), TAG_NETLINK) < 0 ||
+	    ep_add(d->ep, d->sig_fd, TAG_SIGNAL) < 0) {
+		snprintf(err, sizeof(err), "epoll/signalfd: %s", strerror(errno));
+		goto fail;
+	}
+	if (links_rebuild(d) < 0)
+		return -1;
+	for (size_t i = 0; i < d->cfg->nifaces; i++) {
+		bool present = false;
+
+		for (size_t k = 0; k < d->links.n; k++)
+			present |= d->links.v[k].cfg_idx == i;
+		if (!present)
+			log_warn("interface %s does not exist yet; it is served when it appears",
+				 d->cfg->ifaces[i].name);
+	}
+	if (drop_privileges(d->cfg->user) < 0)
+		return -1;
+	log_info("pxerelay started: %zu interfaces configured, %zu present, %zu servers",
+		 d->cfg->nifaces, d->links.n, d->cfg->servers.n);
+	return 0;
+fail:
+	log_error("%s", err);
+	return -1;
+}
+
+static void daemon_stop(struct daemon *d)
+{
+	capture_close(d->cap);
+	inject_close(d->inj);
+	link_watch_close(d->lw);
+	if (d->udp_fd > 0)
+		close(d->udp_fd);
+	if (d->sig_fd > 0)
+		close(d->sig_fd);
+	if (d->ep > 0)
+		close(d->ep);
+	relay_links_free(&d->links);
+	stats_free(&d->st);
+	config_free(d->cfg);
+}
+
+static int daemon_loop(struct daemon *d)
+{
+	struct epoll_event ev[8];
+
+	while (!d->quit) {
+		int n = epoll_wait(d->ep, ev, 8, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_errno(LOG_LVL_ERROR, "epoll_wait");
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			switch (ev[i].data.u32) {
+			case TAG_CAPTURE:
+				if (capture_dispatch(d->cap, BATCH, on_request, d) < 0)
+					log_warn("capture: read error");
+				break;
+			case TAG_UPSTREAM:
+				drain_upstream(d);
+				break;
+			case TAG_NETLINK:
+				if (link_watch_process(d->lw) > 0)
+					links_rebuild(d);
+				break;
+			case TAG_SIGNAL:
+				on_signal(d);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: pxerelay [-c FILE] [-f] [-d] [-t] [-i IFACE]... [-u IFACE] [SERVER...]\n"
+		"  -c FILE   config file (default " DEFAULT_CONFIG ", only if no -i given)\n"
+		"  -f        stay in the foreground, log to stderr\n"
+		"  -d        debug logging (implies -f)\n"
+		"  -t        check the config, print it normalised, exit 0 if valid\n"
+		"  -i IFACE  downstream (client) interface; repeatable\n"
+		"  -u IFACE  upstream interface toward the servers\n"
+		"  SERVER    DHCP server addresses (IPv4)\n");
+}
+
+static int go_background(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	if (chdir("/") < 0)
+		return -1;
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;   /* large scratch buffers: not on the stack */
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cfg_path = NULL, *upstream = NULL;
+	char **ifaces = calloc((size_t)argc + 1, sizeof(char *));
+	size_t nifaces = 0;
+	bool foreground = false, debug = false, check = false;
+	char err[512];
+	int c, rc;
+
+	if (!ifaces)
+		return 1;
+	while ((c = getopt_long(argc, argv, "c:fdti:u:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cfg_path = optarg; break;
+		case 'f': foreground = true; break;
+		case 'd': debug = foreground = true; break;
+		case 't': check = true; break;
+		case 'i': ifaces[nifaces++] = optarg; break;
+		case 'u': upstream = optarg; break;
+		case 'h': usage(stdout); free(ifaces); return 0;
+		default: usage(stderr); free(ifaces); return 2;
+		}
+	}
+	if (cfg_path && nifaces) {
+		fprintf(stderr, "pxerelay: use either -c FILE or -i IFACE, not both\n");
+		free(ifaces);
+		return 2;
+	}
+	if (nifaces) {
+		d.cfg = config_from_args(ifaces, nifaces, upstream, argv + optind,
+					 (size_t)(argc - optind), err, sizeof(err));
+	} else {
+		if (optind < argc || upstream) {
+			fprintf(stderr, "pxerelay: servers and -u go with -i; "
+				"with a config file, put them in it\n");
+			free(ifaces);
+			return 2;
+		}
+		d.cfg_path = cfg_path ? cfg_path : DEFAULT_CONFIG;
+		d.cfg = config_load(d.cfg_path, err, sizeof(err));
+	}
+	free(ifaces);
+	if (!d.cfg) {
+		fprintf(stderr, "pxerelay: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		config_print(d.cfg, stdout);
+		config_free(d.cfg);
+		return 0;
+	}
+	if (debug)
+		d.cfg->log_level = LOG_LVL_DEBUG;
+	log_open(foreground, d.cfg->log_level);
+	if (!foreground && go_background() < 0) {
+		log_errno(LOG_LVL_ERROR, "going to the background");
+		return 1;
+	}
+	rc = daemon_start(&d) < 0 ? 1 : daemon_loop(&d) < 0 ? 1 : 0;
+	daemon_stop(&d);
+	return rc;
+}

@@ -1,0 +1,614 @@
+# shellcheck shell=bash
+# tests/lab/lib.sh - helpers for the pxerelay network-namespace lab.
+#
+# Source it from a lab test (which runs with `set -euo pipefail`), then:
+#
+#   lab_init TAG NAME          temp dir, namespace names pxr-TAG-*, EXIT trap
+#   topo_create                server ns (srv0 10.0.0.2 + 10.0.0.66) <-> router
+#                              ns (up0 10.0.0.1), ip_forward on in the router
+#   topo_add_vlan N            router link vlanN 10.N.0.1/24 <-> eth0 in the
+#                              client ns pxr-TAG-cN; server route 10.N/16
+#   topo_del_vlan N            delete vlanN (the client ns stays until exit)
+#   server_start KIND NET...   KIND dhcpd|kea|dnsmasq; NET is a /24 written
+#                              "a.b.c"; pool a.b.c.100-200, router a.b.c.1
+#   relay_start CONF IFACE...  pxerelay -d -c CONF in the router ns (or the
+#                              dhcrelay stand-in, see PXR_RELAY_IMPL below)
+#   relay_counter NAME         SIGUSR1 the relay, print the counter's value
+#   client_start_dhclient NAME NS / client_start_udhcpc NAME NS
+#   lease_wait NAME SECS, lease_get NAME KEY
+#   cap_start NAME NS IFACE, pcap_* / expect_* to read captures
+#   check NAME CMD...          run CMD, print PASS NAME or FAIL NAME: reason
+#
+# Every process is started through bg_run and every namespace through ns_add,
+# so the EXIT trap can stop and delete all of them, also when a test dies
+# half-way.  Everything a test writes lives in its own temp dir; it is kept
+# (and its path printed) when something failed, or always with PXR_KEEP=1.
+#
+# Environment:
+#   PXERELAY        pxerelay binary (default: <repo>/pxerelay)
+#   PXR_RELAY_IMPL  pxerelay (default) | dhcrelay.  dhcrelay is ONLY a stand-in
+#                   used to validate topology and server configs before
+#                   pxerelay exists; checks it cannot pass are skipped.
+#   DHCRELAY        dhcrelay binary for that stand-in
+#                   (default /tmp/peers/relay/usr/sbin/dhcrelay)
+#   PXR_KEEP=1      keep the temp dir even when everything passed
+
+PXR_LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PXR_PROBE=$PXR_LAB_DIR/dhcp_probe.py
+PXR_CLIENT_SCRIPT=$PXR_LAB_DIR/dhcp-client-script
+if [[ -x /usr/bin/python3 ]]; then PXR_PYTHON=${PYTHON:-/usr/bin/python3}; else PXR_PYTHON=${PYTHON:-python3}; fi
+PXR_RELAY_IMPL=${PXR_RELAY_IMPL:-pxerelay}
+DHCRELAY=${DHCRELAY:-/tmp/peers/relay/usr/sbin/dhcrelay}
+
+top() { (cd "$PXR_LAB_DIR/../.." && pwd); }
+pxerelay_bin() { echo "${PXERELAY:-$(top)/pxerelay}"; }
+
+# ------------------------------------------------------------------ reporting
+
+PXR_NPASS=0
+PXR_NFAIL=0
+PXR_WHY=
+PXR_TEST=lab
+
+log() { echo "# $*"; }
+pass() { echo "PASS $1"; PXR_NPASS=$((PXR_NPASS + 1)); }
+fail() { echo "FAIL $1: $2"; PXR_NFAIL=$((PXR_NFAIL + 1)); }
+skip() { echo "SKIP $1: $2"; }
+# A check function explains a failure with `why "text"` (which returns 1).
+why() { PXR_WHY="$*"; return 1; }
+
+# check NAME CMD [ARG...]: run CMD; PASS NAME on success, else FAIL with the
+# reason CMD left through `why` (or a generic one).
+check() {
+    local name=$1
+    shift
+    PXR_WHY=
+    if "$@"; then
+        pass "$name"
+    else
+        fail "$name" "${PXR_WHY:-'$*' failed}"
+    fi
+}
+
+# Milliseconds since the epoch, from bash's own clock (no fork).
+now_ms() {
+    local t=${EPOCHREALTIME//[.,]/}
+    echo $((t / 1000))
+}
+
+# wait_until SECS CMD [ARG...]: poll CMD every 0.1 s until it succeeds;
+# returns 1 once SECS have passed.
+wait_until() {
+    local secs=$1
+    shift
+    local deadline=$(($(now_ms) + ${secs%.*} * 1000))
+    while true; do
+        if "$@"; then
+            return 0
+        fi
+        if (($(now_ms) >= deadline)); then
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# ------------------------------------------------------------------ processes
+
+declare -A PXR_PIDS=()
+PXR_PROCS=()
+PXR_NETNS=()
+
+# bg_run NAME NS CMD [ARG...]: start CMD in namespace NS in the background,
+# stdout+stderr to $PXR_TMP/NAME.log.  `ip netns exec` execs the command, so
+# the recorded pid is the command's own.
+bg_run() {
+    local name=$1 ns=$2
+    shift 2
+    ip netns exec "$ns" "$@" >"$PXR_TMP/$name.log" 2>&1 </dev/null &
+    PXR_PIDS[$name]=$!
+    PXR_PROCS+=("$name")
+}
+
+pid_of() { echo "${PXR_PIDS[$1]:-}"; }
+
+# proc_alive PID: running and not a zombie waiting to be reaped.
+proc_alive() {
+    local pid=$1 st
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+    st=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+    [[ -n $st && $st != Z && $st != X ]]
+}
+
+proc_gone() { ! proc_alive "$1"; }
+
+# proc_stop NAME [SIGNAL]: signal (default TERM), wait up to 5 s, then KILL.
+proc_stop() {
+    local name=$1 sig=${2:-TERM} pid
+    pid=$(pid_of "$name")
+    [[ -n $pid ]] || return 0
+    if proc_alive "$pid"; then
+        kill "-$sig" "$pid" 2>/dev/null || true
+        if ! wait_until 5 proc_gone "$pid"; then
+            log "$name (pid $pid) ignored SIG$sig, killing"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    wait "$pid" 2>/dev/null || true
+    unset "PXR_PIDS[$name]"
+}
+
+# ------------------------------------------------------------------ lifecycle
+
+# lab_init TAG NAME: TAG goes into namespace names (pxr-TAG-srv ...), NAME
+# into PASS/FAIL lines of aborts.
+lab_init() {
+    PXR_TAG=$1
+    PXR_TEST=${2:-$1}
+    if ((EUID != 0)); then
+        echo "FAIL $PXR_TEST: the lab needs root (network namespaces)"
+        exit 1
+    fi
+    local t
+    for t in ip tcpdump ss "$PXR_PYTHON"; do
+        command -v "$t" >/dev/null || { echo "FAIL $PXR_TEST: $t not installed"; exit 1; }
+    done
+    PXR_TMP=$(mktemp -d "/tmp/pxr-$PXR_TAG.XXXXXX")
+    NS_SRV=pxr-$PXR_TAG-srv
+    NS_RTR=pxr-$PXR_TAG-rtr
+    set -o errtrace
+    trap 'PXR_ERR_AT="line $LINENO: $BASH_COMMAND"' ERR
+    trap lab_exit EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    PXR_T0=$(now_ms)
+}
+
+lab_exit() {
+    local rc=$? i name ns pid
+    set +e
+    trap - ERR
+    for ((i = ${#PXR_PROCS[@]} - 1; i >= 0; i--)); do
+        name=${PXR_PROCS[i]}
+        [[ -n ${PXR_PIDS[$name]:-} ]] && proc_stop "$name"
+    done
+    for ((i = ${#PXR_NETNS[@]} - 1; i >= 0; i--)); do
+        ns=${PXR_NETNS[i]}
+        [[ -e /run/netns/$ns ]] || continue
+        # Anything still in a namespace of ours was started by this test.
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do
+            kill -KILL "$pid" 2>/dev/null || true
+        done
+        ip netns del "$ns" 2>/dev/null || log "could not delete namespace $ns"
+    done
+    if ((rc != 0 && PXR_NFAIL == 0)); then
+        fail "$PXR_TEST" "aborted with status $rc${PXR_ERR_AT:+ at $PXR_ERR_AT}"
+    fi
+    log "$PXR_TEST: $PXR_NPASS passed, $PXR_NFAIL failed in $((($(now_ms) - ${PXR_T0:-$(now_ms)}) / 1000)) s"
+    if [[ -n ${PXR_TMP:-} && -d $PXR_TMP ]]; then
+        if ((PXR_NFAIL > 0)) || [[ ${PXR_KEEP:-0} == 1 ]]; then
+            log "logs and captures kept in $PXR_TMP"
+        else
+            rm -rf "$PXR_TMP"
+        fi
+    fi
+    if ((PXR_NFAIL > 0 && rc == 0)); then
+        rc=1
+    fi
+    exit "$rc"
+}
+
+# ns_add NAME: create a namespace (a stale one of the same name, left by a
+# crashed earlier run, is removed first), loopback up, IPv6 off (less noise).
+ns_add() {
+    local ns=$1
+    if [[ -e /run/netns/$ns ]]; then
+        log "removing stale namespace $ns"
+        ip netns del "$ns"
+    fi
+    ip netns add "$ns"
+    PXR_NETNS+=("$ns")
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+
+# ------------------------------------------------------------------ topology
+
+topo_create() {
+    ns_add "$NS_SRV"
+    ns_add "$NS_RTR"
+    ip -n "$NS_RTR" link add name up0 type veth peer name srv0 netns "$NS_SRV"
+    ip -n "$NS_SRV" addr add 10.0.0.2/24 dev srv0
+    ip -n "$NS_SRV" addr add 10.0.0.66/24 dev srv0
+    ip -n "$NS_RTR" addr add 10.0.0.1/24 dev up0
+    ip -n "$NS_SRV" link set srv0 up
+    ip -n "$NS_RTR" link set up0 up
+    ip netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1
+}
+
+client_ns() { echo "pxr-$PXR_TAG-c$1"; }
+
+# topo_add_vlan N: VLAN N is the veth pair vlanN (router, 10.N.0.1/24) and
+# eth0 (client ns, MAC 02:00:00:00:NN:02, no address).
+topo_add_vlan() {
+    local n=$1 cns
+    cns=$(client_ns "$n")
+    ns_add "$cns"
+    ip -n "$NS_RTR" link add name "vlan$n" type veth peer name eth0 netns "$cns"
+    ip -n "$cns" link set eth0 address "$(printf '02:00:00:00:%02x:02' "$n")"
+    ip -n "$NS_RTR" addr add "10.$n.0.1/24" dev "vlan$n"
+    ip -n "$NS_RTR" link set "vlan$n" up
+    ip -n "$cns" link set eth0 up
+    ip -n "$NS_SRV" route replace "10.$n.0.0/16" via 10.0.0.1
+}
+
+topo_del_vlan() {
+    local n=$1
+    ip -n "$NS_RTR" link del "vlan$n"
+    ip -n "$NS_SRV" route del "10.$n.0.0/16" via 10.0.0.1 2>/dev/null || true
+}
+
+# ------------------------------------------------------------------ servers
+
+# server_start KIND NET...: write a config serving each NET ("a.b.c" = a.b.c.0/24,
+# pool .100-.200, router .1) and start KIND in the server ns, wait until ready.
+server_start() {
+    local kind=$1
+    shift
+    case $kind in
+        dhcpd) server_start_dhcpd "$@" ;;
+        kea) server_start_kea "$@" ;;
+        dnsmasq) server_start_dnsmasq "$@" ;;
+        *) echo "unknown server $kind" >&2; return 1 ;;
+    esac
+}
+
+server_ready() {
+    local name=$1 pattern=$2
+    proc_alive "$(pid_of "$name")" || why "$name exited: $(tail -n 5 "$PXR_TMP/$name.log" | tr '\n' ' ')" || return 1
+    grep -qE "$pattern" "$PXR_TMP/$name.log"
+}
+
+server_wait() {
+    local name=$1 pattern=$2
+    if ! wait_until 15 server_ready "$name" "$pattern"; then
+        echo "FAIL $PXR_TEST: $name did not start: ${PXR_WHY:-no '$pattern' in its log}" >&2
+        tail -n 20 "$PXR_TMP/$name.log" >&2
+        return 1
+    fi
+}
+
+server_start_dhcpd() {
+    local d=$PXR_TMP/dhcpd net
+    mkdir -p "$d"
+    : >"$d/dhcpd.leases"
+    {
+        echo "# generated by tests/lab/lib.sh"
+        echo "authoritative;"
+        echo "ddns-update-style none;"
+        echo "ping-check false;"
+        echo "default-lease-time 60;"
+        echo "max-lease-time 60;"
+        echo "min-lease-time 60;"
+        echo "log-facility local7;"
+        echo "# dhcpd refuses to listen on srv0 without a subnet covering it"
+        echo "subnet 10.0.0.0 netmask 255.255.255.0 { }"
+        for net in "$@"; do
+            echo "subnet $net.0 netmask 255.255.255.0 {"
+            echo "  range $net.100 $net.200;"
+            echo "  option routers $net.1;"
+            echo "  option subnet-mask 255.255.255.0;"
+            echo "}"
+        done
+    } >"$d/dhcpd.conf"
+    bg_run dhcpd "$NS_SRV" dhcpd -4 -f -d -cf "$d/dhcpd.conf" -lf "$d/dhcpd.leases" -pf "$d/dhcpd.pid" srv0
+    server_wait dhcpd 'Server starting service'
+}
+
+server_start_kea() {
+    local d=$PXR_TMP/kea net id=1
+    mkdir -p "$d"
+    {
+        cat <<EOF
+{
+  "Dhcp4": {
+    "interfaces-config": { "interfaces": [ "srv0" ], "dhcp-socket-type": "udp" },
+    "lease-database": { "type": "memfile", "persist": false, "lfc-interval": 0 },
+    "valid-lifetime": 60,
+    "renew-timer": 30,
+    "rebind-timer": 52,
+    "subnet4": [
+      { "id": $id, "subnet": "10.0.0.0/24" }
+EOF
+        for net in "$@"; do
+            id=$((id + 1))
+            cat <<EOF
+      , { "id": $id, "subnet": "$net.0/24",
+          "pools": [ { "pool": "$net.100 - $net.200" } ],
+          "option-data": [ { "name": "routers", "data": "$net.1" } ] }
+EOF
+        done
+        cat <<EOF
+    ],
+    "loggers": [ {
+      "name": "kea-dhcp4",
+      "output_options": [ { "output": "stdout" } ],
+      "severity": "INFO"
+    } ]
+  }
+}
+EOF
+    } >"$d/kea-dhcp4.json"
+    bg_run kea "$NS_SRV" env KEA_LOCKFILE_DIR="$d" KEA_PIDFILE_DIR="$d" \
+        kea-dhcp4 -c "$d/kea-dhcp4.json"
+    server_wait kea 'DHCP4_STARTED'
+}
+
+server_start_dnsmasq() {
+    local d=$PXR_TMP/dnsmasq net
+    local -a ranges=()
+    mkdir -p "$d"
+    for net in "$@"; do
+        # A subnet the server has no interface in needs the netmask spelled
+        # out; dnsmasq then matches it against giaddr.  2m is dnsmasq's minimum.
+        ranges+=("--dhcp-range=$net.100,$net.200,255.255.255.0,2m")
+    done
+    bg_run dnsmasq "$NS_SRV" dnsmasq -d --conf-file=/dev/null --port=0 --log-dhcp \
+        --no-resolv --no-hosts --no-ping --dhcp-authoritative \
+        --user=root --group=root --interface=srv0 \
+        --pid-file="$d/dnsmasq.pid" --dhcp-leasefile="$d/dnsmasq.leases" \
+        "${ranges[@]}"
+    server_wait dnsmasq 'DHCP, IP range'
+}
+
+# ------------------------------------------------------------------ relay
+
+# relay_start CONF IFACE...: start the relay in the router ns and wait until
+# it listens on UDP 67.  IFACE... name the downstream links; pxerelay takes
+# them from CONF, the dhcrelay stand-in needs them on its command line.
+relay_start() {
+    local conf=$1
+    shift
+    case $PXR_RELAY_IMPL in
+        pxerelay)
+            bg_run relay "$NS_RTR" "$(pxerelay_bin)" -d -c "$conf"
+            ;;
+        dhcrelay)
+            local -a down=()
+            local i
+            for i in "$@"; do down+=(-id "$i"); done
+            bg_run relay "$NS_RTR" "$DHCRELAY" -d -4 -a -pf "$PXR_TMP/dhcrelay.pid" \
+                -iu up0 "${down[@]}" 10.0.0.2
+            ;;
+        *)
+            echo "unknown PXR_RELAY_IMPL=$PXR_RELAY_IMPL" >&2
+            return 1
+            ;;
+    esac
+    if ! wait_until 10 relay_listening; then
+        proc_alive "$(pid_of relay)" || {
+            why "relay exited at start: $(tail -n 5 "$PXR_TMP/relay.log" | tr '\n' ' ')"
+            return 1
+        }
+        log "relay runs but no UDP socket on port 67 after 10 s; going on"
+    fi
+}
+
+relay_listening() {
+    proc_alive "$(pid_of relay)" || return 1
+    [[ -n $(ip netns exec "$NS_RTR" ss -Hlun 'sport = :67' 2>/dev/null) ]]
+}
+
+# relay_counter NAME: SIGUSR1 the relay, wait for the dump to show NAME and
+# set PXR_COUNTER to its value (summed over labelled variants such as
+# NAME{iface="x"}).  The dump is one `counter <name> <value>` line per counter.
+relay_counter() {
+    local name=$1 logf=$PXR_TMP/relay.log pid before
+    PXR_COUNTER=
+    pid=$(pid_of relay)
+    proc_alive "$pid" || { why "relay not running"; return 1; }
+    before=$(wc -l <"$logf")
+    kill -USR1 "$pid"
+    if ! wait_until 5 counter_in_log "$logf" "$before" "$name"; then
+        why "no 'counter $name' line in the relay log within 5 s of SIGUSR1"
+        return 1
+    fi
+    sleep 0.1 # let the rest of the dump land
+    PXR_COUNTER=$(tail -n "+$((before + 1))" "$logf" | counter_lines "$name" |
+        awk '{ s += $NF } END { print s + 0 }')
+}
+
+counter_lines() {
+    grep -E "(^|[[:space:]])counter[[:space:]]+$1(\\{[^}]*\\})?[[:space:]]+[0-9]+[[:space:]]*\$" || true
+}
+
+counter_in_log() {
+    local logf=$1 before=$2 name=$3
+    [[ -n $(tail -n "+$((before + 1))" "$logf" | counter_lines "$name") ]]
+}
+
+# expect_counter_at_least NAME MIN: poll (the relay may not have read the
+# packet yet) until the counter reaches MIN, for up to 5 s.
+expect_counter_at_least() {
+    local name=$1 min=$2 deadline
+    deadline=$(($(now_ms) + 5000))
+    while true; do
+        relay_counter "$name" || return 1
+        if ((PXR_COUNTER >= min)); then
+            log "counter $name = $PXR_COUNTER"
+            return 0
+        fi
+        (($(now_ms) < deadline)) || break
+        sleep 0.3
+    done
+    why "counter $name is $PXR_COUNTER, expected at least $min"
+}
+
+# ------------------------------------------------------------------ clients
+
+# client_start_dhclient NAME NS [IFACE]: dhclient in NS with its own config,
+# lease and pid files; the lab's hook script records the lease in
+# $PXR_TMP/NAME.lease.
+client_start_dhclient() {
+    local name=$1 ns=$2 ifc=${3:-eth0} d=$PXR_TMP/$1
+    mkdir -p "$d"
+    cat >"$d/dhclient.conf" <<'EOF'
+timeout 30;
+retry 5;
+initial-interval 1;
+backoff-cutoff 2;
+request subnet-mask, broadcast-address, routers;
+EOF
+    rm -f "$PXR_TMP/$name.lease" "$PXR_TMP/$name.lease.events"
+    bg_run "$name" "$ns" dhclient -4 -d -1 -v -cf "$d/dhclient.conf" -lf "$d/dhclient.leases" \
+        -pf "$d/dhclient.pid" -sf "$PXR_CLIENT_SCRIPT" -e "PXR_LEASE_OUT=$PXR_TMP/$name.lease" "$ifc"
+}
+
+# client_start_udhcpc NAME NS [IFACE]: busybox udhcpc in the foreground, a
+# DISCOVER every second; SIGUSR1 makes it renew.
+client_start_udhcpc() {
+    local name=$1 ns=$2 ifc=${3:-eth0}
+    rm -f "$PXR_TMP/$name.lease" "$PXR_TMP/$name.lease.events"
+    bg_run "$name" "$ns" env "PXR_LEASE_OUT=$PXR_TMP/$name.lease" \
+        busybox udhcpc -f -i "$ifc" -s "$PXR_CLIENT_SCRIPT" -t 20 -T 1 -A 1
+}
+
+lease_get() {
+    local f=$PXR_TMP/$1.lease
+    [[ -f $f ]] || return 1
+    sed -n "s/^$2=//p" "$f"
+}
+
+lease_has_ip() { [[ -n $(lease_get "$1" ip 2>/dev/null) ]]; }
+
+# lease_wait NAME SECS [PREFIX]: wait for a lease, optionally check it starts
+# with PREFIX (e.g. "10.10.0.").
+lease_wait() {
+    local name=$1 secs=$2 prefix=${3:-} ip
+    if ! wait_until "$secs" lease_has_ip "$name"; then
+        if ! proc_alive "$(pid_of "$name")"; then
+            why "$name exited without a lease: $(tail -n 3 "$PXR_TMP/$name.log" | tr '\n' ' ')"
+        else
+            why "$name got no lease within $secs s"
+        fi
+        return 1
+    fi
+    ip=$(lease_get "$name" ip)
+    log "$name leased $ip"
+    if [[ -n $prefix && $ip != "$prefix"* ]]; then
+        why "$name leased $ip, not in ${prefix}0/24"
+        return 1
+    fi
+}
+
+# count_events NAME EVENT: how many times the hook saw EVENT.
+count_events() {
+    local f=$PXR_TMP/$1.lease.events
+    [[ -f $f ]] || { echo 0; return 0; }
+    awk -v e="$2" '$3 == e { n++ } END { print n + 0 }' "$f"
+}
+
+# probe NS ARG...: run dhcp_probe.py in NS.
+probe() {
+    local ns=$1
+    shift
+    ip netns exec "$ns" "$PXR_PYTHON" "$PXR_PROBE" "$@"
+}
+
+# ------------------------------------------------------------------ captures
+
+# cap_start NAME NS IFACE: DHCP traffic on IFACE to $PXR_TMP/NAME.pcap.
+cap_start() {
+    local name=$1 ns=$2 ifc=$3
+    # --immediate-mode: without it libpcap hands packets over in blocks, up
+    # to a second late, and a check reading the file right after a lease
+    # would miss them.
+    bg_run "cap-$name" "$ns" tcpdump -Z root -U --immediate-mode -n -s 0 -i "$ifc" \
+        -w "$PXR_TMP/$name.pcap" udp port 67 or udp port 68
+    if ! wait_until 10 grep -q 'listening on' "$PXR_TMP/cap-$name.log"; then
+        echo "tcpdump on $ns/$ifc did not start: $(cat "$PXR_TMP/cap-$name.log")" >&2
+        return 1
+    fi
+}
+
+cap_file() { echo "$PXR_TMP/$1.pcap"; }
+
+# BPF fragments on BOOTP fields (offsets from the UDP header).
+bpf_request() { echo "udp[8] = 1"; }
+bpf_reply() { echo "udp[8] = 2"; }
+bpf_giaddr() {
+    local IFS=.
+    # shellcheck disable=SC2086
+    printf 'udp[32:4] = 0x%02x%02x%02x%02x\n' $1
+}
+bpf_chaddr() {
+    local IFS=:
+    # shellcheck disable=SC2086
+    set -- $1
+    printf 'udp[36:4] = 0x%s%s%s%s and udp[40:2] = 0x%s%s\n' "$@"
+}
+
+# pcap_decode PCAP [BPF]: tcpdump's verbose decode.
+pcap_decode() {
+    local f=$1
+    shift
+    tcpdump -n -vvv -r "$f" "$@" 2>/dev/null || true
+}
+
+pcap_count() {
+    local f=$1
+    shift
+    tcpdump -n -r "$f" "$@" 2>/dev/null | grep -c . || true
+}
+
+pcap_any() { (($(pcap_count "$@") > 0)); }
+
+# pcap_circuits PCAP [BPF]: one line per packet: its option 82 circuit-id,
+# "-" for option 82 without a circuit-id, "none" without option 82.
+# tcpdump 4.99 prints "Agent-Information (82), length N:" and
+# "Circuit-ID SubOption 1, length N: VALUE"; older ones said
+# "Agent-Information Option 82".
+pcap_circuits() {
+    pcap_decode "$@" | awk '
+        function flush() { if (inpkt) print (has82 ? (cid != "" ? cid : "-") : "none") }
+        /^[0-9]/ { flush(); inpkt = 1; has82 = 0; cid = ""; next }
+        /Agent-Information \(82\)|Agent-Information Option 82/ { has82 = 1 }
+        /Circuit-ID SubOption 1, length [0-9]+:/ {
+            s = $0; sub(/^.*Circuit-ID SubOption 1, length [0-9]+: ?/, "", s); cid = s
+        }
+        END { flush() }'
+}
+
+# expect_opt82_circuit PCAP CIRCUIT BPF: at least one packet matches BPF and
+# every one of them carries option 82 with circuit-id CIRCUIT.
+expect_opt82_circuit() {
+    local f=$1 want=$2 bpf=$3 list bad
+    # The capture may still be a few milliseconds behind the event we waited for.
+    if ! wait_until 3 pcap_any "$f" "$bpf"; then
+        why "no packet matching '$bpf' in $(basename "$f")"
+        return 1
+    fi
+    list=$(pcap_circuits "$f" "$bpf")
+    bad=$(grep -vxF -- "$want" <<<"$list" | sort | uniq -c | tr -s ' \n' ' ' || true)
+    [[ -z $bad ]] || { why "expected circuit-id '$want' in every packet matching '$bpf', also saw: $bad"; return 1; }
+    log "$(wc -l <<<"$list") packet(s) matching '$bpf' carry circuit-id '$want'"
+}
+
+# expect_no_opt82 PCAP [BPF]: no packet matching BPF carries option 82.
+expect_no_opt82() {
+    local f=$1
+    shift
+    local list n82
+    list=$(pcap_circuits "$f" "$@")
+    n82=$(grep -cvx none <<<"$list" || true)
+    [[ -z $list ]] && n82=0
+    ((n82 == 0)) || { why "$n82 packet(s) in $(basename "$f") carry option 82: $(grep -vx none <<<"$list" | sort -u | tr '\n' ' ')"; return 1; }
+    log "$(grep -c . <<<"$list" || true) packet(s) in $(basename "$f") checked, none with option 82"
+}
+
+# expect_no_packet PCAP BPF: nothing matched.
+expect_no_packet() {
+    local f=$1 bpf=$2 n
+    n=$(pcap_count "$f" "$bpf")
+    ((n == 0)) || { why "$n packet(s) matching '$bpf' in $(basename "$f")"; return 1; }
+}

@@ -1,0 +1,45 @@
+#!/bin/bash
+# tests/lab/run.sh - run every lab test and sum up.
+#
+# Runs test_relay.sh (dhcpd, kea, dnsmasq) and test_scale.sh, one after the
+# other, echoing their output.  Every "PASS ..." line counts as passed and
+# every "FAIL ..." line as failed; a test that exits non-zero without
+# printing a FAIL line counts as one more failure.  The last line is exactly
+# "N passed, N failed"; the exit status is non-zero if anything failed.
+#
+# Needs root.  Environment: PXERELAY (binary, default <repo>/pxerelay),
+# PXR_RELAY_IMPL=dhcrelay (validation stand-in only), PXR_KEEP=1.
+set -euo pipefail
+
+LAB=$(cd "$(dirname "$0")" && pwd)
+TESTS=(
+    "test_relay.sh dhcpd"
+    "test_relay.sh kea"
+    "test_relay.sh dnsmasq"
+    "test_scale.sh"
+)
+
+passed=0
+failed=0
+t0=$SECONDS
+for t in "${TESTS[@]}"; do
+    read -r -a argv <<<"$t"
+    echo "## $t"
+    out=$(mktemp)
+    s=$SECONDS
+    rc=0
+    "$LAB/${argv[0]}" "${argv[@]:1}" 2>&1 | tee "$out" || rc=$?
+    p=$(grep -c '^PASS ' "$out" || true)
+    f=$(grep -c '^FAIL ' "$out" || true)
+    if ((rc != 0 && f == 0)); then
+        echo "FAIL $t: exited with status $rc"
+        f=1
+    fi
+    rm -f "$out"
+    passed=$((passed + p))
+    failed=$((failed + f))
+    echo "## $t: $p passed, $f failed, $((SECONDS - s)) s"
+done
+echo "## lab total time $((SECONDS - t0)) s"
+echo "$passed passed, $failed failed"
+((failed == 0))
