@@ -8,7 +8,6 @@
 #include <confuse.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
  * in progress lands here and is copied out by config_load(). */
 static char cfg_errbuf[512];
 
+__attribute__((format(printf, 2, 0)))
 static void cfg_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	char msg[400];
@@ -384,6 +384,7 @@ static void read_servers(cfg_t *sec, const char *key, struct server_list *out)
 		parse_ipv4(cfg_getnstr(sec, key, i), &out->addr[out->n++]);
 }
 
+__attribute__((format(printf, 5, 6)))
 static int fail(char *err, size_t errlen, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;

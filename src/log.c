@@ -32,6 +32,7 @@ bool log_enabled(enum log_level level)
 	return level <= log_level;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void log_v(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
 	char msg[1024];

@@ -13,7 +13,8 @@
 #                              "a.b.c"; pool a.b.c.100-200, router a.b.c.1
 #   relay_start CONF IFACE...  pxerelay -d -c CONF in the router ns (or the
 #                              dhcrelay stand-in, see PXR_RELAY_IMPL below)
-#   relay_counter NAME         SIGUSR1 the relay, print the counter's value
+#   relay_counter NAME         SIGUSR1 the relay, PXR_COUNTER=the counter's value
+#   expect_counter_at_least NAME MIN
 #   client_start_dhclient NAME NS / client_start_udhcpc NAME NS
 #   lease_wait NAME SECS, lease_get NAME KEY
 #   cap_start NAME NS IFACE, pcap_* / expect_* to read captures
@@ -77,11 +78,12 @@ now_ms() {
 }
 
 # wait_until SECS CMD [ARG...]: poll CMD every 0.1 s until it succeeds;
-# returns 1 once SECS have passed.
+# returns 1 once SECS (may have a fraction, e.g. 2.5) have passed.
 wait_until() {
-    local secs=$1
+    local secs=$1 frac=000
     shift
-    local deadline=$(($(now_ms) + ${secs%.*} * 1000))
+    [[ $secs == *.* ]] && frac=${secs#*.}000
+    local deadline=$(($(now_ms) + 10#${secs%.*} * 1000 + 10#${frac:0:3}))
     while true; do
         if "$@"; then
             return 0
@@ -263,19 +265,24 @@ server_start() {
     esac
 }
 
-server_ready() {
-    local name=$1 pattern=$2
-    proc_alive "$(pid_of "$name")" || why "$name exited: $(tail -n 5 "$PXR_TMP/$name.log" | tr '\n' ' ')" || return 1
-    grep -qE "$pattern" "$PXR_TMP/$name.log"
+server_ready_or_dead() {
+    ! proc_alive "$(pid_of "$1")" || grep -qE "$2" "$PXR_TMP/$1.log"
 }
 
+# server_wait NAME PATTERN: wait until PATTERN shows in NAME's log.
 server_wait() {
-    local name=$1 pattern=$2
-    if ! wait_until 15 server_ready "$name" "$pattern"; then
-        echo "FAIL $PXR_TEST: $name did not start: ${PXR_WHY:-no '$pattern' in its log}" >&2
-        tail -n 20 "$PXR_TMP/$name.log" >&2
-        return 1
+    local name=$1 pattern=$2 reason
+    wait_until 15 server_ready_or_dead "$name" "$pattern" || true
+    if ! proc_alive "$(pid_of "$name")"; then
+        reason="$name exited: $(tail -n 3 "$PXR_TMP/$name.log" | tr '\n' ' ')"
+    elif ! grep -qE "$pattern" "$PXR_TMP/$name.log"; then
+        reason="no \"$pattern\" in its log within 15 s"
+    else
+        return 0
     fi
+    fail "$PXR_TEST $name-start" "$reason"
+    tail -n 20 "$PXR_TMP/$name.log" | sed 's/^/#   /'
+    return 1
 }
 
 server_start_dhcpd() {
@@ -385,18 +392,20 @@ relay_start() {
             return 1
             ;;
     esac
-    if ! wait_until 10 relay_listening; then
-        proc_alive "$(pid_of relay)" || {
-            why "relay exited at start: $(tail -n 5 "$PXR_TMP/relay.log" | tr '\n' ' ')"
-            return 1
-        }
-        log "relay runs but no UDP socket on port 67 after 10 s; going on"
+    wait_until 10 relay_listening_or_dead || true
+    if ! proc_alive "$(pid_of relay)"; then
+        why "relay exited at start: $(tail -n 5 "$PXR_TMP/relay.log" | tr '\n' ' ')"
+        return 1
     fi
+    relay_listening || log "relay runs but has no UDP socket on port 67 after 10 s; going on"
 }
 
 relay_listening() {
-    proc_alive "$(pid_of relay)" || return 1
     [[ -n $(ip netns exec "$NS_RTR" ss -Hlun 'sport = :67' 2>/dev/null) ]]
+}
+
+relay_listening_or_dead() {
+    ! proc_alive "$(pid_of relay)" || relay_listening
 }
 
 # relay_counter NAME: SIGUSR1 the relay, wait for the dump to show NAME and
@@ -526,7 +535,7 @@ cap_start() {
     bg_run "cap-$name" "$ns" tcpdump -Z root -U --immediate-mode -n -s 0 -i "$ifc" \
         -w "$PXR_TMP/$name.pcap" udp port 67 or udp port 68
     if ! wait_until 10 grep -q 'listening on' "$PXR_TMP/cap-$name.log"; then
-        echo "tcpdump on $ns/$ifc did not start: $(cat "$PXR_TMP/cap-$name.log")" >&2
+        fail "$PXR_TEST capture-$name" "tcpdump on $ns/$ifc did not start: $(tr '\n' ' ' <"$PXR_TMP/cap-$name.log")"
         return 1
     fi
 }
@@ -540,6 +549,11 @@ bpf_giaddr() {
     local IFS=.
     # shellcheck disable=SC2086
     printf 'udp[32:4] = 0x%02x%02x%02x%02x\n' $1
+}
+bpf_ciaddr() {
+    local IFS=.
+    # shellcheck disable=SC2086
+    printf 'udp[20:4] = 0x%02x%02x%02x%02x\n' $1
 }
 bpf_chaddr() {
     local IFS=:

@@ -18,7 +18,7 @@
 set -euo pipefail
 
 LAB=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=tests/lab/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$LAB/lib.sh"
 
 SRV=${1:-dhcpd}
@@ -82,7 +82,7 @@ CONF=$PXR_TMP/pxerelay.conf
 if [[ $PXR_RELAY_IMPL == pxerelay ]]; then
     config_check() {
         local out
-        out=$(ip netns exec "$NS_RTR" "$(pxerelay_bin)" -t -c "$CONF" 2>&1) ||
+        out=$(timeout 10 ip netns exec "$NS_RTR" "$(pxerelay_bin)" -t -c "$CONF" 2>&1) ||
             why "pxerelay -t rejected the generated config: $(head -n 3 <<<"$out" | tr '\n' ' ')"
     }
     check "$T config-check" config_check
