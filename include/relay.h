@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "dhcp_msg.h"
+#include "rewrite.h"
 
 #include <net/if.h>
 #include <stdbool.h>
@@ -113,6 +114,7 @@ struct relay_fwd {
 	const struct relay_link *link;
 	uint32_t servers[CFG_MAX_SERVERS];
 	size_t nservers;
+	bool first_relay;                 /* giaddr was 0: the reply comes to us */
 	bool added_agent_option;
 	bool agent_option_too_big;        /* forwarded without option 82 (RFC 3046 §2.1) */
 	int len;
@@ -130,6 +132,7 @@ struct relay_delivery {
 	enum deliver_mode mode;
 	uint32_t dst_ip;
 	uint8_t dst_mac[6];
+	struct rewrite_result rewrite;    /* what the boot rule changed */
 	int len;
 	uint8_t buf[DHCP_MAX_LEN];
 };
@@ -139,9 +142,12 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 			       struct dhcp_msg *m, struct relay_fwd *out);
 
 /* A BOOTREPLY received on the upstream socket. client_max is the largest
- * message the client accepts (its option 57, else 576). m is edited. */
+ * message the client accepts (its option 57, else 576). rule: the boot
+ * rule its request matched (NULL: relay untouched); http_class: that
+ * request came from UEFI HTTP boot. m is edited. */
 enum drop_reason relay_reply(const struct relay_ctx *ctx, const struct relay_rx *rx,
 			     struct dhcp_msg *m, size_t client_max,
+			     const struct cfg_boot *rule, bool http_class,
 			     struct relay_delivery *out);
 
 /* True when addr is a configured server (global or any interface's). */

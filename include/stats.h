@@ -21,8 +21,25 @@ struct stats_server {
 	uint64_t replies;
 };
 
+#define STATS_ARCH_SLOTS 43   /* codes 0x00..0x29, then "other" */
+
+struct stats_rule {
+	char name[64];
+	uint64_t matched;         /* requests that matched it */
+	uint64_t rewritten;       /* replies it rewrote */
+};
+
 struct stats {
 	uint64_t drop[DROP__COUNT];
+	uint64_t arch[STATS_ARCH_SLOTS];  /* relayed requests per option 93 code */
+	uint64_t arch_unknown;            /* no option 93 nor arch in option 60 */
+	uint64_t opt93_malformed;         /* fell back to option 60 */
+	uint64_t unmatched;               /* requests no boot rule matched */
+	uint64_t xid_misses;              /* reply with no remembered request */
+	uint64_t xid_evictions;           /* table full: oldest live entry replaced */
+	uint64_t rewrite_too_big;         /* rewrite did not fit: relayed unchanged */
+	struct stats_rule *rules;         /* one per boot rule */
+	size_t nrules;
 	uint64_t requests_relayed;
 	uint64_t replies_relayed;
 	uint64_t agent_option_too_big;

@@ -1,6 +1,7 @@
 /* main.c - command line, start-up, signals and the one epoll loop.
  * Everything that decides lives in relay.c; this file moves bytes. */
 #include "capture.h"
+#include "classify.h"
 #include "config.h"
 #include "dhcp_msg.h"
 #include "inject.h"
@@ -9,6 +10,7 @@
 #include "relay.h"
 #include "stats.h"
 #include "upstream.h"
+#include "xid_table.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +33,8 @@
 #define DHCP_CLIENT_PORT 68
 #define CAPTURE_BUFFER (2 << 20)
 #define BATCH 64
+#define XID_CAPACITY 8192          /* requests remembered until their reply */
+#define XID_TTL_MS 60000
 
 struct daemon {
 	struct config *cfg;
@@ -45,6 +49,9 @@ struct daemon {
 	int sig_fd;
 	int ep;
 	struct stats st;
+	struct xid_table xids;
+	uint32_t generation;           /* bumped by each reload: rule indexes */
+	bool debug;
 	char hostname[256];
 	struct log_ratelimit rl[DROP__COUNT];
 	bool quit;
@@ -139,13 +146,18 @@ static int links_rebuild(struct daemon *d)
 
 /* ---- requests: capture -> relay -> servers ---- */
 
+static void remember_request(struct daemon *d, const struct dhcp_msg *m,
+			     const struct relay_link *l, int64_t now,
+			     char *label, size_t label_len, const struct cfg_boot **rule_out);
+
 static void on_request(void *user, const struct frame_info *fi, int parse_error)
 {
 	struct daemon *d = user;
 	struct relay_ctx ctx = { d->cfg, &d->links, d->upstream_ifindex, &d->servers };
 	struct relay_rx rx;
 	enum drop_reason r;
-	char mac[18], a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
+	const struct cfg_boot *rule = NULL;
+	char mac[18], a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN], label[64] = "-";
 
 	if (parse_error < 0) {
 		count_drop(d, DROP_MALFORMED, NULL, NULL, "frame");
@@ -162,6 +174,8 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 		count_drop(d, r, d->fwd.link, &d->msg, "request");
 		return;
 	}
+	if (d->fwd.first_relay)
+		remember_request(d, &d->msg, d->fwd.link, rx.now_ms, label, sizeof(label), &rule);
 	if (d->fwd.agent_option_too_big) {
 		d->st.agent_option_too_big++;
 		log_warn("request from %s on %s: no room for option 82, relayed without it",
@@ -180,13 +194,51 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 		relay_server_sent(&d->servers, d->fwd.servers[i], rx.now_ms);
 		if (ss)
 			ss->sent++;
-		log_info("relay request %s mac %s if %s xid %08x giaddr %s -> server %s",
+		log_info("relay request %s mac %s if %s xid %08x class %s rule %s giaddr %s -> server %s",
 			 dhcp_msg_type_name(dhcp_msg_type(&d->msg)), mac_str(d->msg.chaddr, mac),
-			 d->fwd.link->name, d->msg.xid, ip_str(d->msg.giaddr, a),
-			 ip_str(d->fwd.servers[i], s));
+			 d->fwd.link->name, d->msg.xid, label, rule ? rule->name : "-",
+			 ip_str(d->msg.giaddr, a), ip_str(d->fwd.servers[i], s));
 	}
 	d->st.requests_relayed++;
 	d->st.ifaces[d->fwd.link->cfg_idx].requests++;
+}
+
+/* DESIGN §1.3: classify the request, pick its boot rule, and remember
+ * both under (chaddr, xid) for the reply, which carries no option 93. */
+static void remember_request(struct daemon *d, const struct dhcp_msg *m,
+			     const struct relay_link *l, int64_t now,
+			     char *label, size_t label_len, const struct cfg_boot **rule_out)
+{
+	struct client_class cls;
+	const struct cfg_boot *rule;
+	struct xid_entry e = { .rule = -1 };
+
+	classify_request(m, l->name, &cls);
+	class_label(&cls, label, label_len);
+	if (cls.arch_wire >= 0)
+		d->st.arch[cls.arch_wire < STATS_ARCH_SLOTS - 1 ? cls.arch_wire
+							     : STATS_ARCH_SLOTS - 1]++;
+	else
+		d->st.arch_unknown++;
+	d->st.opt93_malformed += cls.opt93_malformed;
+	rule = classify_match(d->cfg, &cls);
+	*rule_out = rule;
+	if (!rule) {
+		d->st.unmatched++;
+		return;
+	}
+	d->st.rules[rule - d->cfg->boots].matched++;
+	memcpy(e.chaddr, m->chaddr, sizeof(e.chaddr));
+	e.hlen = m->hlen;
+	e.xid = m->xid;
+	e.rule = (int16_t)(rule - d->cfg->boots);
+	e.generation = d->generation;
+	e.arch_wire = cls.arch_wire;
+	e.max_msg_size = cls.max_msg_size;
+	e.flags = (cls.http ? XID_F_HTTP : 0) | (cls.ipxe ? XID_F_IPXE : 0) |
+		  (cls.pxe ? XID_F_PXE : 0);
+	if (xid_table_put(&d->xids, &e, now))
+		d->st.xid_evictions++;
 }
 
 /* ---- replies: server -> relay -> client link ---- */
@@ -202,14 +254,50 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 	char mac[18], a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
 	static const char *const how[] = { "broadcast", "unicast ciaddr", "unicast" };
 
+	const struct xid_entry *xe;
+	const struct cfg_boot *rule = NULL;
+	size_t client_max = DHCP_DEFAULT_MAX;
+	bool http = false;
+
 	if (dhcp_msg_parse(&d->msg, buf, len) < 0) {
 		count_drop(d, DROP_MALFORMED, NULL, NULL, "reply");
 		return;
 	}
-	r = relay_reply(&ctx, &rx, &d->msg, DHCP_DEFAULT_MAX, &d->dlv);
+	xe = xid_table_get(&d->xids, d->msg.chaddr, d->msg.hlen, d->msg.xid, rx.now_ms);
+	if (xe) {
+		if (xe->max_msg_size)
+			client_max = xe->max_msg_size;
+		if (xe->rule >= 0 && xe->generation == d->generation &&
+		    (size_t)xe->rule < d->cfg->nboots)
+			rule = &d->cfg->boots[xe->rule];
+		http = xe->flags & XID_F_HTTP;
+	} else if (d->cfg->nboots) {
+		d->st.xid_misses++;
+	}
+	r = relay_reply(&ctx, &rx, &d->msg, client_max, rule, http, &d->dlv);
+	if (r == DROP_TOO_BIG && rule) {
+		/* The rewrite does not fit the client's limit: relay what the
+		 * server sent rather than nothing. */
+		d->st.rewrite_too_big++;
+		log_warn("reply to %s: rewrite by rule %s exceeds %zu bytes; relayed unchanged",
+			 mac_str(d->msg.chaddr, mac), rule->name, client_max);
+		rule = NULL;
+		if (dhcp_msg_parse(&d->msg, buf, len) == 0)
+			r = relay_reply(&ctx, &rx, &d->msg, client_max, NULL, false, &d->dlv);
+	}
 	if (r != DROP_NONE) {
 		count_drop(d, r, dv->link, &d->msg, "reply");
 		return;
+	}
+	if (rule && dv->rewrite.changed) {
+		d->st.rules[rule - d->cfg->boots].rewritten++;
+		log_info("rewrite %s mac %s if %s class %s rule %s file \"%s\" -> \"%s\" "
+			 "server %s -> %s%s", dhcp_msg_type_name(dhcp_msg_type(&d->msg)),
+			 mac_str(d->msg.chaddr, mac), dv->link->name,
+			 xe->arch_wire >= 0 ? arch_name(xe->arch_wire) : "unknown", rule->name,
+			 dv->rewrite.old_file, dv->rewrite.new_file,
+			 ip_str(dv->rewrite.old_siaddr, a), ip_str(dv->rewrite.new_siaddr, s),
+			 dv->rewrite.added_http_vendor_class ? " +HTTPClient" : "");
 	}
 	relay_server_replied(&d->servers, src, rx.now_ms);
 	ss = stats_server(&d->st, src);
@@ -301,7 +389,8 @@ static void reload(struct daemon *d)
 		}
 		config_free(old);
 	}
-	log_set_level(d->cfg->log_level);
+	d->generation++;
+	log_set_level(d->debug ? LOG_LVL_DEBUG : d->cfg->log_level);
 	log_info("reloaded %s: %zu interfaces, %zu servers", d->cfg_path,
 		 d->cfg->nifaces, d->cfg->servers.n);
 }
@@ -369,7 +458,9 @@ static int daemon_start(struct daemon *d)
 
 	if (gethostname(d->hostname, sizeof(d->hostname) - 1) < 0)
 		strcpy(d->hostname, "pxerelay");
-	if (stats_configure(&d->st, d->cfg) < 0)
+	if (stats_configure(&d->st, d->cfg) < 0 ||
+	    xid_table_init(&d->xids, XID_CAPACITY, XID_TTL_MS,
+			   (uint64_t)now_ms() * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid()) < 0)
 		return -1;
 	d->lw = link_watch_open(err, sizeof(err));
 	if (!d->lw)
@@ -435,6 +526,7 @@ static void daemon_stop(struct daemon *d)
 		close(d->ep);
 	relay_links_free(&d->links);
 	stats_free(&d->st);
+	xid_table_free(&d->xids);
 	config_free(d->cfg);
 }
 
@@ -566,6 +658,7 @@ int main(int argc, char **argv)
 		config_free(d.cfg);
 		return 0;
 	}
+	d.debug = debug;
 	if (debug)
 		d.cfg->log_level = LOG_LVL_DEBUG;
 	log_open(foreground, d.cfg->log_level);

@@ -304,6 +304,7 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 
 	out->link = l;
 	out->nservers = 0;
+	out->first_relay = false;
 	out->added_agent_option = false;
 	out->agent_option_too_big = false;
 	if (!l)
@@ -357,6 +358,7 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 		/* RFC 2131 §4.1 / RFC 1542 §4.1.1: giaddr 0 means we are the
 		 * first relay: put our address on the client's link there. */
 		m->giaddr = l->giaddr;
+		out->first_relay = true;
 		if (add_ours) {
 			if (agent_option_ours(ctx, l, rx, opt, &opt_len, sizeof(opt)) < 0)
 				return DROP_TOO_BIG;
@@ -453,6 +455,7 @@ static bool server_in(const struct server_list *list, uint32_t addr)
 
 enum drop_reason relay_reply(const struct relay_ctx *ctx, const struct relay_rx *rx,
 			     struct dhcp_msg *m, size_t client_max,
+			     const struct cfg_boot *rule, bool http_class,
 			     struct relay_delivery *out)
 {
 	const struct config *cfg = ctx->cfg;
@@ -463,6 +466,7 @@ enum drop_reason relay_reply(const struct relay_ctx *ctx, const struct relay_rx 
 	int type;
 
 	out->link = NULL;
+	memset(&out->rewrite, 0, sizeof(out->rewrite));
 	if (m->op != BOOTREPLY)
 		return DROP_BAD_OP;
 	/* DESIGN §1.1: replies are taken only from configured servers, and
@@ -535,6 +539,11 @@ enum drop_reason relay_reply(const struct relay_ctx *ctx, const struct relay_rx 
 		out->dst_ip = m->yiaddr;
 		memcpy(out->dst_mac, m->chaddr, 6);
 	}
+
+	/* DESIGN §1.3: the boot rule the request matched rewrites the
+	 * server's boot server and file, header and options alike. */
+	if (rule && rewrite_reply(m, rule, http_class, &out->rewrite) < 0)
+		return DROP_TOO_BIG;
 
 	/* The reply may grow (rewrites) or shrink (option 82 gone); it may
 	 * never exceed what the client said it takes, nor what the server

@@ -9,6 +9,7 @@
 int stats_configure(struct stats *s, const struct config *cfg)
 {
 	struct stats_iface *v = calloc(cfg->nifaces ? cfg->nifaces : 1, sizeof(*v));
+	struct stats_rule *r;
 
 	if (!v)
 		return -ENOMEM;
@@ -21,14 +22,29 @@ int stats_configure(struct stats *s, const struct config *cfg)
 	free(s->ifaces);
 	s->ifaces = v;
 	s->nifaces = cfg->nifaces;
+
+	r = calloc(cfg->nboots ? cfg->nboots : 1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->nboots; i++) {
+		snprintf(r[i].name, sizeof(r[i].name), "%s", cfg->boots[i].name);
+		for (size_t k = 0; k < s->nrules; k++)
+			if (strcmp(s->rules[k].name, r[i].name) == 0)
+				r[i] = s->rules[k];
+	}
+	free(s->rules);
+	s->rules = r;
+	s->nrules = cfg->nboots;
 	return 0;
 }
 
 void stats_free(struct stats *s)
 {
 	free(s->ifaces);
+	free(s->rules);
 	s->ifaces = NULL;
-	s->nifaces = 0;
+	s->rules = NULL;
+	s->nifaces = s->nrules = 0;
 }
 
 struct stats_server *stats_server(struct stats *s, uint32_t addr)
@@ -60,6 +76,24 @@ void stats_each(const struct stats *s, stats_line_fn fn, void *user)
 		fn(user, name, s->ifaces[i].replies);
 		snprintf(name, sizeof(name), "interface_%s_drops", s->ifaces[i].name);
 		fn(user, name, s->ifaces[i].drops);
+	}
+	for (int code = 0; code < STATS_ARCH_SLOTS; code++) {
+		if (!s->arch[code])
+			continue;
+		snprintf(name, sizeof(name), "class_arch%d_requests", code);
+		fn(user, name, s->arch[code]);
+	}
+	fn(user, "class_unknown_requests", s->arch_unknown);
+	fn(user, "class_opt93_malformed", s->opt93_malformed);
+	fn(user, "boot_unmatched", s->unmatched);
+	fn(user, "xid_misses", s->xid_misses);
+	fn(user, "xid_evictions", s->xid_evictions);
+	fn(user, "rewrite_too_big", s->rewrite_too_big);
+	for (size_t i = 0; i < s->nrules; i++) {
+		snprintf(name, sizeof(name), "boot_%s_matched", s->rules[i].name);
+		fn(user, name, s->rules[i].matched);
+		snprintf(name, sizeof(name), "boot_%s_rewritten", s->rules[i].name);
+		fn(user, name, s->rules[i].rewritten);
 	}
 	for (size_t i = 0; i < s->nservers; i++) {
 		inet_ntop(AF_INET, &s->servers[i].addr, a, sizeof(a));

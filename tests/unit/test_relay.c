@@ -619,7 +619,7 @@ static enum drop_reason reply(struct fixture *f, const char *src)
 {
 	struct relay_rx rx = rx_server(src);
 
-	return relay_reply(&f->ctx, &rx, &f->m, DHCP_DEFAULT_MAX, &f->dlv);
+	return relay_reply(&f->ctx, &rx, &f->m, DHCP_DEFAULT_MAX, NULL, false, &f->dlv);
 }
 
 static void parse_dlv(struct fixture *f, struct dhcp_msg *out)
@@ -651,7 +651,7 @@ static void test_reply_on_downstream_link_dropped(void **state)
 	struct relay_rx rx = { IF20, ip("10.0.0.2"), ip("10.10.0.1"), 2000 };
 
 	make_reply(f, DHCPOFFER, "10.10.0.1", "site1-vlan10");
-	assert_int_equal(relay_reply(&f->ctx, &rx, &f->m, 576, &f->dlv), DROP_REPLY_WRONG_LINK);
+	assert_int_equal(relay_reply(&f->ctx, &rx, &f->m, 576, NULL, false, &f->dlv), DROP_REPLY_WRONG_LINK);
 	/* With -u, only the upstream link counts. */
 	f->ctx.upstream_ifindex = 3;
 	make_reply(f, DHCPOFFER, "10.10.0.1", "site1-vlan10");

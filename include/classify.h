@@ -1,0 +1,55 @@
+/* classify.h - which firmware sent a request (RFC 4578, IANA Processor
+ * Architecture Types) and which boot rule it falls under. Pure. */
+#ifndef PXR_CLASSIFY_H
+#define PXR_CLASSIFY_H
+
+#include "config.h"
+#include "dhcp_msg.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ARCH_UNKNOWN (-1)
+
+enum arch_source {
+	ARCH_FROM_NONE,
+	ARCH_FROM_OPT93,      /* client system architecture option */
+	ARCH_FROM_OPT60,      /* PXEClient:Arch:NNNNN / HTTPClient:Arch:NNNNN */
+};
+
+struct client_class {
+	int arch;                     /* normalised code (9 -> 7), ARCH_UNKNOWN */
+	int arch_wire;                /* as sent */
+	enum arch_source arch_from;
+	bool opt93_malformed;         /* present but odd or empty: fell back to 60 */
+	bool pxe;                     /* option 60 starts with PXEClient */
+	bool http;                    /* HTTPClient, or an HTTP-boot arch */
+	bool ipxe;                    /* user class "iPXE" or option 175 present */
+	char vendor_class[128];       /* option 60 as text ("" if absent) */
+	char user_class[128];         /* option 77 as text */
+	bool has_uuid;
+	uint8_t uuid[17];             /* option 97: type 0 + 16-byte GUID */
+	uint8_t mac[6];
+	char ifname[IFNAMSIZ];
+	uint16_t max_msg_size;        /* option 57, 0 if absent or < 576 */
+};
+
+/* Name of an option 93 code ("x64 UEFI", "ARM 64-bit UEFI", ...). */
+const char *arch_name(int code);
+/* 9 is EBC in the registry, but x64 firmware in the field sends it for
+ * x64 UEFI: both count as 7. */
+int arch_normalise(int code);
+/* True for the UEFI HTTP boot codes (15, 16, 18, 19, 20, 23, 24, ...). */
+bool arch_is_http(int code);
+
+/* Classify a BOOTREQUEST received on ifname. */
+void classify_request(const struct dhcp_msg *m, const char *ifname, struct client_class *c);
+/* One short label for logs: "x64 UEFI", "x86 BIOS (iPXE)", "unknown". */
+const char *class_label(const struct client_class *c, char *buf, size_t len);
+
+/* The first boot rule matching, or NULL (file order, first match wins;
+ * a rule with no match keys matches everyone). */
+const struct cfg_boot *classify_match(const struct config *cfg, const struct client_class *c);
+bool classify_rule_matches(const struct cfg_boot *b, const struct client_class *c);
+
+#endif

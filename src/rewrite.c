@@ -1,0 +1,111 @@
+/* rewrite.c - see rewrite.h. */
+#include "rewrite.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The boot file the client would use today: option 67, else file. */
+static void current_file(const struct dhcp_msg *m, char *out, size_t cap)
+{
+	size_t len = 0;
+	const uint8_t *v = dhcp_opt_get(m, DHO_BOOTFILE, 1, 255, &len);
+	size_t n = 0;
+
+	if (v) {
+		for (; n < len && n + 1 < cap && v[n]; n++)
+			out[n] = (char)v[n];
+	} else {
+		/* Holds zeros when the field carried options (option 52). */
+		for (; n < sizeof(m->file) && n + 1 < cap && m->file[n]; n++)
+			out[n] = (char)m->file[n];
+	}
+	out[n] = '\0';
+}
+
+/* RFC 2131 §4.1: a header field borrowed for options (option 52) cannot
+ * also hold its own value; move its options to the options field, where
+ * the builder re-checks the size. */
+static bool reclaim_area(struct dhcp_msg *m, enum dhcp_area area)
+{
+	bool moved = false;
+
+	for (int i = 0; i < m->nopts; i++)
+		if (m->opts[i].area == area) {
+			m->opts[i].area = DHCP_AREA_OPTIONS;
+			moved = true;
+		}
+	return moved;
+}
+
+static bool is_url(const char *s)
+{
+	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_class,
+		  struct rewrite_result *res)
+{
+	int type = dhcp_msg_type(m);
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	res->old_siaddr = res->new_siaddr = m->siaddr;
+	current_file(m, res->old_file, sizeof(res->old_file));
+	snprintf(res->new_file, sizeof(res->new_file), "%s", res->old_file);
+	if (!rule || m->op != BOOTREPLY)
+		return 0;
+	/* A BOOTP reply has no option 53 (type 0). */
+	if (type != 0 && type != DHCPOFFER && type != DHCPACK)
+		return 0;
+
+	if (rule->next_server) {
+		char txt[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &rule->next_server, txt, sizeof(txt));
+		m->siaddr = rule->next_server;
+		res->new_siaddr = rule->next_server;
+		if (m->has_cookie) {
+			r = dhcp_opt_set(m, DHO_TFTP_SERVER, txt, strlen(txt));
+			if (r < 0)
+				return r;
+		}
+		res->changed = true;
+	}
+	if (rule->filename[0]) {
+		size_t len = strlen(rule->filename);
+
+		res->moved_overload |= reclaim_area(m, DHCP_AREA_FILE);
+		memset(m->file, 0, sizeof(m->file));
+		/* The file field keeps a terminating NUL; a longer name (an
+		 * HTTP boot URL) lives in option 67 alone. */
+		if (len < sizeof(m->file))
+			memcpy(m->file, rule->filename, len);
+		if (m->has_cookie) {
+			r = dhcp_opt_set(m, DHO_BOOTFILE, rule->filename, len);
+			if (r < 0)
+				return r;
+		}
+		snprintf(res->new_file, sizeof(res->new_file), "%s", rule->filename);
+		res->changed = true;
+		/* UEFI HTTP boot drops an offer whose option 60 is not
+		 * HTTPClient, and loops on DISCOVER if file and option 67
+		 * disagree (seen with OVMF). */
+		if (http_class && is_url(rule->filename) && m->has_cookie) {
+			r = dhcp_opt_set(m, DHO_VENDOR_CLASS, "HTTPClient", 10);
+			if (r < 0)
+				return r;
+			res->added_http_vendor_class = true;
+		}
+	}
+	if (rule->server_name[0]) {
+		size_t len = strlen(rule->server_name);
+
+		res->moved_overload |= reclaim_area(m, DHCP_AREA_SNAME);
+		memset(m->sname, 0, sizeof(m->sname));
+		memcpy(m->sname, rule->server_name, len < sizeof(m->sname) ? len : sizeof(m->sname) - 1);
+		res->changed = true;
+	}
+	return 0;
+}

@@ -1,0 +1,102 @@
+/* xid_table.c - see xid_table.h. */
+#include "xid_table.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t mix(uint64_t h)
+{
+	/* splitmix64 finaliser */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return h;
+}
+
+static size_t bucket_of(const struct xid_table *t, const uint8_t *chaddr, uint8_t hlen,
+			uint32_t xid)
+{
+	uint64_t h = t->seed ^ xid;
+
+	for (uint8_t i = 0; i < hlen && i < 16; i++)
+		h = mix(h ^ chaddr[i]) + i;
+	return (size_t)(mix(h) & (t->nbuckets - 1));
+}
+
+int xid_table_init(struct xid_table *t, size_t capacity, int64_t ttl_ms, uint64_t seed)
+{
+	size_t nb = 1;
+
+	memset(t, 0, sizeof(*t));
+	while (nb * XID_WAYS < capacity)
+		nb <<= 1;
+	t->slots = calloc(nb * XID_WAYS, sizeof(*t->slots));
+	if (!t->slots)
+		return -ENOMEM;
+	t->nbuckets = nb;
+	t->ttl_ms = ttl_ms;
+	t->seed = seed;
+	return 0;
+}
+
+void xid_table_free(struct xid_table *t)
+{
+	free(t->slots);
+	t->slots = NULL;
+}
+
+static bool same_key(const struct xid_entry *s, const uint8_t *chaddr, uint8_t hlen, uint32_t xid)
+{
+	return s->used && s->xid == xid && s->hlen == hlen && memcmp(s->chaddr, chaddr, hlen) == 0;
+}
+
+bool xid_table_put(struct xid_table *t, const struct xid_entry *e, int64_t now_ms)
+{
+	uint8_t hlen = e->hlen > 16 ? 16 : e->hlen;
+	struct xid_entry *b = &t->slots[bucket_of(t, e->chaddr, hlen, e->xid) * XID_WAYS];
+	struct xid_entry *victim = NULL;
+	bool evicted = false;
+
+	for (int i = 0; i < XID_WAYS; i++)
+		if (same_key(&b[i], e->chaddr, hlen, e->xid)) {
+			victim = &b[i];
+			break;
+		}
+	for (int i = 0; !victim && i < XID_WAYS; i++)
+		if (!b[i].used || b[i].expires_ms <= now_ms)
+			victim = &b[i];
+	if (!victim) {
+		victim = &b[0];
+		for (int i = 1; i < XID_WAYS; i++)
+			if (b[i].expires_ms < victim->expires_ms)
+				victim = &b[i];
+		evicted = true;
+		t->evictions++;
+	}
+	*victim = *e;
+	victim->hlen = hlen;
+	victim->used = true;
+	victim->expires_ms = now_ms + t->ttl_ms;
+	t->inserts++;
+	return evicted;
+}
+
+const struct xid_entry *xid_table_get(struct xid_table *t, const uint8_t *chaddr,
+				      uint8_t hlen, uint32_t xid, int64_t now_ms)
+{
+	struct xid_entry *b;
+
+	if (hlen > 16)
+		hlen = 16;
+	b = &t->slots[bucket_of(t, chaddr, hlen, xid) * XID_WAYS];
+	for (int i = 0; i < XID_WAYS; i++)
+		if (same_key(&b[i], chaddr, hlen, xid) && b[i].expires_ms > now_ms) {
+			t->hits++;
+			return &b[i];
+		}
+	t->misses++;
+	return NULL;
+}

@@ -1,0 +1,218 @@
+/* fuzz_dhcp_msg.c - the BOOTP/DHCP codec: parse, build, parse again.
+ *
+ * Input: one message as it comes off the wire (UDP payload).
+ *
+ * 1. dhcp_msg_parse on the bytes; a message that does not parse ends here.
+ * 2. Round trip: dhcp_msg_build at 576, 1472 and DHCP_MAX_LEN (and once
+ *    into a 300-byte buffer), then parse the output again. The header, the
+ *    option set and every value must come back; option 52 is the builder's
+ *    to recompute; option 82 must be the last option before END.
+ * 3. Edits: the last bytes of the input, read backwards, are a short script
+ *    of dhcp_opt_set/dhcp_opt_del calls. After each call the options the
+ *    call did not name are unchanged, and the named one holds what was set
+ *    (or is gone). The edited message goes through the round trip again.
+ */
+#include "dhcp_msg.h"
+#include "fuzz_util.h"
+
+#include <errno.h>
+
+/* Areas (bit 0 file, bit 1 sname) that options of m were read from.
+ * with_agent: count option 82 too (the builder moves it to the options
+ * field, but still counts the field it came from). */
+static uint8_t borrowed_areas(const struct dhcp_msg *m, bool with_agent)
+{
+	uint8_t mask = 0;
+
+	for (unsigned i = 0; i < m->nopts; i++) {
+		if (m->opts[i].code == DHO_AGENT_INFO && !with_agent)
+			continue;
+		if (m->opts[i].area == DHCP_AREA_FILE)
+			mask |= 1;
+		else if (m->opts[i].area == DHCP_AREA_SNAME)
+			mask |= 2;
+	}
+	return mask;
+}
+
+/* back was parsed from what dhcp_msg_build made of m. */
+static void check_same_options(const struct dhcp_msg *m, const struct dhcp_msg *back)
+{
+	uint8_t need = borrowed_areas(m, false), may = borrowed_areas(m, true);
+	const uint8_t *ov;
+
+	for (unsigned c = 1; c < DHO_END; c++) {
+		int i = m->index[c];
+
+		if (c == DHO_OVERLOAD)
+			continue;
+		FUZZ_CHECK(fuzz_same_option(m, back, (uint8_t)c));
+		if (i < 0)
+			continue;
+		/* RFC 3046 §2.1: option 82 always lands in the options field;
+		 * everything else stays in the field it was read from. */
+		if (c == DHO_AGENT_INFO)
+			FUZZ_CHECK(back->opts[back->index[c]].area == DHCP_AREA_OPTIONS);
+		else
+			FUZZ_CHECK(back->opts[back->index[c]].area == m->opts[i].area);
+	}
+
+	/* Option 52 says which header fields carry options (RFC 2131 §4.1):
+	 * present exactly when some field is borrowed, with a value naming at
+	 * least the fields that hold options. */
+	ov = dhcp_opt_get(back, DHO_OVERLOAD, 1, 1, NULL);
+	if (may == 0) {
+		FUZZ_CHECK(!dhcp_opt_has(back, DHO_OVERLOAD));
+	} else {
+		FUZZ_CHECK(ov != NULL);
+		FUZZ_CHECK((*ov & need) == need);
+		FUZZ_CHECK((*ov & ~may) == 0);
+	}
+}
+
+static void check_round_trip(const struct dhcp_msg *m, size_t max_len, size_t outsz)
+{
+	static uint8_t out[DHCP_MAX_LEN + 64];
+	static struct dhcp_msg back;
+	size_t cap = max_len < outsz ? max_len : outsz;
+	int n;
+
+	FUZZ_CHECK(outsz + 64 <= sizeof(out));
+	memset(out + outsz, 0xa5, 64);
+	n = dhcp_msg_build(m, max_len, out, outsz);
+	for (size_t i = 0; i < 64; i++)
+		FUZZ_CHECK(out[outsz + i] == 0xa5);   /* nothing past outsz */
+	if (n < 0) {
+		FUZZ_CHECK(n == -EMSGSIZE);
+		return;
+	}
+	FUZZ_CHECK((size_t)n >= DHCP_HDR_LEN && (size_t)n <= cap);
+	FUZZ_CHECK(dhcp_msg_parse(&back, out, (size_t)n) == 0);
+	fuzz_check_msg_index(&back);
+	FUZZ_CHECK(back.wire_len == n);
+	fuzz_check_same_header(m, &back);
+	FUZZ_CHECK(back.has_cookie == m->has_cookie);
+	if (!m->has_cookie) {
+		/* Plain BOOTP: the vendor area goes out as it came in. */
+		FUZZ_CHECK(back.data_len == m->data_len);
+		FUZZ_CHECK(memcmp(back.data, m->data, m->data_len) == 0);
+		return;
+	}
+	check_same_options(m, &back);
+	FUZZ_CHECK(fuzz_options_field_ok(out, (size_t)n));
+	/* The sender's padding is kept, up to the limit. */
+	FUZZ_CHECK((size_t)n >= (m->wire_len < cap ? m->wire_len : cap));
+}
+
+static void round_trips(const struct dhcp_msg *m)
+{
+	check_round_trip(m, DHCP_DEFAULT_MAX, DHCP_MAX_LEN);
+	check_round_trip(m, 1472, DHCP_MAX_LEN);
+	check_round_trip(m, DHCP_MAX_LEN, DHCP_MAX_LEN);
+	check_round_trip(m, DHCP_MAX_LEN, 300);   /* buffer smaller than the limit */
+}
+
+/* Relative order of the options other than code is kept by an edit. */
+static void check_order_kept(const struct dhcp_msg *before, const struct dhcp_msg *after,
+			     uint8_t code)
+{
+	unsigned j = 0;
+
+	for (unsigned i = 0; i < before->nopts; i++) {
+		if (before->opts[i].code == code)
+			continue;
+		while (j < after->nopts && after->opts[j].code == code)
+			j++;
+		FUZZ_CHECK(j < after->nopts);
+		FUZZ_CHECK(after->opts[j].code == before->opts[i].code);
+		j++;
+	}
+}
+
+static void check_edit(const struct dhcp_msg *before, const struct dhcp_msg *after,
+		       uint8_t code, bool del, int r, const uint8_t *val, size_t len)
+{
+	fuzz_check_msg_index(after);
+	for (unsigned c = 0; c < 256; c++)
+		if (c != code)
+			FUZZ_CHECK(fuzz_same_option(before, after, (uint8_t)c));
+	check_order_kept(before, after, code);
+	if (del) {
+		FUZZ_CHECK(!dhcp_opt_has(after, code));
+		return;
+	}
+	if (code == DHO_PAD || code == DHO_END)
+		FUZZ_CHECK(r == -EINVAL);
+	if (r == 0) {
+		size_t got_len = 0;
+		const uint8_t *got = dhcp_opt_get(after, code, 0, SIZE_MAX, &got_len);
+
+		FUZZ_CHECK(got != NULL && got_len == len);
+		FUZZ_CHECK(len == 0 || memcmp(got, val, len) == 0);
+		FUZZ_CHECK(after->wire_len == before->wire_len);
+	} else {
+		FUZZ_CHECK(r == -EINVAL || r == -EMSGSIZE || r == -ENOSPC);
+		FUZZ_CHECK(fuzz_same_option(before, after, code));
+	}
+}
+
+/* Up to 8 edits, three bytes each, read backwards from the end:
+ *   op:   bit 0 delete (else set), bits 1-2 value length / 256
+ *   code: option code
+ *   len:  value length % 256
+ * The value is the input from its start, repeated to the length. */
+static void run_edits(struct dhcp_msg *m, const uint8_t *data, size_t size)
+{
+	static struct dhcp_msg before;
+	static uint8_t val[1024];
+	size_t nedits, at = size;
+
+	if (size < 4)
+		return;
+	nedits = data[--at] % 9;
+	for (size_t k = 0; k < nedits && at >= 3; k++) {
+		uint8_t op = data[--at], code = data[--at], lo = data[--at];
+		size_t len = (size_t)((op >> 1) & 3) << 8 | lo;
+		bool del = op & 1;
+		int r = 0;
+
+		for (size_t i = 0; i < len; i++)
+			val[i] = data[i % size];
+		before = *m;
+		if (del)
+			dhcp_opt_del(m, code);
+		else
+			r = dhcp_opt_set(m, code, val, len);
+		check_edit(&before, m, code, del, r, val, len);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct dhcp_msg m;
+	int r = dhcp_msg_parse(&m, data, size);
+
+	if (r < 0) {
+		FUZZ_CHECK(r == -EBADMSG || r == -EMSGSIZE);
+		return 0;
+	}
+	FUZZ_CHECK(size >= DHCP_HDR_LEN && size <= DHCP_MAX_LEN);
+	FUZZ_CHECK(m.wire_len == size);
+	fuzz_check_msg_index(&m);
+	(void)dhcp_msg_type_name(dhcp_msg_type(&m));
+
+	round_trips(&m);
+
+	run_edits(&m, data, size);
+	/* A plain BOOTP message has no options field: what set/del do to it
+	 * is not specified, so only the cookie case is held to the round
+	 * trip after edits (the build still runs, for the sanitizers). */
+	if (m.has_cookie) {
+		round_trips(&m);
+	} else {
+		static uint8_t out[DHCP_MAX_LEN];
+
+		(void)dhcp_msg_build(&m, DHCP_MAX_LEN, out, sizeof(out));
+	}
+	return 0;
+}
