@@ -26,14 +26,14 @@ LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS)
 PURE_SRC = src/dhcp_msg.c src/opt82.c src/relay.c src/frame.c src/classify.c \
 	   src/rewrite.c src/xid_table.c
 IO_SRC   = src/config.c src/log.c src/stats.c src/link.c src/capture.c \
-	   src/inject.c src/upstream.c
+	   src/inject.c src/upstream.c src/replay.c
 SRC      = $(PURE_SRC) $(IO_SRC) src/main.c
 
 BUILD    = build
 OBJ      = $(SRC:src/%.c=$(BUILD)/%.o)
 BIN      = pxerelay
 
-UNIT_TESTS = dhcp_msg opt82 relay frame config
+UNIT_TESTS = dhcp_msg opt82 relay frame config classify rewrite xid_table
 FUZZERS    = dhcp_msg relay_request relay_reply opt82 frame
 FUZZ_SECONDS ?= 20
 

@@ -8,6 +8,7 @@
 #include "link.h"
 #include "log.h"
 #include "relay.h"
+#include "replay.h"
 #include "stats.h"
 #include "upstream.h"
 #include "xid_table.h"
@@ -575,7 +576,10 @@ static void usage(FILE *out)
 		"  -t        check the config, print it normalised, exit 0 if valid\n"
 		"  -i IFACE  downstream (client) interface; repeatable\n"
 		"  -u IFACE  upstream interface toward the servers\n"
-		"  SERVER    DHCP server addresses (IPv4)\n");
+		"  SERVER    DHCP server addresses (IPv4)\n"
+		"       pxerelay --replay FILE.pcap [-c FILE] [-i IFACE]\n"
+		"  offline: classify each request of a capture, apply the boot rules to\n"
+		"  each reply, print what would change (IFACE: ingress name to assume)\n");
 }
 
 static int go_background(void)
@@ -607,9 +611,10 @@ int main(int argc, char **argv)
 	static struct daemon d;   /* large scratch buffers: not on the stack */
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "replay", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cfg_path = NULL, *upstream = NULL;
+	const char *cfg_path = NULL, *upstream = NULL, *replay = NULL;
 	char **ifaces = calloc((size_t)argc + 1, sizeof(char *));
 	size_t nifaces = 0;
 	bool foreground = false, debug = false, check = false;
@@ -626,9 +631,29 @@ int main(int argc, char **argv)
 		case 't': check = true; break;
 		case 'i': ifaces[nifaces++] = optarg; break;
 		case 'u': upstream = optarg; break;
+		case 'R': replay = optarg; break;
 		case 'h': usage(stdout); free(ifaces); return 0;
 		default: usage(stderr); free(ifaces); return 2;
 		}
+	}
+	if (replay) {
+		const char *path = cfg_path ? cfg_path : DEFAULT_CONFIG;
+
+		if (nifaces > 1 || optind < argc) {
+			fprintf(stderr, "pxerelay: --replay takes FILE, -c and at most one -i\n");
+			free(ifaces);
+			return 2;
+		}
+		d.cfg = config_load(path, err, sizeof(err));
+		if (!d.cfg) {
+			fprintf(stderr, "pxerelay: %s\n", err);
+			free(ifaces);
+			return 1;
+		}
+		rc = replay_run(replay, d.cfg, nifaces ? ifaces[0] : "", stdout) < 0 ? 1 : 0;
+		config_free(d.cfg);
+		free(ifaces);
+		return rc;
 	}
 	if (cfg_path && nifaces) {
 		fprintf(stderr, "pxerelay: use either -c FILE or -i IFACE, not both\n");

@@ -7,6 +7,10 @@
  *   [1] ifindex:  % 3 -> 1 upstream, 2 vlan10 (a downstream link), 42 unknown
  *   [2] knobs:    option 82 policy and toggles (fuzz_relay_knobs)
  *   [3] bit 0:    replies only from the upstream link (upstream_ifindex 1)
+ *       bits 1-2: boot rule the request matched: none, "bios" (next-server
+ *                 10.0.0.5, file undionly.kpxe), "uefi" (next-server,
+ *                 ipxe.efi, server-name), "http" (a URL longer than the
+ *                 file field, with http_class)
  *   [4..]         the DHCP message
  *
  * client_max is 576 (a client that sent no option 57). When the reply is
@@ -14,7 +18,9 @@
  * upstream side; it is no longer than max(576, what the server sent); it
  * parses; the link matches giaddr; option 82 no longer carries the chosen
  * link's circuit-id (RFC 3046 §2.2); and the delivery follows RFC 2131
- * §4.1 (NAK broadcast, ciaddr unicast, broadcast bit, else chaddr/yiaddr). */
+ * §4.1 (NAK broadcast, ciaddr unicast, broadcast bit, else chaddr/yiaddr).
+ * A boot rule, when it rewrote the reply, left siaddr and option 66, file
+ * and option 67 in agreement (DESIGN §1.3). */
 #include "fuzz_relay_ctx.h"
 #include "opt82.h"
 
@@ -28,8 +34,73 @@ static const char *const source_choice[5] = {
 };
 static const int ifindex_choice[3] = { FUZZ_IFINDEX_UPSTREAM, 2, 42 };
 
+static struct cfg_boot rules[3];
+
+static void rules_init(void)
+{
+	static bool ready;
+
+	if (ready)
+		return;
+	snprintf(rules[0].name, sizeof(rules[0].name), "bios");
+	rules[0].arch[0] = 0;
+	rules[0].narch = 1;
+	snprintf(rules[0].filename, sizeof(rules[0].filename), "undionly.kpxe");
+	rules[0].next_server = fuzz_ip("10.0.0.5");
+
+	snprintf(rules[1].name, sizeof(rules[1].name), "uefi");
+	rules[1].arch[0] = 7;
+	rules[1].arch[1] = 9;
+	rules[1].narch = 2;
+	snprintf(rules[1].filename, sizeof(rules[1].filename), "ipxe.efi");
+	rules[1].next_server = fuzz_ip("10.0.0.6");
+	snprintf(rules[1].server_name, sizeof(rules[1].server_name), "boot1");
+
+	snprintf(rules[2].name, sizeof(rules[2].name), "http");
+	rules[2].arch[0] = 16;
+	rules[2].narch = 1;
+	snprintf(rules[2].filename, sizeof(rules[2].filename), "%s",
+		 "http://boot.example.net/images/uefi/x64/shim-and-grub/"
+		 "a-path-long-enough-not-to-fit-the-128-byte-file-field/grubx64.efi");
+	ready = true;
+}
+
+/* The rule's settings are in the header and in the options alike. */
+static void check_rewrite(const struct cfg_boot *rule, const struct dhcp_msg *back,
+			  const struct relay_delivery *out)
+{
+	const uint8_t *v;
+	size_t len = 0, flen = strlen(rule->filename);
+
+	if (!out->rewrite.changed)
+		return;
+	if (rule->next_server) {
+		char txt[INET_ADDRSTRLEN];
+
+		FUZZ_CHECK(back->siaddr == rule->next_server);
+		inet_ntop(AF_INET, &rule->next_server, txt, sizeof(txt));
+		if (back->has_cookie) {
+			v = dhcp_opt_get(back, DHO_TFTP_SERVER, 0, 255, &len);
+			FUZZ_CHECK(v && len == strlen(txt) && memcmp(v, txt, len) == 0);
+		}
+	}
+	if (flen) {
+		if (flen < DHCP_FILE_LEN)
+			FUZZ_CHECK(strncmp((const char *)back->file, rule->filename,
+					   DHCP_FILE_LEN) == 0);
+		if (back->has_cookie) {
+			v = dhcp_opt_get(back, DHO_BOOTFILE, 0, SIZE_MAX, &len);
+			FUZZ_CHECK(v && len == flen && memcmp(v, rule->filename, len) == 0);
+		}
+	}
+	if (rule->server_name[0])
+		FUZZ_CHECK(strncmp((const char *)back->sname, rule->server_name,
+				   DHCP_SNAME_LEN) == 0);
+}
+
 static void check_delivered(const struct fuzz_relay *fr, const struct relay_rx *rx,
-			    const struct dhcp_msg *in, const struct relay_delivery *out)
+			    const struct dhcp_msg *in, const struct cfg_boot *rule,
+			    const struct relay_delivery *out)
 {
 	static struct dhcp_msg back;
 	const struct relay_link *l = out->link;
@@ -87,6 +158,11 @@ static void check_delivered(const struct fuzz_relay *fr, const struct relay_rx *
 		FUZZ_CHECK(in->htype == 1 && in->hlen == 6);
 		FUZZ_CHECK(memcmp(out->dst_mac, in->chaddr, 6) == 0);
 	}
+
+	if (rule)
+		check_rewrite(rule, &back, out);
+	else
+		FUZZ_CHECK(!out->rewrite.changed);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -94,11 +170,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct dhcp_msg m, in;
 	static struct relay_delivery out;
 	struct fuzz_relay *fr = fuzz_relay_get();
+	const struct cfg_boot *rule;
 	struct relay_rx rx;
 	enum drop_reason r;
 
 	if (size < HDR)
 		return 0;
+	rules_init();
+	rule = (data[3] >> 1) & 3 ? &rules[((data[3] >> 1) & 3) - 1] : NULL;
 	fuzz_relay_knobs(fr, data[2]);
 	fr->ctx.upstream_ifindex = data[3] & 1 ? FUZZ_IFINDEX_UPSTREAM : 0;
 	rx.ip_src = fuzz_ip(source_choice[data[0] % 5]);
@@ -110,10 +189,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	in = m;
 	memset(&out, 0, offsetof(struct relay_delivery, buf));
-	r = relay_reply(&fr->ctx, &rx, &m, CLIENT_MAX, &out);
+	r = relay_reply(&fr->ctx, &rx, &m, CLIENT_MAX, rule, rule == &rules[2], &out);
 	FUZZ_CHECK(r < DROP__COUNT);
 	FUZZ_CHECK(drop_reason_name(r) != NULL);
 	if (r == DROP_NONE)
-		check_delivered(fr, &rx, &in, &out);
+		check_delivered(fr, &rx, &in, rule, &out);
 	return 0;
 }

@@ -1,0 +1,729 @@
+/* test_config.c - configuration file and quick command line (DESIGN §2).
+ *
+ * Sample files live in tests/unit/conf/; paths are relative to the repo
+ * root, where the Makefile runs the tests from. Error files carry no
+ * comments and never put the bad value on line 1, so the line in
+ * "FILE:LINE:" is checked for real. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define CONF(name) "tests/unit/conf/" name
+
+static uint32_t ip(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+static struct config *load_ok(const char *path)
+{
+	char err[512] = "";
+	struct config *c = config_load(path, err, sizeof(err));
+
+	if (!c)
+		fail_msg("%s: %s", path, err);
+	return c;
+}
+
+/* The load fails and the message starts with "path:line: " and
+ * mentions needle. */
+static void expect_error_at(const char *path, int line, const char *needle)
+{
+	char err[512] = "", prefix[300];
+	struct config *c = config_load(path, err, sizeof(err));
+
+	if (c) {
+		config_free(c);
+		fail_msg("%s: loaded, expected an error at line %d", path, line);
+	}
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+	if (strncmp(err, prefix, strlen(prefix)) != 0)
+		fail_msg("%s: message '%s' does not start with '%s'", path, err, prefix);
+	if (needle && !strstr(err, needle))
+		fail_msg("%s: message '%s' does not mention '%s'", path, err, needle);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (access(CONF("full.conf"), R_OK) != 0) {
+		fprintf(stderr, "test_config: run from the repository root (%s not found)\n",
+			CONF("full.conf"));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the full example ---- */
+
+static void test_full_example_sets_every_global_key(void **state)
+{
+	struct config *c = load_ok(CONF("full.conf"));
+
+	(void)state;
+	assert_int_equal(c->servers.n, 2);
+	assert_int_equal(c->servers.addr[0], ip("10.0.0.2"));
+	assert_int_equal(c->servers.addr[1], ip("10.0.0.3"));
+	assert_int_equal(c->forward, FORWARD_FAILOVER);
+	assert_int_equal(c->failover_timeout, 7);
+	assert_int_equal(c->max_hops, 8);
+	assert_string_equal(c->user, "pxerelay");
+	assert_int_equal(c->log_level, LOG_LVL_DEBUG);
+	assert_string_equal(c->upstream, "eth0");
+	assert_string_equal(c->metrics, "127.0.0.1:9767");
+	assert_string_equal(c->source, CONF("full.conf"));
+	config_free(c);
+}
+
+static void test_full_example_sets_every_option82_key(void **state)
+{
+	struct config *c = load_ok(CONF("full.conf"));
+
+	(void)state;
+	assert_int_equal(c->opt82.policy, POLICY_APPEND);
+	assert_string_equal(c->opt82.circuit_id, "%i:%v");
+	assert_string_equal(c->opt82.remote_id, "relay-%h");
+	assert_true(c->opt82.link_selection);
+	assert_true(c->opt82.server_id_override);
+	config_free(c);
+}
+
+static void test_full_example_sets_every_interface_key(void **state)
+{
+	struct config *c = load_ok(CONF("full.conf"));
+	const struct cfg_iface *v10, *v20;
+
+	(void)state;
+	assert_int_equal(c->nifaces, 2);
+	v10 = config_iface(c, "vlan10");
+	v20 = config_iface(c, "eth1.20");
+	assert_non_null(v10);
+	assert_non_null(v20);
+	assert_ptr_equal(v10, &c->ifaces[0]);       /* file order kept */
+	assert_null(config_iface(c, "vlan30"));
+
+	assert_int_equal(v10->giaddr, ip("10.10.0.1"));
+	assert_int_equal(v10->servers.n, 1);
+	assert_int_equal(v10->servers.addr[0], ip("10.0.0.9"));
+	assert_string_equal(v10->circuit_id, "site1-vlan10");
+	assert_string_equal(v10->remote_id, "site1");
+	assert_true(v10->trusted);
+	assert_true(v10->tftp_proxy);
+
+	/* The empty section: everything from the global level. */
+	assert_int_equal(v20->giaddr, 0);
+	assert_int_equal(v20->servers.n, 0);
+	assert_string_equal(v20->circuit_id, "");
+	assert_string_equal(v20->remote_id, "");
+	assert_false(v20->trusted);
+	assert_false(v20->tftp_proxy);
+
+	/* Own list for vlan10, the global one for eth1.20. */
+	assert_ptr_equal(config_servers(c, v10), &v10->servers);
+	assert_ptr_equal(config_servers(c, v20), &c->servers);
+	assert_ptr_equal(config_servers(c, NULL), &c->servers);
+	config_free(c);
+}
+
+static void test_full_example_sets_every_boot_key_in_file_order(void **state)
+{
+	struct config *c = load_ok(CONF("full.conf"));
+	const struct cfg_boot *b;
+
+	(void)state;
+	assert_int_equal(c->nboots, 2);
+	b = &c->boots[0];
+	assert_string_equal(b->name, "uefi-x64");
+	assert_int_equal(b->narch, 2);
+	assert_int_equal(b->arch[0], 7);
+	assert_int_equal(b->arch[1], 9);
+	assert_string_equal(b->vendor_class, "PXEClient*");
+	assert_string_equal(b->user_class, "iPXE");
+	assert_int_equal(b->nifaces, 2);
+	assert_string_equal(b->ifaces[0], "vlan10");
+	assert_string_equal(b->ifaces[1], "eth1.20");
+	assert_string_equal(b->mac, "b8:27:eb:*");
+	assert_string_equal(b->filename, "ipxe.efi");
+	assert_int_equal(b->next_server, ip("10.0.0.5"));
+	assert_string_equal(b->server_name, "boot1");
+
+	b = &c->boots[1];
+	assert_string_equal(b->name, "bios");
+	assert_int_equal(b->narch, 1);
+	assert_int_equal(b->arch[0], 0);
+	assert_string_equal(b->filename, "undionly.kpxe");
+	assert_string_equal(b->vendor_class, "");
+	assert_string_equal(b->user_class, "");
+	assert_int_equal(b->nifaces, 0);
+	assert_string_equal(b->mac, "");
+	assert_int_equal(b->next_server, 0);
+	assert_string_equal(b->server_name, "");
+	config_free(c);
+}
+
+static void test_full_example_sets_every_tftp_proxy_key(void **state)
+{
+	struct config *c = load_ok(CONF("full.conf"));
+
+	(void)state;
+	assert_int_equal(c->tftp.cache_size, 256ull << 20);
+	assert_string_equal(c->tftp.cache_dir, "/var/cache/pxerelay");
+	assert_int_equal(c->tftp.max_sessions, 100);
+	assert_int_equal(c->tftp.upstream_blksize, 8192);
+	assert_int_equal(c->tftp.upstream_windowsize, 32);
+	config_free(c);
+}
+
+/* ---- defaults ---- */
+
+static void assert_global_defaults(const struct config *c)
+{
+	assert_int_equal(c->forward, FORWARD_ALL);
+	assert_int_equal(c->failover_timeout, 3);
+	assert_int_equal(c->max_hops, 4);
+	assert_string_equal(c->user, "nobody");
+	assert_int_equal(c->log_level, LOG_LVL_INFO);
+	assert_string_equal(c->metrics, "");
+	assert_int_equal(c->opt82.policy, POLICY_REPLACE);
+	assert_string_equal(c->opt82.circuit_id, "%i");
+	assert_string_equal(c->opt82.remote_id, "%h");
+	assert_false(c->opt82.link_selection);
+	assert_false(c->opt82.server_id_override);
+	assert_int_equal(c->nboots, 0);
+	assert_int_equal(c->tftp.cache_size, 64ull << 20);
+	assert_string_equal(c->tftp.cache_dir, "");
+	assert_int_equal(c->tftp.max_sessions, 512);
+	assert_int_equal(c->tftp.upstream_blksize, 1468);
+	assert_int_equal(c->tftp.upstream_windowsize, 16);
+}
+
+static void test_absent_keys_take_their_defaults(void **state)
+{
+	struct config *c = load_ok(CONF("minimal.conf"));
+
+	(void)state;
+	assert_global_defaults(c);
+	assert_string_equal(c->upstream, "");
+	assert_int_equal(c->servers.n, 1);
+	assert_int_equal(c->servers.addr[0], ip("10.0.0.2"));
+	assert_int_equal(c->nifaces, 1);
+	assert_string_equal(c->ifaces[0].name, "vlan10");
+	assert_int_equal(c->ifaces[0].giaddr, 0);
+	assert_int_equal(c->ifaces[0].servers.n, 0);
+	assert_false(c->ifaces[0].trusted);
+	assert_false(c->ifaces[0].tftp_proxy);
+	config_free(c);
+}
+
+static void test_config_defaults_match_the_documented_values(void **state)
+{
+	struct config c;
+
+	(void)state;
+	config_defaults(&c);
+	assert_global_defaults(&c);
+	assert_int_equal(c.servers.n, 0);
+	assert_int_equal(c.nifaces, 0);
+	assert_string_equal(policy_name(POLICY_DISCARD), "discard");
+	assert_string_equal(log_level_name(LOG_LVL_WARN), "warn");
+}
+
+/* ---- errors with FILE:LINE ---- */
+
+static void test_bad_server_address_is_reported_at_its_line(void **state)
+{
+	(void)state;
+	expect_error_at(CONF("bad_server.conf"), 2, "10.0.0.999");
+}
+
+static void test_unknown_forward_mode_is_reported_at_its_line(void **state)
+{
+	(void)state;
+	expect_error_at(CONF("bad_forward.conf"), 4, "roundrobin");
+}
+
+static void test_max_hops_17_is_reported_at_its_line(void **state)
+{
+	(void)state;
+	expect_error_at(CONF("max_hops_17.conf"), 3, "max-hops");
+}
+
+static void test_bad_giaddr_in_interface_section_is_reported_at_its_line(void **state)
+{
+	(void)state;
+	expect_error_at(CONF("bad_giaddr.conf"), 5, "10.10.0.300");
+}
+
+static void test_unknown_escape_in_interface_circuit_id_is_reported_at_its_line(void **state)
+{
+	(void)state;
+	expect_error_at(CONF("bad_iface_circuit_id.conf"), 4, "site1-%x");
+}
+
+static void test_unknown_key_is_reported_at_its_line(void **state)
+{
+	(void)state;
+	expect_error_at(CONF("unknown_key.conf"), 4, "relay-mode");
+}
+
+/* option82 { } and tftp-proxy { } are single sections: their errors need
+ * the file name as much as those of interface { } (src/config.c bug,
+ * see the report). */
+static void test_bad_policy_in_option82_section_is_reported_at_its_line(void **state)
+{
+	(void)state;
+	expect_error_at(CONF("bad_policy.conf"), 6, "drop");
+}
+
+static void test_unknown_escape_in_option82_circuit_id_is_reported_at_its_line(void **state)
+{
+	(void)state;
+	expect_error_at(CONF("bad_opt82_circuit_id.conf"), 6, "%i-%q");
+}
+
+static void test_bad_cache_size_in_tftp_proxy_section_is_reported_at_its_line(void **state)
+{
+	(void)state;
+	expect_error_at(CONF("bad_cache_size.conf"), 6, "12Q");
+}
+
+static void test_error_line_counts_comment_lines_once(void **state)
+{
+	/* max-hops = 17 is on line 5, after one comment line. */
+	(void)state;
+	expect_error_at(CONF("comment_before_error.conf"), 5, "max-hops");
+}
+
+static void test_interface_without_servers_and_no_global_servers_is_an_error(void **state)
+{
+	char err[512] = "";
+	struct config *c = config_load(CONF("no_servers.conf"), err, sizeof(err));
+
+	(void)state;
+	assert_null(c);
+	assert_true(strncmp(err, CONF("no_servers.conf") ":", strlen(CONF("no_servers.conf")) + 1) == 0);
+	assert_non_null(strstr(err, "\"vlan10\""));
+	assert_non_null(strstr(err, "no servers"));
+}
+
+static void test_interface_without_servers_error_names_the_section_line(void **state)
+{
+	/* interface "vlan10" { starts on line 1 (its } is on line 3). */
+	(void)state;
+	expect_error_at(CONF("no_servers.conf"), 1, "vlan10");
+}
+
+static void test_every_interface_with_own_servers_needs_no_global_list(void **state)
+{
+	struct config *c = load_ok(CONF("own_servers.conf"));
+
+	(void)state;
+	assert_int_equal(c->servers.n, 0);
+	assert_int_equal(c->nifaces, 2);
+	assert_int_equal(config_servers(c, &c->ifaces[1])->n, 2);
+	config_free(c);
+}
+
+static void test_missing_file_is_an_error_naming_the_file(void **state)
+{
+	char err[512] = "";
+
+	(void)state;
+	assert_null(config_load(CONF("does-not-exist.conf"), err, sizeof(err)));
+	assert_non_null(strstr(err, CONF("does-not-exist.conf")));
+}
+
+static void test_cache_size_that_overflows_64_bits_is_rejected(void **state)
+{
+	/* 17179869184G = 2^64 bytes: must not wrap to 0. */
+	char err[512] = "";
+	struct config *c = config_load(CONF("cache_size_overflow.conf"), err, sizeof(err));
+
+	(void)state;
+	if (c) {
+		unsigned long long got = (unsigned long long)c->tftp.cache_size;
+
+		config_free(c);
+		fail_msg("accepted, cache_size = %llu", got);
+	}
+	assert_non_null(strstr(err, "cache-size"));
+}
+
+static void test_boot_rule_with_more_interfaces_than_kept_is_rejected(void **state)
+{
+	/* 17 names where 16 are kept: the 17th must not vanish silently. */
+	char err[512] = "";
+	struct config *c = config_load(CONF("boot_17_interfaces.conf"), err, sizeof(err));
+
+	(void)state;
+	if (c) {
+		size_t n = c->boots[0].nifaces;
+
+		config_free(c);
+		fail_msg("accepted with %zu of 17 interfaces", n);
+	}
+}
+
+static void test_boot_filename_longer_than_kept_is_rejected(void **state)
+{
+	/* A 300+ byte URL must not be cut silently to 255 bytes. */
+	char err[512] = "";
+	struct config *c = config_load(CONF("boot_long_filename.conf"), err, sizeof(err));
+
+	(void)state;
+	if (c) {
+		size_t n = strlen(c->boots[0].filename);
+
+		config_free(c);
+		fail_msg("accepted, filename cut to %zu bytes", n);
+	}
+}
+
+/* ---- quick command line ---- */
+
+static void test_from_args_builds_interfaces_servers_and_defaults(void **state)
+{
+	char if1[] = "vlan10", if2[] = "eth1.20", s1[] = "10.0.0.2", s2[] = "192.0.2.7";
+	char *ifaces[] = { if1, if2 };
+	char *servers[] = { s1, s2 };
+	char err[512] = "";
+	struct config *c = config_from_args(ifaces, 2, "eth0", servers, 2, err, sizeof(err));
+
+	(void)state;
+	if (!c)
+		fail_msg("%s", err);
+	assert_int_equal(c->nifaces, 2);
+	assert_string_equal(c->ifaces[0].name, "vlan10");
+	assert_string_equal(c->ifaces[1].name, "eth1.20");
+	assert_int_equal(c->ifaces[0].servers.n, 0);
+	assert_int_equal(c->servers.n, 2);
+	assert_int_equal(c->servers.addr[0], ip("10.0.0.2"));
+	assert_int_equal(c->servers.addr[1], ip("192.0.2.7"));
+	assert_string_equal(c->upstream, "eth0");
+	assert_string_equal(c->source, "command line");
+	assert_global_defaults(c);
+	config_free(c);
+}
+
+static void test_from_args_without_upstream(void **state)
+{
+	char if1[] = "vlan10", s1[] = "10.0.0.2";
+	char *ifaces[] = { if1 };
+	char *servers[] = { s1 };
+	char err[512] = "";
+	struct config *c = config_from_args(ifaces, 1, NULL, servers, 1, err, sizeof(err));
+
+	(void)state;
+	if (!c)
+		fail_msg("%s", err);
+	assert_string_equal(c->upstream, "");
+	config_free(c);
+}
+
+static void test_from_args_bad_server_address_is_an_error(void **state)
+{
+	static const char *const bad[] = { "10.0.0.256", "server1", "", "0.0.0.0",
+					   "255.255.255.255", "10.0.0" };
+	char if1[] = "vlan10", ok[] = "10.0.0.2";
+	char *ifaces[] = { if1 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char s[32], err[512] = "";
+		char *servers[] = { ok, s };
+		struct config *c;
+
+		snprintf(s, sizeof(s), "%s", bad[i]);
+		c = config_from_args(ifaces, 1, NULL, servers, 2, err, sizeof(err));
+		if (c) {
+			config_free(c);
+			fail_msg("server '%s' accepted", bad[i]);
+		}
+		if (!strstr(err, "command line") || !strstr(err, s))
+			fail_msg("server '%s': message '%s'", bad[i], err);
+	}
+}
+
+static void test_from_args_without_servers_is_an_error(void **state)
+{
+	char if1[] = "vlan10";
+	char *ifaces[] = { if1 };
+	char err[512] = "";
+
+	(void)state;
+	assert_null(config_from_args(ifaces, 1, NULL, NULL, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "no servers"));
+}
+
+static void test_from_args_without_interfaces_is_an_error(void **state)
+{
+	char s1[] = "10.0.0.2";
+	char *servers[] = { s1 };
+	char err[512] = "";
+
+	(void)state;
+	assert_null(config_from_args(NULL, 0, NULL, servers, 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "interface"));
+}
+
+static void test_from_args_interface_twice_is_an_error(void **state)
+{
+	char if1[] = "vlan10", if2[] = "vlan10", s1[] = "10.0.0.2";
+	char *ifaces[] = { if1, if2 };
+	char *servers[] = { s1 };
+	char err[512] = "";
+
+	(void)state;
+	assert_null(config_from_args(ifaces, 2, NULL, servers, 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "twice"));
+}
+
+static void test_from_args_upstream_that_is_also_downstream_is_an_error(void **state)
+{
+	char if1[] = "vlan10", s1[] = "10.0.0.2";
+	char *ifaces[] = { if1 };
+	char *servers[] = { s1 };
+	char err[512] = "";
+
+	(void)state;
+	assert_null(config_from_args(ifaces, 1, "vlan10", servers, 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "vlan10"));
+}
+
+static void test_from_args_overlong_interface_name_is_an_error(void **state)
+{
+	char if1[] = "a-name-longer-than-ifnamsiz", s1[] = "10.0.0.2";
+	char *ifaces[] = { if1 };
+	char *servers[] = { s1 };
+	char err[512] = "";
+
+	(void)state;
+	assert_null(config_from_args(ifaces, 1, NULL, servers, 1, err, sizeof(err)));
+	assert_non_null(strstr(err, if1));
+}
+
+/* ---- config_print re-parses ---- */
+
+static void assert_same_server_list(const struct server_list *a, const struct server_list *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++)
+		assert_int_equal(a->addr[i], b->addr[i]);
+}
+
+static void assert_same_config(const struct config *a, const struct config *b)
+{
+	assert_same_server_list(&a->servers, &b->servers);
+	assert_int_equal(a->forward, b->forward);
+	assert_int_equal(a->failover_timeout, b->failover_timeout);
+	assert_int_equal(a->max_hops, b->max_hops);
+	assert_string_equal(a->user, b->user);
+	assert_int_equal(a->log_level, b->log_level);
+	assert_string_equal(a->upstream, b->upstream);
+	assert_string_equal(a->metrics, b->metrics);
+	assert_int_equal(a->opt82.policy, b->opt82.policy);
+	assert_string_equal(a->opt82.circuit_id, b->opt82.circuit_id);
+	assert_string_equal(a->opt82.remote_id, b->opt82.remote_id);
+	assert_int_equal(a->opt82.link_selection, b->opt82.link_selection);
+	assert_int_equal(a->opt82.server_id_override, b->opt82.server_id_override);
+
+	assert_int_equal(a->nifaces, b->nifaces);
+	for (size_t i = 0; i < a->nifaces; i++) {
+		const struct cfg_iface *x = &a->ifaces[i], *y = &b->ifaces[i];
+
+		assert_string_equal(x->name, y->name);
+		assert_int_equal(x->giaddr, y->giaddr);
+		assert_same_server_list(&x->servers, &y->servers);
+		assert_string_equal(x->circuit_id, y->circuit_id);
+		assert_string_equal(x->remote_id, y->remote_id);
+		assert_int_equal(x->trusted, y->trusted);
+		assert_int_equal(x->tftp_proxy, y->tftp_proxy);
+	}
+
+	assert_int_equal(a->nboots, b->nboots);
+	for (size_t i = 0; i < a->nboots; i++) {
+		const struct cfg_boot *x = &a->boots[i], *y = &b->boots[i];
+
+		assert_string_equal(x->name, y->name);
+		assert_int_equal(x->narch, y->narch);
+		for (size_t k = 0; k < x->narch; k++)
+			assert_int_equal(x->arch[k], y->arch[k]);
+		assert_string_equal(x->vendor_class, y->vendor_class);
+		assert_string_equal(x->user_class, y->user_class);
+		assert_int_equal(x->nifaces, y->nifaces);
+		for (size_t k = 0; k < x->nifaces; k++)
+			assert_string_equal(x->ifaces[k], y->ifaces[k]);
+		assert_string_equal(x->mac, y->mac);
+		assert_string_equal(x->filename, y->filename);
+		assert_int_equal(x->next_server, y->next_server);
+		assert_string_equal(x->server_name, y->server_name);
+	}
+
+	assert_int_equal(a->tftp.cache_size, b->tftp.cache_size);
+	assert_string_equal(a->tftp.cache_dir, b->tftp.cache_dir);
+	assert_int_equal(a->tftp.max_sessions, b->tftp.max_sessions);
+	assert_int_equal(a->tftp.upstream_blksize, b->tftp.upstream_blksize);
+	assert_int_equal(a->tftp.upstream_windowsize, b->tftp.upstream_windowsize);
+}
+
+/* Print c into a temporary file, load it back; *text gets the printed
+ * text (caller frees). */
+static struct config *print_and_reload(const struct config *c, char **text)
+{
+	char path[] = "/tmp/pxerelay-test-config-XXXXXX";
+	char err[512] = "";
+	int fd = mkstemp(path);
+	FILE *f;
+	struct config *again;
+	long n;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w+");
+	assert_non_null(f);
+	config_print(c, f);
+	assert_int_equal(fflush(f), 0);
+	if (text) {
+		n = ftell(f);
+		assert_true(n > 0);
+		*text = calloc(1, (size_t)n + 1);
+		assert_non_null(*text);
+		rewind(f);
+		assert_int_equal(fread(*text, 1, (size_t)n, f), (size_t)n);
+	}
+	fclose(f);
+	again = config_load(path, err, sizeof(err));
+	unlink(path);
+	if (!again)
+		fail_msg("printed config does not load: %s", err);
+	return again;
+}
+
+static void test_printed_full_example_loads_back_to_the_same_config(void **state)
+{
+	struct config *c = load_ok(CONF("full.conf"));
+	struct config *again = print_and_reload(c, NULL);
+
+	(void)state;
+	assert_same_config(c, again);
+	config_free(c);
+	config_free(again);
+}
+
+static void test_printed_defaults_load_back_to_the_same_config(void **state)
+{
+	struct config *c = load_ok(CONF("minimal.conf"));
+	struct config *again = print_and_reload(c, NULL);
+
+	(void)state;
+	assert_same_config(c, again);
+	config_free(c);
+	config_free(again);
+}
+
+static void test_printed_config_with_only_interface_servers_and_quotes_loads_back(void **state)
+{
+	struct config *c = load_ok(CONF("own_servers.conf"));
+	struct config *again = print_and_reload(c, NULL);
+
+	(void)state;
+	assert_string_equal(c->ifaces[0].circuit_id, "a \"quoted\" id");
+	assert_same_config(c, again);
+	config_free(c);
+	config_free(again);
+}
+
+static void test_printed_command_line_config_loads_back(void **state)
+{
+	char if1[] = "vlan10", if2[] = "vlan20", s1[] = "10.0.0.2";
+	char *ifaces[] = { if1, if2 };
+	char *servers[] = { s1 };
+	char err[512] = "";
+	struct config *c = config_from_args(ifaces, 2, "eth0", servers, 1, err, sizeof(err));
+	struct config *again;
+
+	(void)state;
+	if (!c)
+		fail_msg("%s", err);
+	again = print_and_reload(c, NULL);
+	assert_same_config(c, again);
+	config_free(c);
+	config_free(again);
+}
+
+static void test_print_is_stable_after_one_round(void **state)
+{
+	/* Normalised means a fixed point: printing the reloaded config
+	 * gives the same text, apart from the first (source) line. */
+	struct config *c = load_ok(CONF("full.conf"));
+	char *first, *second;
+	struct config *again = print_and_reload(c, &first);
+	struct config *third = print_and_reload(again, &second);
+
+	(void)state;
+	assert_non_null(strchr(first, '\n'));
+	assert_non_null(strchr(second, '\n'));
+	assert_string_equal(strchr(first, '\n'), strchr(second, '\n'));
+	free(first);
+	free(second);
+	config_free(c);
+	config_free(again);
+	config_free(third);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_example_sets_every_global_key),
+		cmocka_unit_test(test_full_example_sets_every_option82_key),
+		cmocka_unit_test(test_full_example_sets_every_interface_key),
+		cmocka_unit_test(test_full_example_sets_every_boot_key_in_file_order),
+		cmocka_unit_test(test_full_example_sets_every_tftp_proxy_key),
+		cmocka_unit_test(test_absent_keys_take_their_defaults),
+		cmocka_unit_test(test_config_defaults_match_the_documented_values),
+		cmocka_unit_test(test_bad_server_address_is_reported_at_its_line),
+		cmocka_unit_test(test_unknown_forward_mode_is_reported_at_its_line),
+		cmocka_unit_test(test_max_hops_17_is_reported_at_its_line),
+		cmocka_unit_test(test_bad_giaddr_in_interface_section_is_reported_at_its_line),
+		cmocka_unit_test(test_unknown_escape_in_interface_circuit_id_is_reported_at_its_line),
+		cmocka_unit_test(test_unknown_key_is_reported_at_its_line),
+		cmocka_unit_test(test_bad_policy_in_option82_section_is_reported_at_its_line),
+		cmocka_unit_test(test_unknown_escape_in_option82_circuit_id_is_reported_at_its_line),
+		cmocka_unit_test(test_bad_cache_size_in_tftp_proxy_section_is_reported_at_its_line),
+		cmocka_unit_test(test_error_line_counts_comment_lines_once),
+		cmocka_unit_test(test_interface_without_servers_and_no_global_servers_is_an_error),
+		cmocka_unit_test(test_interface_without_servers_error_names_the_section_line),
+		cmocka_unit_test(test_every_interface_with_own_servers_needs_no_global_list),
+		cmocka_unit_test(test_missing_file_is_an_error_naming_the_file),
+		cmocka_unit_test(test_cache_size_that_overflows_64_bits_is_rejected),
+		cmocka_unit_test(test_boot_rule_with_more_interfaces_than_kept_is_rejected),
+		cmocka_unit_test(test_boot_filename_longer_than_kept_is_rejected),
+		cmocka_unit_test(test_from_args_builds_interfaces_servers_and_defaults),
+		cmocka_unit_test(test_from_args_without_upstream),
+		cmocka_unit_test(test_from_args_bad_server_address_is_an_error),
+		cmocka_unit_test(test_from_args_without_servers_is_an_error),
+		cmocka_unit_test(test_from_args_without_interfaces_is_an_error),
+		cmocka_unit_test(test_from_args_interface_twice_is_an_error),
+		cmocka_unit_test(test_from_args_upstream_that_is_also_downstream_is_an_error),
+		cmocka_unit_test(test_from_args_overlong_interface_name_is_an_error),
+		cmocka_unit_test(test_printed_full_example_loads_back_to_the_same_config),
+		cmocka_unit_test(test_printed_defaults_load_back_to_the_same_config),
+		cmocka_unit_test(test_printed_config_with_only_interface_servers_and_quotes_loads_back),
+		cmocka_unit_test(test_printed_command_line_config_loads_back),
+		cmocka_unit_test(test_print_is_stable_after_one_round),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, group_setup, NULL);
+}
