@@ -30,8 +30,8 @@ struct opt82_fields {
 };
 
 /* Walk the sub-options of an option 82 value. Returns 0 when the value is
- * a well-formed sub-option list, -EBADMSG when a sub-option runs past the
- * end or is empty-coded. */
+ * a well-formed sub-option list (zero-length sub-options included),
+ * -EBADMSG when a sub-option runs past the end. */
 int opt82_validate(const uint8_t *val, size_t len);
 
 /* Find sub-option code. Returns 0 and sets *sub and *sublen, -ENOENT, or
@@ -45,7 +45,9 @@ int opt82_build(const struct opt82_fields *f, uint8_t *out, size_t *len, size_t 
 
 /* Expand a circuit-id/remote-id template: %i interface name, %v VLAN id
  * (the trailing digits of the name), %n ifindex, %h hostname, %% a '%'.
- * Anything else is literal. Returns the length or -EMSGSIZE. */
+ * Other characters, and a lone '%' at the end, are literal. Returns the
+ * length, -EINVAL for an unknown escape or %v on a name without a VLAN
+ * id, -EMSGSIZE when it does not fit cap. */
 int opt82_expand(const char *fmt, const char *ifname, int ifindex,
 		 const char *hostname, char *out, size_t cap);
 

@@ -13,8 +13,11 @@
 #include <string.h>
 
 /* libconfuse's error hook takes no user pointer: the message of the parse
- * in progress lands here and is copied out by config_load(). */
+ * in progress lands here and is copied out by config_load(). Sections
+ * such as option82 { } carry no file name of their own, so the path of
+ * the parse in progress is kept here too. */
 static char cfg_errbuf[512];
+static const char *cfg_errpath;
 
 __attribute__((format(printf, 2, 0)))
 static void cfg_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
@@ -24,11 +27,12 @@ static void cfg_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (cfg_errbuf[0])
 		return;   /* keep the first error; later ones follow from it */
-	if (cfg && cfg->filename)
+	if (cfg && cfg->line > 0)
 		snprintf(cfg_errbuf, sizeof(cfg_errbuf), "%s:%d: %s",
-			 cfg->filename, cfg->line, msg);
+			 cfg_errpath ? cfg_errpath : "config", cfg->line, msg);
 	else
-		snprintf(cfg_errbuf, sizeof(cfg_errbuf), "%s", msg);
+		snprintf(cfg_errbuf, sizeof(cfg_errbuf), "%s: %s",
+			 cfg_errpath ? cfg_errpath : "config", msg);
 }
 
 static bool parse_ipv4(const char *s, uint32_t *out)
@@ -52,13 +56,18 @@ static bool parse_size(const char *s, uint64_t *out)
 	v = strtoull(s, &end, 10);
 	if (errno)
 		return false;
+	int shift = 0;
+
 	switch (toupper((unsigned char)*end)) {
 	case '\0': break;
-	case 'K': v <<= 10; end++; break;
-	case 'M': v <<= 20; end++; break;
-	case 'G': v <<= 30; end++; break;
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
 	default: return false;
 	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return false;
+	v <<= shift;
 	if (*end == 'B' || *end == 'b')
 		end++;
 	if (*end)
@@ -230,6 +239,45 @@ static int v_ifname(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* Strings kept in fixed fields: refuse what would be cut. */
+static int v_maxlen(cfg_t *cfg, cfg_opt_t *opt, size_t max)
+{
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *s = cfg_opt_getnstr(opt, i);
+
+		if (s && strlen(s) > max) {
+			cfg_error(cfg, "%s: longer than %zu bytes", opt->name, max);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int v_len63(cfg_t *cfg, cfg_opt_t *opt) { return v_maxlen(cfg, opt, 63); }
+static int v_len127(cfg_t *cfg, cfg_opt_t *opt) { return v_maxlen(cfg, opt, 127); }
+static int v_len255(cfg_t *cfg, cfg_opt_t *opt) { return v_maxlen(cfg, opt, 255); }
+
+static int v_mac_len(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return v_maxlen(cfg, opt, 31) < 0 ? -1 : v_mac(cfg, opt);
+}
+
+static int v_boot_ifaces(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (cfg_opt_size(opt) > CFG_MAX_MATCH_IFACES) {
+		cfg_error(cfg, "interface: at most %d names in one boot rule", CFG_MAX_MATCH_IFACES);
+		return -1;
+	}
+	return v_ifname(cfg, opt);
+}
+
+static int v_upstream(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = cfg_opt_getnstr(opt, 0);
+
+	return s && *s ? v_ifname(cfg, opt) : 0;
+}
+
 static int v_iface_title(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
@@ -342,8 +390,15 @@ static void set_validators(cfg_t *cfg)
 		{ "interface|circuit-id", v_idfmt },
 		{ "interface|remote-id", v_idfmt },
 		{ "boot|arch", v_arch },
-		{ "boot|interface", v_ifname },
-		{ "boot|mac", v_mac },
+		{ "boot|interface", v_boot_ifaces },
+		{ "boot|mac", v_mac_len },
+		{ "boot|vendor-class", v_len127 },
+		{ "boot|user-class", v_len127 },
+		{ "boot|filename", v_len255 },
+		{ "boot|server-name", v_len63 },
+		{ "user", v_len63 },
+		{ "upstream", v_upstream },
+		{ "tftp-proxy|cache-dir", v_len255 },
 		{ "boot|next-server", v_addr },
 		{ "tftp-proxy|cache-size", v_size },
 		{ "tftp-proxy|max-sessions", v_sessions },
@@ -499,9 +554,93 @@ static int read_file(cfg_t *cfg, struct config *c)
 	return 0;
 }
 
+/* libconfuse 3.3 counts a comment line as several lines, so an error
+ * after a comment names the wrong line. The file is read here and each
+ * comment blanked out (newlines kept, quoted strings left alone) before
+ * libconfuse sees it. */
+#define CONFIG_MAX_BYTES (4 << 20)
+
+static char *read_without_comments(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+	char quote = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(CONFIG_MAX_BYTES + 1);
+	if (!buf) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+	if (ferror(f) || n > CONFIG_MAX_BYTES) {
+		snprintf(err, errlen, "%s: %s", path,
+			 ferror(f) ? strerror(errno) : "larger than 4 MiB");
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (quote) {
+			if (buf[i] == '\\' && i + 1 < n && buf[i + 1] != '\n')
+				i++;
+			else if (buf[i] == quote)
+				quote = 0;
+		} else if (buf[i] == '"' || buf[i] == '\'') {
+			quote = buf[i];
+		} else if (buf[i] == '#' || (buf[i] == '/' && buf[i + 1] == '/')) {
+			while (i < n && buf[i] != '\n')
+				buf[i++] = ' ';
+		} else if (buf[i] == '/' && buf[i + 1] == '*') {
+			for (; i < n && !(buf[i] == '*' && buf[i + 1] == '/'); i++)
+				if (buf[i] != '\n')
+					buf[i] = ' ';
+			if (i < n)
+				buf[i] = buf[i + 1] = ' ';
+			i++;
+		}
+	}
+	return buf;
+}
+
+/* The line where `interface "NAME"` opens (libconfuse records the line
+ * of the closing brace). 0 if not found. */
+static int section_line(const char *buf, const char *kind, const char *title)
+{
+	size_t tlen = strlen(title), klen = strlen(kind);
+	int line = 1;
+
+	for (const char *p = buf; *p; p++) {
+		if (*p == '\n') {
+			line++;
+			continue;
+		}
+		if (strncmp(p, kind, klen) == 0 && (p == buf || isspace((unsigned char)p[-1]))) {
+			const char *q = p + klen;
+
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (*q == '"' && strncmp(q + 1, title, tlen) == 0 && q[1 + tlen] == '"')
+				return line;
+			if (strncmp(q, title, tlen) == 0 &&
+			    (isspace((unsigned char)q[tlen]) || q[tlen] == '{'))
+				return line;
+		}
+	}
+	return 0;
+}
+
 struct config *config_load(const char *path, char *err, size_t errlen)
 {
 	struct config *c = malloc(sizeof(*c));
+	char *text;
 	cfg_t *cfg;
 	int r;
 
@@ -519,20 +658,28 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 	}
 	cfg_set_error_function(cfg, cfg_errfunc);
 	set_validators(cfg);
-	cfg_errbuf[0] = '\0';
-	r = cfg_parse(cfg, path);
-	if (r == CFG_FILE_ERROR) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	text = read_without_comments(path, err, errlen);
+	if (!text)
 		goto fail;
-	}
+	cfg_errbuf[0] = '\0';
+	cfg_errpath = path;
+	r = cfg_parse_buf(cfg, text);
+	cfg_errpath = NULL;
 	if (r != CFG_SUCCESS) {
 		snprintf(err, errlen, "%s", cfg_errbuf[0] ? cfg_errbuf : "parse error");
+		free(text);
 		goto fail;
 	}
 	if (read_file(cfg, c) < 0) {
 		snprintf(err, errlen, "out of memory");
+		free(text);
 		goto fail;
 	}
+	for (size_t i = 0; i < c->nifaces; i++)
+		c->ifaces[i].line = section_line(text, "interface", c->ifaces[i].name);
+	for (size_t i = 0; i < c->nboots; i++)
+		c->boots[i].line = section_line(text, "boot", c->boots[i].name);
+	free(text);
 	cfg_free(cfg);
 	if (config_check(c, err, errlen) < 0) {
 		config_free(c);
@@ -556,6 +703,11 @@ struct config *config_from_args(char **ifaces, size_t nifaces, const char *upstr
 	}
 	config_defaults(c);
 	copy_str(c->source, sizeof(c->source), "command line");
+	if (upstream && (!*upstream || strlen(upstream) >= IFNAMSIZ)) {
+		fail(err, errlen, c->source, 0, "-u %s: not an interface name", upstream);
+		config_free(c);
+		return NULL;
+	}
 	copy_str(c->upstream, sizeof(c->upstream), upstream);
 	c->ifaces = calloc(nifaces ? nifaces : 1, sizeof(*c->ifaces));
 	c->boots = calloc(1, sizeof(*c->boots));

@@ -177,10 +177,16 @@ int dhcp_opt_set(struct dhcp_msg *m, uint8_t code, const void *val, size_t len)
 		return -EINVAL;
 	if (i >= 0 && m->opts[i].len >= len) {
 		/* Shrinking or same size: rewrite where it is. */
-		memmove(m->data + m->opts[i].off, val, len);
+		if (len)
+			memmove(m->data + m->opts[i].off, val, len);
 		m->opts[i].len = (uint16_t)len;
 		return 0;
 	}
+	/* Growing: a value that sat in a borrowed file/sname field may no
+	 * longer fit there; the options field is where the builder has room
+	 * to check. */
+	if (i >= 0)
+		m->opts[i].area = DHCP_AREA_OPTIONS;
 	if (m->data_len + len > sizeof(m->data)) {
 		/* Reclaim space left by edits before giving up. */
 		uint8_t tmp[DHCP_MAX_LEN];
@@ -204,7 +210,8 @@ int dhcp_opt_set(struct dhcp_msg *m, uint8_t code, const void *val, size_t len)
 		m->opts[i].code = code;
 		m->opts[i].area = DHCP_AREA_OPTIONS;
 	}
-	memcpy(m->data + m->data_len, val, len);
+	if (len)
+		memcpy(m->data + m->data_len, val, len);
 	m->opts[i].off = m->data_len;
 	m->opts[i].len = (uint16_t)len;
 	m->data_len += (uint16_t)len;

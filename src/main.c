@@ -32,7 +32,7 @@
 #define DEFAULT_CONFIG "/etc/pxerelay/pxerelay.conf"
 #define DHCP_SERVER_PORT 67
 #define DHCP_CLIENT_PORT 68
-#define CAPTURE_BUFFER (2 << 20)
+#define CAPTURE_BUFFER (1 << 20)   /* kernel ring; resident, so sized with care */
 #define BATCH 64
 #define XID_CAPACITY 8192          /* requests remembered until their reply */
 #define XID_TTL_MS 60000

@@ -49,7 +49,8 @@ static const uint8_t cookie[4] = { 99, 130, 83, 99 };
 static void put(struct pkt *p, const void *v, size_t n)
 {
 	assert_true(p->len + n <= sizeof(p->b));
-	memcpy(p->b + p->len, v, n);
+	if (n)
+		memcpy(p->b + p->len, v, n);
 	p->len += n;
 }
 
