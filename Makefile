@@ -34,10 +34,10 @@ OBJ      = $(SRC:src/%.c=$(BUILD)/%.o)
 BIN      = pxerelay
 
 UNIT_TESTS = dhcp_msg opt82 relay frame config classify rewrite xid_table
-FUZZERS    = dhcp_msg relay_request relay_reply opt82 frame
+FUZZERS    = dhcp_msg relay_request relay_reply opt82 frame classify_rewrite
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps deps-lab check check-unit check-lab asan fuzz fuzz-smoke \
+.PHONY: all deps deps-lab check check-unit check-replay check-lab asan fuzz fuzz-smoke \
 	install uninstall clean demo
 
 all: $(BIN)
@@ -69,6 +69,10 @@ $(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRC) src/config.c $(wildcard include
 
 check-unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do ./$$t || fail=1; done; exit $$fail
+
+# --replay over the shipped capture against its golden output.
+check-replay: $(BIN)
+	sh tests/replay_golden.sh
 
 # Unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
@@ -111,6 +115,7 @@ check:
 	$(MAKE) deps-lab
 	$(MAKE) all
 	$(MAKE) check-unit
+	$(MAKE) check-replay
 	$(MAKE) asan
 	$(MAKE) fuzz-smoke
 	$(MAKE) check-lab

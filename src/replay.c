@@ -126,8 +126,8 @@ static void on_request(struct replay *r, const struct dhcp_msg *m, int64_t now)
 	print_text(r->out, (const uint8_t *)cls.user_class, strlen(cls.user_class));
 	fprintf(r->out, " class \"%s\" rule %s\n", class_label(&cls, label, sizeof(label)),
 		rule ? rule->name : "-");
-	if (rule && m->giaddr == 0) {
-		struct xid_entry e = { .rule = (int16_t)(rule - r->cfg->boots) };
+	if (m->giaddr == 0) {
+		struct xid_entry e = { .rule = rule ? (int16_t)(rule - r->cfg->boots) : -1 };
 
 		memcpy(e.chaddr, m->chaddr, sizeof(e.chaddr));
 		e.hlen = m->hlen;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """dhcp_probe.py - hand-made DHCPv4 packets for the pxerelay namespace lab.
 
-Python 3 standard library only (no scapy).  Two sub-commands:
+Python 3 standard library only (no scapy).  Three sub-commands:
 
   request       Build a BOOTREQUEST (DISCOVER by default) and send it as a
                 broadcast Ethernet frame through an AF_PACKET socket on one
@@ -19,8 +19,15 @@ Python 3 standard library only (no scapy).  Two sub-commands:
                 when the port is already taken (a DHCP server runs on that
                 host) the datagram is built by hand and sent on a raw IP socket.
 
+  pcap-dump     Decode every BOOTP packet of a pcap file (Ethernet, Linux
+                cooked SLL or SLL2) and print one JSON object per line, with
+                the header fields, sname, file and every option; filters by
+                xid, op and message type.  Needs no privileges.
+
 Replies are printed on one line as key=value pairs, e.g.
   reply type=OFFER xid=0x1234abcd yiaddr=10.10.0.150 ... opt82=no
+and, with request --json, followed by a line "reply-json {...}" holding the
+full decode (the same JSON as pcap-dump prints).
 
 Exit status: 0 success; 1 usage or socket error; 3 --wait ran out without a
 matching reply (or, with --expect-none, a reply did arrive).
@@ -34,6 +41,7 @@ Examples (run inside a namespace with `ip netns exec NS ...`):
 
 import argparse
 import errno
+import json
 import os
 import random
 import select
@@ -104,6 +112,17 @@ def parse_raw_option(text):
     return code, data
 
 
+def parse_code_list(text):
+    """1,3,6,66,67 -> [1, 3, 6, 66, 67]"""
+    try:
+        codes = [int(c, 0) for c in text.split(",") if c.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected decimal codes, e.g. 1,3,66,67")
+    if not codes or len(codes) > 255 or not all(1 <= c <= 254 for c in codes):
+        raise argparse.ArgumentTypeError("1 to 255 codes, each 1..254")
+    return codes
+
+
 def iface_mac(name):
     with open("/sys/class/net/%s/address" % name) as f:
         return parse_mac(f.read().strip())
@@ -118,7 +137,7 @@ def checksum16(data):
     return (~total) & 0xFFFF
 
 
-def ip_udp(src_ip, dst_ip, sport, dport, payload, ttl=64):
+def ip_udp(src_ip, dst_ip, sport, dport, payload, ttl=64, ident=None):
     """IPv4 header + UDP header + payload, both checksums filled in."""
     udp_len = 8 + len(payload)
     pseudo = src_ip + dst_ip + struct.pack("!BBH", 0, socket.IPPROTO_UDP, udp_len)
@@ -128,7 +147,8 @@ def ip_udp(src_ip, dst_ip, sport, dport, payload, ttl=64):
         csum = 0xFFFF
     udp_hdr = struct.pack("!HHHH", sport, dport, udp_len, csum)
     total = 20 + udp_len
-    ident = random.getrandbits(16)
+    if ident is None:
+        ident = random.getrandbits(16)
     hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, ident, 0, ttl,
                       socket.IPPROTO_UDP, 0, src_ip, dst_ip)
     hdr = hdr[:10] + struct.pack("!H", checksum16(hdr)) + hdr[12:]
@@ -211,6 +231,80 @@ def describe_bootp(payload):
     return info
 
 
+def _cstr(raw):
+    return _opt_text(raw.split(b"\0", 1)[0])
+
+
+def _opt_text(data):
+    """Option value as text: trailing NULs dropped, other bytes outside
+    printable ASCII written \\xNN (so shells can hold it)."""
+    return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else "\\x%02x" % b
+                   for b in data.rstrip(b"\0"))
+
+
+def decode_bootp(payload):
+    """Everything a check may want from a BOOTP message, JSON-ready, or None.
+
+    Options are read from the options field and, when option 52 says so,
+    from file then sname (RFC 2131 section 4.1); a code that occurs more
+    than once is concatenated (RFC 3396).  Option values are given as hex
+    and as text (trailing NULs dropped); "option_order" lists the codes in
+    the order they appear."""
+    if len(payload) < 240 or payload[236:240] != MAGIC:
+        return None
+    (op, htype, hlen, hops, xid, secs, flags, ciaddr, yiaddr, siaddr,
+     giaddr, chaddr, sname, bfile) = struct.unpack(
+        "!BBBBIHH4s4s4s4s16s64s128s", payload[:236])
+    order = []
+
+    def walk(data):
+        i = 0
+        while i < len(data):
+            code = data[i]
+            if code == 0:
+                i += 1
+                continue
+            if code == 255 or i + 1 >= len(data):
+                break
+            order.append((code, data[i + 2:i + 2 + data[i + 1]]))
+            i += 2 + data[i + 1]
+
+    walk(payload[240:])
+    overload = 0
+    for code, data in order:
+        if code == 52 and len(data) == 1:
+            overload = data[0]
+    if overload & 1:
+        walk(bfile)
+    if overload & 2:
+        walk(sname)
+    opts = {}
+    for code, data in order:
+        opts.setdefault(code, b"")
+        opts[code] += data
+    mtype = opts.get(53, b"\0")[0] if opts.get(53) else 0
+    info = {
+        "op": op, "htype": htype, "hlen": hlen, "hops": hops,
+        "xid": "0x%08x" % xid, "secs": secs, "flags": "0x%04x" % flags,
+        "type": MSG_NAMES.get(mtype, str(mtype)),
+        "ciaddr": socket.inet_ntoa(ciaddr), "yiaddr": socket.inet_ntoa(yiaddr),
+        "siaddr": socket.inet_ntoa(siaddr), "giaddr": socket.inet_ntoa(giaddr),
+        "chaddr": fmt_mac(chaddr[:min(hlen, 16)]),
+        "overload": overload,
+        "sname": "" if overload & 2 else _cstr(sname),
+        "file": "" if overload & 1 else _cstr(bfile),
+        "option_order": [code for code, _ in order],
+        "options": {str(code): {"hex": data.hex(), "text": _opt_text(data)}
+                    for code, data in sorted(opts.items())},
+        "length": len(payload),
+    }
+    for code in (60, 66, 67):
+        info["opt%d" % code] = _opt_text(opts[code]) if code in opts else None
+    info["server_id"] = socket.inet_ntoa(opts[54]) if len(opts.get(54, b"")) == 4 else None
+    info["opt82"] = 82 in opts
+    return info
+
+
 # ---------------------------------------------------------------- request
 
 def open_listener(ifname):
@@ -246,6 +340,7 @@ def wait_reply(sock, xid, seconds):
         info = describe_bootp(ip[ihl + 8:])
         if info is None or info["op"] != 2 or info["xid"] != "0x%08x" % xid:
             continue
+        info["payload"] = ip[ihl + 8:]
         info["src"] = "%s:%d" % (socket.inet_ntoa(ip[12:16]), sport)
         info["dst"] = "%s:%d" % (socket.inet_ntoa(ip[16:20]), dport)
         info["eth_dst"] = fmt_mac(frame[0:6])
@@ -269,7 +364,8 @@ def cmd_request(args):
         opts += option(50, args.requested_ip)
     if args.server_id:
         opts += option(54, args.server_id)
-    opts += option(55, bytes([1, 3, 6, 15, 51, 54, 58, 59]))
+    opts += option(55, bytes(args.prl) if args.prl is not None
+                   else bytes([1, 3, 6, 15, 51, 54, 58, 59]))
     for code, data in args.option or []:
         opts += option(code, data)
     if args.circuit_id is not None or args.remote_id is not None:
@@ -277,7 +373,7 @@ def cmd_request(args):
     payload = bootp(1, xid, mac, ciaddr=args.ciaddr, giaddr=args.giaddr,
                     hops=args.hops, flags=0x8000 if args.broadcast_flag else 0,
                     options=opts)
-    packet = ip_udp(args.src_ip, args.dst_ip, 68, 67, payload)
+    packet = ip_udp(args.src_ip, args.dst_ip, 68, 67, payload, ident=args.ip_id)
     frame = args.dst_mac + mac + struct.pack("!H", ETH_P_IP) + packet
 
     listener = open_listener(args.iface) if args.wait > 0 else None
@@ -302,6 +398,10 @@ def cmd_request(args):
         return 0
     if got:
         print_info("reply", got)
+        if args.json:
+            full = decode_bootp(got["payload"])
+            full.update(src=got["src"], dst=got["dst"], eth_dst=got["eth_dst"])
+            print("reply-json " + json.dumps(full, sort_keys=True), flush=True)
         return 3 if args.expect_none else 0
     print("no-reply xid=0x%08x after %.1fs" % (xid, args.wait), flush=True)
     return 0 if args.expect_none else 3
@@ -349,13 +449,107 @@ def cmd_forge(args):
     return 0
 
 
+# ---------------------------------------------------------------- pcap-dump
+
+LINKTYPES = {1: "EN10MB", 113: "LINUX_SLL", 276: "LINUX_SLL2"}
+PKTTYPES = {0: "host", 1: "broadcast", 2: "multicast", 3: "otherhost", 4: "outgoing"}
+
+
+def read_pcap(path):
+    """Yield (linktype, seconds, frame) from a classic pcap file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        raise ValueError("%s: too short for a pcap file" % path)
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        end = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        end = ">"
+    else:
+        raise ValueError("%s: not a pcap file (pcapng is not read)" % path)
+    nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+    linktype = struct.unpack(end + "I", data[20:24])[0] & 0x0FFFFFFF
+    pos = 24
+    while pos + 16 <= len(data):
+        sec, frac, incl, _orig = struct.unpack(end + "IIII", data[pos:pos + 16])
+        pos += 16
+        yield linktype, sec + frac / (1e9 if nano else 1e6), data[pos:pos + incl]
+        pos += incl
+
+
+def split_frame(linktype, frame):
+    """(meta dict, IPv4 packet) or None for what is not IPv4."""
+    meta = {}
+    if linktype == 1:
+        proto, off = struct.unpack("!H", frame[12:14])[0], 14
+        while proto in (0x8100, 0x88A8) and len(frame) >= off + 4:
+            meta.setdefault("vlan", (struct.unpack("!H", frame[off:off + 2])[0]) & 0x0FFF)
+            proto = struct.unpack("!H", frame[off + 2:off + 4])[0]
+            off += 4
+        meta["eth_src"], meta["eth_dst"] = fmt_mac(frame[6:12]), fmt_mac(frame[0:6])
+    elif linktype == 113:
+        if len(frame) < 16:
+            return None
+        meta["pkttype"] = PKTTYPES.get(struct.unpack("!H", frame[0:2])[0], "?")
+        proto, off = struct.unpack("!H", frame[14:16])[0], 16
+    elif linktype == 276:
+        if len(frame) < 20:
+            return None
+        proto = struct.unpack("!H", frame[0:2])[0]
+        meta["ifindex"] = struct.unpack("!I", frame[4:8])[0]
+        meta["pkttype"] = PKTTYPES.get(frame[10], "?")
+        off = 20
+    else:
+        raise ValueError("link type %d not supported" % linktype)
+    if proto != ETH_P_IP:
+        return None
+    return meta, frame[off:]
+
+
+def cmd_pcap_dump(args):
+    want_type = args.type.upper() if args.type else None
+    n = 0
+    for linktype, ts, frame in read_pcap(args.file):
+        n += 1
+        split = split_frame(linktype, frame)
+        if split is None:
+            continue
+        meta, ip = split
+        if len(ip) < 28 or ip[0] >> 4 != 4 or ip[9] != socket.IPPROTO_UDP:
+            continue
+        ihl = (ip[0] & 0x0F) * 4
+        sport, dport = struct.unpack("!HH", ip[ihl:ihl + 4])
+        if sport not in (67, 68) or dport not in (67, 68):
+            continue
+        info = decode_bootp(ip[ihl + 8:])
+        if info is None:
+            continue
+        if args.xid is not None and info["xid"] != "0x%08x" % args.xid:
+            continue
+        if args.op and info["op"] != {"request": 1, "reply": 2}[args.op]:
+            continue
+        if want_type and info["type"] != want_type:
+            continue
+        if args.chaddr and info["chaddr"] != fmt_mac(args.chaddr):
+            continue
+        info.update(meta)
+        info.update(frame_no=n, time=round(ts, 6), linktype=LINKTYPES[linktype],
+                    src="%s:%d" % (socket.inet_ntoa(ip[12:16]), sport),
+                    dst="%s:%d" % (socket.inet_ntoa(ip[16:20]), dport),
+                    ip_id=struct.unpack("!H", ip[4:6])[0])
+        print(json.dumps(info, sort_keys=True), flush=True)
+    return 0
+
+
 # ---------------------------------------------------------------- CLI
 
 def build_parser():
     p = argparse.ArgumentParser(
         description="Send crafted DHCPv4 packets for the pxerelay lab.",
-        epilog="Run '%(prog)s request -h' or '%(prog)s forge-reply -h' for the "
-               "flags of each sub-command.  Needs root (raw sockets).")
+        epilog="Run '%(prog)s request -h', '%(prog)s forge-reply -h' or "
+               "'%(prog)s pcap-dump -h' for the flags of each sub-command.  "
+               "request and forge-reply need root (raw sockets).")
     sub = p.add_subparsers(dest="cmd", required=True)
 
     r = sub.add_parser(
@@ -392,6 +586,15 @@ def build_parser():
                    help="send this many times, spread over --wait (default 1)")
     r.add_argument("--expect-none", action="store_true",
                    help="succeed only if no reply arrives within --wait")
+    r.add_argument("--prl", type=parse_code_list, metavar="CODE,...",
+                   help="option 55 parameter request list, decimal codes "
+                        "(default 1,3,6,15,51,54,58,59)")
+    r.add_argument("--ip-id", type=int, metavar="N",
+                   help="IP identification of the sent frame (default random); "
+                        "fixed, it makes captures repeatable")
+    r.add_argument("--json", action="store_true",
+                   help="after the reply line, print 'reply-json {...}': the full "
+                        "decode (siaddr, sname, file, every option)")
     r.set_defaults(func=cmd_request)
 
     f = sub.add_parser(
@@ -419,6 +622,19 @@ def build_parser():
                    help="udp: bound UDP socket; raw: hand-built IP datagram; "
                         "auto: udp, raw if the port is taken (default)")
     f.set_defaults(func=cmd_forge)
+
+    d = sub.add_parser(
+        "pcap-dump", help="print the BOOTP packets of a pcap file as JSON lines",
+        description="Decode each BOOTP packet of FILE (pcap with Ethernet, Linux "
+                    "cooked SLL or SLL2 frames) and print it as one JSON object "
+                    "per line: header fields, sname, file, every option (hex and "
+                    "text), and for cooked captures the direction and ifindex.")
+    d.add_argument("file", help="pcap file (classic pcap, not pcapng)")
+    d.add_argument("--xid", type=parse_xid, help="only this transaction id (hex)")
+    d.add_argument("--op", choices=["request", "reply"], help="only BOOTREQUESTs or BOOTREPLYs")
+    d.add_argument("--type", choices=sorted(MSG_TYPES), help="only this message type")
+    d.add_argument("--chaddr", type=parse_mac, help="only this client MAC")
+    d.set_defaults(func=cmd_pcap_dump)
     return p
 
 
@@ -426,7 +642,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except OSError as e:
+    except (OSError, ValueError) as e:
         print("dhcp_probe: %s" % e, file=sys.stderr)
         return 1
 
