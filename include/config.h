@@ -79,6 +79,8 @@ struct config {
 	size_t nboots;
 	struct cfg_tftp tftp;
 	char metrics[64];
+	char pid_file[256];
+	char trace_file[256];
 	char source[256];                 /* file name, or "command line" */
 };
 

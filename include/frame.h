@@ -13,7 +13,19 @@ struct frame_info {
 	uint16_t sport, dport;    /* host order */
 	const uint8_t *payload;   /* UDP payload */
 	size_t payload_len;
+	const uint8_t *frame;     /* the whole frame as parsed */
+	size_t frame_len;
 };
+
+#define SLL2_HDR_LEN 20
+#define SLL2_OUTGOING 4           /* PACKET_OUTGOING */
+#define SLL2_HOST 0               /* PACKET_HOST */
+
+/* Build an SLL2 frame holding IPv4/UDP with correct checksums, for the
+ * packet trace. Returns the length or -EMSGSIZE. */
+int frame_build_sll2_udp(uint8_t *out, size_t cap, int ifindex, uint8_t pkttype,
+			 const uint8_t mac[6], uint32_t src, uint32_t dst,
+			 uint16_t sport, uint16_t dport, const uint8_t *payload, size_t len);
 
 /* DLT_LINUX_SLL2 (libpcap's "any" device): 20-byte header with the
  * ifindex and the source MAC, then IPv4. */

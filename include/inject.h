@@ -17,5 +17,9 @@ int inject_udp(struct inject *in, int ifindex,
 	       const uint8_t src_mac[6], const uint8_t dst_mac[6],
 	       uint32_t src_ip, uint32_t dst_ip, uint16_t sport, uint16_t dport,
 	       const uint8_t *payload, size_t len);
+/* Called with each frame sent (the packet trace). */
+void inject_set_observer(struct inject *in,
+			 void (*fn)(void *user, int ifindex, const uint8_t *frame, size_t len),
+			 void *user);
 
 #endif

@@ -17,6 +17,7 @@ struct stats_iface {
 
 struct stats_server {
 	uint32_t addr;
+	uint32_t source;          /* our address toward it (trace), 0: not looked up */
 	uint64_t sent;
 	uint64_t replies;
 };
@@ -40,8 +41,6 @@ struct stats {
 	uint64_t rewrite_too_big;         /* rewrite did not fit: relayed unchanged */
 	struct stats_rule *rules;         /* one per boot rule */
 	size_t nrules;
-	uint64_t requests_relayed;
-	uint64_t replies_relayed;
 	uint64_t agent_option_too_big;
 	struct stats_iface *ifaces;     /* one per configured interface */
 	size_t nifaces;
@@ -54,8 +53,5 @@ struct stats {
 int stats_configure(struct stats *s, const struct config *cfg);
 void stats_free(struct stats *s);
 struct stats_server *stats_server(struct stats *s, uint32_t addr);
-/* "counter NAME VALUE" lines, one per counter. */
-typedef void (*stats_line_fn)(void *user, const char *name, uint64_t value);
-void stats_each(const struct stats *s, stats_line_fn fn, void *user);
 
 #endif

@@ -369,6 +369,8 @@ static cfg_opt_t root_opts[] = {
 	CFG_SEC("boot", boot_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("tftp-proxy", tftp_opts, CFGF_NONE),
 	CFG_STR("metrics", "", CFGF_NONE),
+	CFG_STR("pid-file", "", CFGF_NONE),
+	CFG_STR("trace-file", "", CFGF_NONE),
 	CFG_END()
 };
 
@@ -399,6 +401,8 @@ static void set_validators(cfg_t *cfg)
 		{ "user", v_len63 },
 		{ "upstream", v_upstream },
 		{ "tftp-proxy|cache-dir", v_len255 },
+		{ "pid-file", v_len255 },
+		{ "trace-file", v_len255 },
 		{ "boot|next-server", v_addr },
 		{ "tftp-proxy|cache-size", v_size },
 		{ "tftp-proxy|max-sessions", v_sessions },
@@ -484,6 +488,8 @@ static int read_file(cfg_t *cfg, struct config *c)
 	c->log_level = (enum log_level)lookup(cfg_getstr(cfg, "log-level"), level_names, 4);
 	copy_str(c->upstream, sizeof(c->upstream), cfg_getstr(cfg, "upstream"));
 	copy_str(c->metrics, sizeof(c->metrics), cfg_getstr(cfg, "metrics"));
+	copy_str(c->pid_file, sizeof(c->pid_file), cfg_getstr(cfg, "pid-file"));
+	copy_str(c->trace_file, sizeof(c->trace_file), cfg_getstr(cfg, "trace-file"));
 
 	sec = cfg_getsec(cfg, "option82");
 	c->opt82.policy = (enum opt82_policy)lookup(cfg_getstr(sec, "policy"), policy_names, 4);
@@ -822,6 +828,10 @@ void config_print(const struct config *c, FILE *out)
 	print_quoted(out, c->upstream);
 	fprintf(out, "\nmetrics = ");
 	print_quoted(out, c->metrics);
+	fprintf(out, "\npid-file = ");
+	print_quoted(out, c->pid_file);
+	fprintf(out, "\ntrace-file = ");
+	print_quoted(out, c->trace_file);
 	fprintf(out, "\noption82 {\n  policy = %s\n  circuit-id = ", policy_names[c->opt82.policy]);
 	print_quoted(out, c->opt82.circuit_id);
 	fprintf(out, "\n  remote-id = ");

@@ -84,6 +84,8 @@ int frame_parse_sll2(const uint8_t *p, size_t len, struct frame_info *fi)
 	if (ifindex == 0 || ifindex > INT32_MAX)
 		return -EBADMSG;
 	fi->ifindex = (int)ifindex;
+	fi->frame = p;
+	fi->frame_len = len;
 	if (halen == 6)
 		memcpy(fi->src_mac, addr, 6);
 	(void)hatype;
@@ -104,6 +106,8 @@ int frame_parse_sll(const uint8_t *p, size_t len, struct frame_info *fi)
 	if (proto != ETHERTYPE_IPV4)
 		return -EPROTONOSUPPORT;
 	fi->pkttype = (uint8_t)pkttype;
+	fi->frame = p;
+	fi->frame_len = len;
 	if (halen == 6)
 		memcpy(fi->src_mac, addr, 6);
 	(void)hatype;
@@ -124,5 +128,72 @@ int frame_parse_ether(const uint8_t *p, size_t len, struct frame_info *fi)
 		return -EBADMSG;
 	if (type != ETHERTYPE_IPV4)
 		return -EPROTONOSUPPORT;
+	fi->frame = p;
+	fi->frame_len = len;
 	return parse_ipv4_udp(c, fi);
+}
+
+static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+int frame_build_sll2_udp(uint8_t *out, size_t cap, int ifindex, uint8_t pkttype,
+			 const uint8_t mac[6], uint32_t src, uint32_t dst,
+			 uint16_t sport, uint16_t dport, const uint8_t *payload, size_t len)
+{
+	size_t total = SLL2_HDR_LEN + 20 + 8 + len;
+	uint8_t *ip = out + SLL2_HDR_LEN, *udp = ip + 20;
+	uint32_t sum;
+	uint16_t c;
+
+	if (total > cap || 20 + 8 + len > 65535)
+		return -EMSGSIZE;
+	memset(out, 0, SLL2_HDR_LEN + 28);
+	out[0] = 0x08;                                  /* protocol: IPv4 */
+	out[4] = (uint8_t)((uint32_t)ifindex >> 24);
+	out[5] = (uint8_t)((uint32_t)ifindex >> 16);
+	out[6] = (uint8_t)((uint32_t)ifindex >> 8);
+	out[7] = (uint8_t)ifindex;
+	out[9] = 1;                                     /* ARPHRD_ETHER */
+	out[10] = pkttype;
+	out[11] = 6;
+	if (mac)
+		memcpy(out + 12, mac, 6);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((20 + 8 + len) >> 8);
+	ip[3] = (uint8_t)(20 + 8 + len);
+	ip[8] = 64;
+	ip[9] = IPPROTO_UDP_NUM;
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	c = fold(sum16(0, ip, 20));
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	udp[0] = (uint8_t)(sport >> 8);
+	udp[1] = (uint8_t)sport;
+	udp[2] = (uint8_t)(dport >> 8);
+	udp[3] = (uint8_t)dport;
+	udp[4] = (uint8_t)((8 + len) >> 8);
+	udp[5] = (uint8_t)(8 + len);
+	memcpy(udp + 8, payload, len);
+	/* pseudo-header: addresses, protocol, UDP length */
+	sum = sum16(0, ip + 12, 8) + IPPROTO_UDP_NUM + (uint32_t)(8 + len);
+	c = fold(sum16(sum, udp, 8 + len));
+	if (c == 0)
+		c = 0xffff;
+	udp[6] = (uint8_t)(c >> 8);
+	udp[7] = (uint8_t)c;
+	return (int)total;
 }

@@ -15,7 +15,17 @@ struct inject {
 	int fd;                   /* AF_PACKET, protocol 0: sends, never receives */
 	libnet_ptag_t udp, ip, eth;
 	uint16_t ip_id;
+	void (*observer)(void *user, int ifindex, const uint8_t *frame, size_t len);
+	void *observer_user;
 };
+
+void inject_set_observer(struct inject *in,
+			 void (*fn)(void *user, int ifindex, const uint8_t *frame, size_t len),
+			 void *user)
+{
+	in->observer = fn;
+	in->observer_user = user;
+}
 
 struct inject *inject_open(char *err, size_t errlen)
 {
@@ -90,6 +100,8 @@ int inject_udp(struct inject *in, int ifindex,
 		r = -errno;
 	else if ((uint32_t)n != flen)
 		r = -EIO;
+	else if (in->observer)
+		in->observer(in->observer_user, ifindex, frame, flen);
 	free(frame);
 	return r;
 }

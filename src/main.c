@@ -7,9 +7,12 @@
 #include "inject.h"
 #include "link.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_server.h"
 #include "relay.h"
 #include "replay.h"
 #include "stats.h"
+#include "trace.h"
 #include "upstream.h"
 #include "xid_table.h"
 
@@ -20,6 +23,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +57,12 @@ struct daemon {
 	struct xid_table xids;
 	uint32_t generation;           /* bumped by each reload: rule indexes */
 	bool debug;
+	struct metrics_server *metrics;
+	struct trace *trace;
+	const char *trace_path;        /* -w, else trace-file */
+	const char *pid_path;          /* -p, else pid-file */
+	int pid_fd;
+	double start_time;
 	char hostname[256];
 	struct log_ratelimit rl[DROP__COUNT];
 	bool quit;
@@ -164,6 +174,7 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 		count_drop(d, DROP_MALFORMED, NULL, NULL, "frame");
 		return;
 	}
+	trace_sll2(d->trace, fi->frame, fi->frame_len);
 	rx = (struct relay_rx){ fi->ifindex, fi->ip_src, fi->ip_dst, now_ms() };
 	if (dhcp_msg_parse(&d->msg, fi->payload, fi->payload_len) < 0) {
 		count_drop(d, DROP_MALFORMED, relay_links_by_ifindex(&d->links, fi->ifindex),
@@ -193,14 +204,18 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 			continue;
 		}
 		relay_server_sent(&d->servers, d->fwd.servers[i], rx.now_ms);
-		if (ss)
+		if (ss) {
 			ss->sent++;
+			if (d->trace && !ss->source)
+				ss->source = upstream_source_for(ss->addr);
+		}
+		trace_udp(d->trace, 0, SLL2_OUTGOING, ss ? ss->source : 0, d->fwd.servers[i],
+			  DHCP_SERVER_PORT, DHCP_SERVER_PORT, d->fwd.buf, (size_t)d->fwd.len);
 		log_info("relay request %s mac %s if %s xid %08x class %s rule %s giaddr %s -> server %s",
 			 dhcp_msg_type_name(dhcp_msg_type(&d->msg)), mac_str(d->msg.chaddr, mac),
 			 d->fwd.link->name, d->msg.xid, label, rule ? rule->name : "-",
 			 ip_str(d->msg.giaddr, a), ip_str(d->fwd.servers[i], s));
 	}
-	d->st.requests_relayed++;
 	d->st.ifaces[d->fwd.link->cfg_idx].requests++;
 }
 
@@ -244,7 +259,8 @@ static void remember_request(struct daemon *d, const struct dhcp_msg *m,
 
 /* ---- replies: server -> relay -> client link ---- */
 
-static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t src, int ifindex)
+static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t src,
+		     uint32_t dst, int ifindex)
 {
 	struct relay_ctx ctx = { d->cfg, &d->links, d->upstream_ifindex, &d->servers };
 	struct relay_rx rx = { ifindex, src, 0, now_ms() };
@@ -260,6 +276,8 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 	size_t client_max = DHCP_DEFAULT_MAX;
 	bool http = false;
 
+	trace_udp(d->trace, ifindex, SLL2_HOST, src, dst, DHCP_SERVER_PORT, DHCP_SERVER_PORT,
+		  buf, len);
 	if (dhcp_msg_parse(&d->msg, buf, len) < 0) {
 		count_drop(d, DROP_MALFORMED, NULL, NULL, "reply");
 		return;
@@ -314,7 +332,6 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 		count_drop(d, DROP_SEND_FAILED, dv->link, &d->msg, "reply");
 		return;
 	}
-	d->st.replies_relayed++;
 	d->st.ifaces[dv->link->cfg_idx].replies++;
 	log_info("relay reply %s mac %s if %s xid %08x yiaddr %s from server %s -> %s %s",
 		 dhcp_msg_type_name(dhcp_msg_type(&d->msg)), mac_str(d->msg.chaddr, mac),
@@ -325,9 +342,9 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 static void drain_upstream(struct daemon *d)
 {
 	for (int i = 0; i < BATCH; i++) {
-		uint32_t src;
+		uint32_t src, dst;
 		int ifindex;
-		ssize_t n = upstream_recv(d->udp_fd, d->rxbuf, sizeof(d->rxbuf), &src, &ifindex);
+		ssize_t n = upstream_recv(d->udp_fd, d->rxbuf, sizeof(d->rxbuf), &src, &dst, &ifindex);
 
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return;
@@ -340,22 +357,41 @@ static void drain_upstream(struct daemon *d)
 			log_errno(LOG_LVL_WARN, "upstream socket");
 			return;
 		}
-		on_reply(d, d->rxbuf, (size_t)n, src, ifindex);
+		on_reply(d, d->rxbuf, (size_t)n, src, dst, ifindex);
 	}
 }
 
 /* ---- signals, reload ---- */
 
-static void dump_line(void *user, const char *name, uint64_t value)
+static void render_metrics(void *user, struct mbuf *out)
 {
-	(void)user;
-	log_always("counter %s %llu", name, (unsigned long long)value);
+	struct daemon *d = user;
+	struct metrics_extra x = {
+		.start_time = d->start_time,
+		.capture_kernel_drops = capture_kernel_drops(d->cap),
+		.links_configured = d->cfg->nifaces,
+		.links_present = d->links.n,
+	};
+
+	metrics_render(&d->st, &x, out);
 }
 
+/* SIGUSR1: the metrics text, one "counter" line per sample. */
 static void dump_counters(struct daemon *d)
 {
-	stats_each(&d->st, dump_line, NULL);
-	log_always("counter capture_kernel_drops %u", capture_kernel_drops(d->cap));
+	struct mbuf b = { 0 };
+	char *line, *save = NULL;
+
+	render_metrics(d, &b);
+	if (b.oom) {
+		log_error("SIGUSR1: out of memory");
+		mbuf_free(&b);
+		return;
+	}
+	for (line = strtok_r(b.p, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (line[0] != '#')
+			log_always("counter %s", line);
+	mbuf_free(&b);
 }
 
 static void reload(struct daemon *d)
@@ -430,10 +466,12 @@ static int drop_privileges(const char *user)
 		log_error("user '%s' does not exist (set user = \"root\" to stay root)", user);
 		return -1;
 	}
-	/* Every socket this process needs is open by now: the capture on
-	 * "any" sees links created later, the packet socket sends on any
-	 * ifindex, and netlink notifications need no privilege. So no
-	 * capability is kept. */
+	/* Every socket this process needs is open by now, and none has to be
+	 * opened again for a link that appears later: the one capture on
+	 * "any" sees new links, the one packet socket sends on any ifindex,
+	 * UDP 67 is bound to all addresses, netlink notifications need no
+	 * privilege. So neither CAP_NET_RAW nor CAP_NET_BIND_SERVICE is kept:
+	 * setuid() from root clears every capability. */
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		log_errno(LOG_LVL_ERROR, "dropping privileges to %s", user);
 		return -1;
@@ -445,20 +483,69 @@ static int drop_privileges(const char *user)
 
 static int ep_add(int ep, int fd, uint32_t tag)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)tag << 32 };
 
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_CAPTURE, TAG_UPSTREAM, TAG_NETLINK, TAG_SIGNAL };
+enum { TAG_CAPTURE, TAG_UPSTREAM, TAG_NETLINK, TAG_SIGNAL, TAG_METRICS, TAG_METRICS_CONN };
+
+/* The pid file is held locked while we run: a second pxerelay given the
+ * same file refuses to start (and UDP port 67, bound without
+ * SO_REUSEADDR, refuses a second relay of any kind on this host). */
+static int pid_file_take(struct daemon *d)
+{
+	char buf[32];
+	int n;
+
+	d->pid_fd = -1;
+	if (!d->pid_path || !d->pid_path[0])
+		return 0;
+	d->pid_fd = open(d->pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (d->pid_fd < 0) {
+		log_errno(LOG_LVL_ERROR, "pid file %s", d->pid_path);
+		return -1;
+	}
+	if (flock(d->pid_fd, LOCK_EX | LOCK_NB) < 0) {
+		n = (int)read(d->pid_fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		log_error("pid file %s is held by a running pxerelay (pid %s)", d->pid_path,
+			  buf[0] ? buf : "?");
+		close(d->pid_fd);
+		d->pid_fd = -1;
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(d->pid_fd, 0) < 0 || pwrite(d->pid_fd, buf, (size_t)n, 0) != n) {
+		log_errno(LOG_LVL_ERROR, "writing pid file %s", d->pid_path);
+		return -1;
+	}
+	return 0;
+}
+
+static void trace_injected(void *user, int ifindex, const uint8_t *frame, size_t len)
+{
+	trace_ether(user, ifindex, frame, len);
+}
 
 static int daemon_start(struct daemon *d)
 {
 	char err[512];
 	sigset_t mask;
 
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	d->start_time = (double)ts.tv_sec + ts.tv_nsec / 1e9;
 	if (gethostname(d->hostname, sizeof(d->hostname) - 1) < 0)
 		strcpy(d->hostname, "pxerelay");
+	if (!d->pid_path && d->cfg->pid_file[0])
+		d->pid_path = d->cfg->pid_file;
+	if (!d->trace_path && d->cfg->trace_file[0])
+		d->trace_path = d->cfg->trace_file;
+	if (pid_file_take(d) < 0)
+		return -1;
 	if (stats_configure(&d->st, d->cfg) < 0 ||
 	    xid_table_init(&d->xids, XID_CAPACITY, XID_TTL_MS,
 			   (uint64_t)now_ms() * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid()) < 0)
@@ -475,6 +562,12 @@ static int daemon_start(struct daemon *d)
 	d->inj = inject_open(err, sizeof(err));
 	if (!d->inj)
 		goto fail;
+	if (d->trace_path) {
+		d->trace = trace_open(d->trace_path, err, sizeof(err));
+		if (!d->trace)
+			goto fail;
+		inject_set_observer(d->inj, trace_injected, d->trace);
+	}
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
@@ -492,6 +585,12 @@ static int daemon_start(struct daemon *d)
 	    ep_add(d->ep, d->sig_fd, TAG_SIGNAL) < 0) {
 		snprintf(err, sizeof(err), "epoll/signalfd: %s", strerror(errno));
 		goto fail;
+	}
+	if (d->cfg->metrics[0]) {
+		d->metrics = metrics_server_open(d->cfg->metrics, d->ep, TAG_METRICS_CONN,
+						 err, sizeof(err));
+		if (!d->metrics || ep_add(d->ep, metrics_server_fd(d->metrics), TAG_METRICS) < 0)
+			goto fail;
 	}
 	if (links_rebuild(d) < 0)
 		return -1;
@@ -516,6 +615,15 @@ fail:
 
 static void daemon_stop(struct daemon *d)
 {
+	metrics_server_close(d->metrics);
+	trace_close(d->trace);
+	if (d->pid_fd >= 0) {
+		/* As the unprivileged user the unlink may fail: the lock goes
+		 * with the process, and a stale file is taken over next time. */
+		if (unlink(d->pid_path) < 0 && errno != ENOENT)
+			log_debug("pid file %s left behind: %s", d->pid_path, strerror(errno));
+		close(d->pid_fd);
+	}
 	capture_close(d->cap);
 	inject_close(d->inj);
 	link_watch_close(d->lw);
@@ -536,7 +644,8 @@ static int daemon_loop(struct daemon *d)
 	struct epoll_event ev[8];
 
 	while (!d->quit) {
-		int n = epoll_wait(d->ep, ev, 8, -1);
+		int timeout = d->metrics ? metrics_server_expire(d->metrics, now_ms()) : -1;
+		int n = epoll_wait(d->ep, ev, 8, timeout);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -545,7 +654,9 @@ static int daemon_loop(struct daemon *d)
 			return -1;
 		}
 		for (int i = 0; i < n; i++) {
-			switch (ev[i].data.u32) {
+			uint32_t tag = (uint32_t)(ev[i].data.u64 >> 32);
+
+			switch (tag) {
 			case TAG_CAPTURE:
 				if (capture_dispatch(d->cap, BATCH, on_request, d) < 0)
 					log_warn("capture: read error");
@@ -560,6 +671,13 @@ static int daemon_loop(struct daemon *d)
 			case TAG_SIGNAL:
 				on_signal(d);
 				break;
+			case TAG_METRICS:
+				metrics_server_accept(d->metrics, now_ms());
+				break;
+			case TAG_METRICS_CONN:
+				metrics_server_event(d->metrics, (unsigned)(ev[i].data.u64 & 0xffffffffu),
+						     ev[i].events, render_metrics, d);
+				break;
 			}
 		}
 	}
@@ -569,11 +687,14 @@ static int daemon_loop(struct daemon *d)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: pxerelay [-c FILE] [-f] [-d] [-t] [-i IFACE]... [-u IFACE] [SERVER...]\n"
+		"usage: pxerelay [-c FILE] [-f] [-d] [-t] [-p PIDFILE] [-w TRACE.pcap]\n"
+		"                [-i IFACE]... [-u IFACE] [SERVER...]\n"
 		"  -c FILE   config file (default " DEFAULT_CONFIG ", only if no -i given)\n"
 		"  -f        stay in the foreground, log to stderr\n"
 		"  -d        debug logging (implies -f)\n"
 		"  -t        check the config, print it normalised, exit 0 if valid\n"
+		"  -p FILE   pid file, held locked while running (a second instance refuses)\n"
+		"  -w FILE   write every packet received and sent to FILE (pcap)\n"
 		"  -i IFACE  downstream (client) interface; repeatable\n"
 		"  -u IFACE  upstream interface toward the servers\n"
 		"  SERVER    DHCP server addresses (IPv4)\n"
@@ -623,7 +744,7 @@ int main(int argc, char **argv)
 
 	if (!ifaces)
 		return 1;
-	while ((c = getopt_long(argc, argv, "c:fdti:u:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fdti:u:p:w:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfg_path = optarg; break;
 		case 'f': foreground = true; break;
@@ -631,6 +752,8 @@ int main(int argc, char **argv)
 		case 't': check = true; break;
 		case 'i': ifaces[nifaces++] = optarg; break;
 		case 'u': upstream = optarg; break;
+		case 'p': d.pid_path = optarg; break;
+		case 'w': d.trace_path = optarg; break;
 		case 'R': replay = optarg; break;
 		case 'h': usage(stdout); free(ifaces); return 0;
 		default: usage(stderr); free(ifaces); return 2;

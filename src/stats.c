@@ -1,7 +1,6 @@
 /* stats.c - see stats.h. */
 #include "stats.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,50 +55,4 @@ struct stats_server *stats_server(struct stats *s, uint32_t addr)
 		return NULL;
 	s->servers[s->nservers] = (struct stats_server){ .addr = addr };
 	return &s->servers[s->nservers++];
-}
-
-void stats_each(const struct stats *s, stats_line_fn fn, void *user)
-{
-	char name[96], a[INET_ADDRSTRLEN];
-
-	fn(user, "requests_relayed", s->requests_relayed);
-	fn(user, "replies_relayed", s->replies_relayed);
-	fn(user, "agent_option_too_big", s->agent_option_too_big);
-	for (int r = 1; r < DROP__COUNT; r++) {
-		snprintf(name, sizeof(name), "drop_%s", drop_reason_name((enum drop_reason)r));
-		fn(user, name, s->drop[r]);
-	}
-	for (size_t i = 0; i < s->nifaces; i++) {
-		snprintf(name, sizeof(name), "interface_%s_requests", s->ifaces[i].name);
-		fn(user, name, s->ifaces[i].requests);
-		snprintf(name, sizeof(name), "interface_%s_replies", s->ifaces[i].name);
-		fn(user, name, s->ifaces[i].replies);
-		snprintf(name, sizeof(name), "interface_%s_drops", s->ifaces[i].name);
-		fn(user, name, s->ifaces[i].drops);
-	}
-	for (int code = 0; code < STATS_ARCH_SLOTS; code++) {
-		if (!s->arch[code])
-			continue;
-		snprintf(name, sizeof(name), "class_arch%d_requests", code);
-		fn(user, name, s->arch[code]);
-	}
-	fn(user, "class_unknown_requests", s->arch_unknown);
-	fn(user, "class_opt93_malformed", s->opt93_malformed);
-	fn(user, "boot_unmatched", s->unmatched);
-	fn(user, "xid_misses", s->xid_misses);
-	fn(user, "xid_evictions", s->xid_evictions);
-	fn(user, "rewrite_too_big", s->rewrite_too_big);
-	for (size_t i = 0; i < s->nrules; i++) {
-		snprintf(name, sizeof(name), "boot_%s_matched", s->rules[i].name);
-		fn(user, name, s->rules[i].matched);
-		snprintf(name, sizeof(name), "boot_%s_rewritten", s->rules[i].name);
-		fn(user, name, s->rules[i].rewritten);
-	}
-	for (size_t i = 0; i < s->nservers; i++) {
-		inet_ntop(AF_INET, &s->servers[i].addr, a, sizeof(a));
-		snprintf(name, sizeof(name), "server_%s_sent", a);
-		fn(user, name, s->servers[i].sent);
-		snprintf(name, sizeof(name), "server_%s_replies", a);
-		fn(user, name, s->servers[i].replies);
-	}
 }

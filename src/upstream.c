@@ -26,8 +26,9 @@ int upstream_open(uint16_t port, char *err, size_t errlen)
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
+	/* No SO_REUSEADDR: a second relay (or a DHCP server) on this host
+	 * would split the replies with us; refusing to start is better. */
+	if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
 		goto fail;
@@ -35,7 +36,8 @@ int upstream_open(uint16_t port, char *err, size_t errlen)
 		goto fail;
 	return fd;
 fail:
-	snprintf(err, errlen, "UDP port %u: %s", port, strerror(errno));
+	snprintf(err, errlen, "UDP port %u: %s%s", port, strerror(errno),
+		 errno == EADDRINUSE ? " (another DHCP relay or server runs here)" : "");
 	if (fd >= 0)
 		close(fd);
 	return -errno;
@@ -51,7 +53,8 @@ int upstream_send(int fd, uint32_t dst, uint16_t port, const uint8_t *buf, size_
 	return 0;
 }
 
-ssize_t upstream_recv(int fd, uint8_t *buf, size_t cap, uint32_t *src, int *ifindex)
+ssize_t upstream_recv(int fd, uint8_t *buf, size_t cap, uint32_t *src, uint32_t *dst,
+		      int *ifindex)
 {
 	struct sockaddr_in sin;
 	char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
@@ -68,6 +71,7 @@ ssize_t upstream_recv(int fd, uint8_t *buf, size_t cap, uint32_t *src, int *ifin
 	if ((size_t)n > cap)
 		return -EMSGSIZE;     /* bigger than any message we take */
 	*src = sin.sin_addr.s_addr;
+	*dst = 0;
 	*ifindex = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
@@ -75,6 +79,24 @@ ssize_t upstream_recv(int fd, uint8_t *buf, size_t cap, uint32_t *src, int *ifin
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			*ifindex = pi.ipi_ifindex;
+			*dst = pi.ipi_addr.s_addr;
 		}
 	return n;
+}
+
+uint32_t upstream_source_for(uint32_t dst)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(67),
+				   .sin_addr.s_addr = dst };
+	socklen_t slen = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint32_t src = 0;
+
+	/* connect() on UDP sends nothing: it only asks the routing table. */
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &slen) == 0)
+		src = sin.sin_addr.s_addr;
+	if (fd >= 0)
+		close(fd);
+	return src;
 }

@@ -410,7 +410,8 @@ relay_listening_or_dead() {
 
 # relay_counter NAME: SIGUSR1 the relay, wait for the dump to show NAME and
 # set PXR_COUNTER to its value (summed over labelled variants such as
-# NAME{iface="x"}).  The dump is one `counter <name> <value>` line per counter.
+# NAME{iface="x"}).  The dump is one `counter <sample> <value>` line per
+# Prometheus sample, the same text the metrics endpoint serves.
 relay_counter() {
     local name=$1 logf=$PXR_TMP/relay.log pid before
     PXR_COUNTER=
@@ -427,8 +428,16 @@ relay_counter() {
         awk '{ s += $NF } END { print s + 0 }')
 }
 
+# counter_lines NAME: the dump lines for NAME, a metric name (every label
+# set of it) or an exact sample such as name{reason="x"}.
 counter_lines() {
-    grep -E "(^|[[:space:]])counter[[:space:]]+$1(\\{[^}]*\\})?[[:space:]]+[0-9]+[[:space:]]*\$" || true
+    awk -v n="$1" '{
+        for (i = 1; i < NF; i++) if ($i == "counter") {
+            k = $(i + 1)
+            if (k == n || index(k, n "{") == 1) print
+            break
+        }
+    }'
 }
 
 counter_in_log() {

@@ -228,8 +228,8 @@ check "$T forged-reply-sent" send_forged
 if [[ $PXR_RELAY_IMPL == pxerelay ]]; then
     # The counters also tell us the relay has read both packets, so the
     # capture checks below need no extra wait.
-    check "$T counter-drop_untrusted_agent_option" expect_counter_at_least drop_untrusted_agent_option 1
-    check "$T counter-drop_reply_not_from_server" expect_counter_at_least drop_reply_not_from_server 1
+    check "$T counter-drop_untrusted_agent_option" expect_counter_at_least 'pxerelay_dropped_total{reason="untrusted_agent_option"}' 1
+    check "$T counter-drop_reply_not_from_server" expect_counter_at_least 'pxerelay_dropped_total{reason="reply_not_from_server"}' 1
 else
     skip "$T counters" "$PXR_RELAY_IMPL has no SIGUSR1 counter dump"
     sleep 0.5
