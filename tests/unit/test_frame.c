@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -671,6 +672,51 @@ static void test_every_single_byte_corruption_never_crashes(void **state)
 	}
 }
 
+/* The packet trace builds SLL2 frames for the UDP legs: they must parse
+ * back with a valid IP checksum and a UDP checksum that verifies. */
+static void test_trace_sll2_udp_frame_round_trips_with_checksums(void **state)
+{
+	uint8_t out[600], payload[300];
+	const uint8_t mac[6] = { 2, 0, 0, 0, 0, 9 };
+	uint32_t src = htonl(0x0a000001), dst = htonl(0x0a000002);
+	struct frame_info fi;
+	uint32_t sum = 0;
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 7);
+	n = frame_build_sll2_udp(out, sizeof(out), 42, SLL2_OUTGOING, mac, src, dst, 67, 67,
+				 payload, 299);
+	assert_int_equal(n, SLL2_HDR_LEN + 20 + 8 + 299);
+	assert_int_equal(frame_parse_sll2(out, (size_t)n, &fi), 0);
+	assert_int_equal(fi.ifindex, 42);
+	assert_int_equal(fi.pkttype, SLL2_OUTGOING);
+	assert_memory_equal(fi.src_mac, mac, 6);
+	assert_int_equal(fi.ip_src, src);
+	assert_int_equal(fi.ip_dst, dst);
+	assert_int_equal(fi.sport, 67);
+	assert_int_equal(fi.payload_len, 299);
+	assert_memory_equal(fi.payload, payload, 299);
+	/* UDP checksum over pseudo-header + datagram folds to 0xffff. */
+	{
+		const uint8_t *ip = out + SLL2_HDR_LEN, *udp = ip + 20;
+		size_t ulen = 8 + 299;
+
+		for (int k = 12; k < 20; k += 2)
+			sum += (uint32_t)(ip[k] << 8 | ip[k + 1]);
+		sum += 17 + (uint32_t)ulen;
+		for (size_t k = 0; k + 1 < ulen; k += 2)
+			sum += (uint32_t)(udp[k] << 8 | udp[k + 1]);
+		sum += (uint32_t)udp[ulen - 1] << 8;
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		assert_int_equal(sum, 0xffff);
+	}
+	assert_int_equal(frame_build_sll2_udp(out, 100, 1, 0, NULL, src, dst, 67, 67, payload, 299),
+			 -EMSGSIZE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -705,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_ethernet_truncated_at_every_offset_is_ebadmsg),
 		cmocka_unit_test(test_ethernet_8021q_truncated_at_every_offset_is_ebadmsg),
 		cmocka_unit_test(test_every_single_byte_corruption_never_crashes),
+		cmocka_unit_test(test_trace_sll2_udp_frame_round_trips_with_checksums),
 	};
 
 	return cmocka_run_group_tests_name("frame", tests, NULL, NULL);
