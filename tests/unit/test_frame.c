@@ -676,7 +676,7 @@ static void test_every_single_byte_corruption_never_crashes(void **state)
  * back with a valid IP checksum and a UDP checksum that verifies. */
 static void test_trace_sll2_udp_frame_round_trips_with_checksums(void **state)
 {
-	uint8_t out[600], payload[300];
+	uint8_t out[600], body[300];
 	const uint8_t mac[6] = { 2, 0, 0, 0, 0, 9 };
 	uint32_t src = htonl(0x0a000001), dst = htonl(0x0a000002);
 	struct frame_info fi;
@@ -684,10 +684,10 @@ static void test_trace_sll2_udp_frame_round_trips_with_checksums(void **state)
 	int n;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(payload); i++)
-		payload[i] = (uint8_t)(i * 7);
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)(i * 7);
 	n = frame_build_sll2_udp(out, sizeof(out), 42, SLL2_OUTGOING, mac, src, dst, 67, 67,
-				 payload, 299);
+				 body, 299);
 	assert_int_equal(n, SLL2_HDR_LEN + 20 + 8 + 299);
 	assert_int_equal(frame_parse_sll2(out, (size_t)n, &fi), 0);
 	assert_int_equal(fi.ifindex, 42);
@@ -696,8 +696,8 @@ static void test_trace_sll2_udp_frame_round_trips_with_checksums(void **state)
 	assert_int_equal(fi.ip_src, src);
 	assert_int_equal(fi.ip_dst, dst);
 	assert_int_equal(fi.sport, 67);
-	assert_int_equal(fi.payload_len, 299);
-	assert_memory_equal(fi.payload, payload, 299);
+	assert_int_equal(fi.body_len, 299);
+	assert_memory_equal(fi.body, body, 299);
 	/* UDP checksum over pseudo-header + datagram folds to 0xffff. */
 	{
 		const uint8_t *ip = out + SLL2_HDR_LEN, *udp = ip + 20;
@@ -713,7 +713,7 @@ static void test_trace_sll2_udp_frame_round_trips_with_checksums(void **state)
 			sum = (sum & 0xffff) + (sum >> 16);
 		assert_int_equal(sum, 0xffff);
 	}
-	assert_int_equal(frame_build_sll2_udp(out, 100, 1, 0, NULL, src, dst, 67, 67, payload, 299),
+	assert_int_equal(frame_build_sll2_udp(out, 100, 1, 0, NULL, src, dst, 67, 67, body, 299),
 			 -EMSGSIZE);
 }
 
