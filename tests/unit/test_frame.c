@@ -696,8 +696,8 @@ static void test_trace_sll2_udp_frame_round_trips_with_checksums(void **state)
 	assert_int_equal(fi.ip_src, src);
 	assert_int_equal(fi.ip_dst, dst);
 	assert_int_equal(fi.sport, 67);
-	assert_int_equal(fi.body_len, 299);
-	assert_memory_equal(fi.body, body, 299);
+	assert_int_equal(fi.payload_len, 299);
+	assert_memory_equal(fi.payload, body, 299);
 	/* UDP checksum over pseudo-header + datagram folds to 0xffff. */
 	{
 		const uint8_t *ip = out + SLL2_HDR_LEN, *udp = ip + 20;
