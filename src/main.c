@@ -284,8 +284,11 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 	}
 	xe = xid_table_get(&d->xids, d->msg.chaddr, d->msg.hlen, d->msg.xid, rx.now_ms);
 	if (xe) {
+		/* Option 57 above what one Ethernet frame carries (EDK2 asks
+		 * for 65280 in its REQUEST) would invite IP fragments. */
 		if (xe->max_msg_size)
-			client_max = xe->max_msg_size;
+			client_max = xe->max_msg_size < RELAY_REQUEST_MAX ? xe->max_msg_size
+									  : RELAY_REQUEST_MAX;
 		if (xe->rule >= 0 && xe->generation == d->generation &&
 		    (size_t)xe->rule < d->cfg->nboots)
 			rule = &d->cfg->boots[xe->rule];
@@ -310,10 +313,11 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 	}
 	if (rule && dv->rewrite.changed) {
 		d->st.rules[rule - d->cfg->boots].rewritten++;
-		log_info("rewrite %s mac %s if %s class %s rule %s file \"%s\" -> \"%s\" "
+		log_info("rewrite %s mac %s if %s class %s%s rule %s file \"%s\" -> \"%s\" "
 			 "server %s -> %s%s", dhcp_msg_type_name(dhcp_msg_type(&d->msg)),
 			 mac_str(d->msg.chaddr, mac), dv->link->name,
-			 xe->arch_wire >= 0 ? arch_name(xe->arch_wire) : "unknown", rule->name,
+			 xe->arch_wire >= 0 ? arch_name(xe->arch_wire) : "unknown",
+			 xe->flags & XID_F_IPXE ? " iPXE" : "", rule->name,
 			 dv->rewrite.old_file, dv->rewrite.new_file,
 			 ip_str(dv->rewrite.old_siaddr, a), ip_str(dv->rewrite.new_siaddr, s),
 			 dv->rewrite.added_http_vendor_class ? " +HTTPClient" : "");
@@ -605,6 +609,9 @@ static int daemon_start(struct daemon *d)
 	}
 	if (drop_privileges(d->cfg->user) < 0)
 		return -1;
+	if (d->cfg_path && access(d->cfg_path, R_OK) < 0)
+		log_warn("%s is not readable by user %s: SIGHUP reload will fail "
+			 "(make it readable, or set user = \"root\")", d->cfg_path, d->cfg->user);
 	log_info("pxerelay started: %zu interfaces configured, %zu present, %zu servers",
 		 d->cfg->nifaces, d->links.n, d->cfg->servers.n);
 	return 0;

@@ -17,6 +17,7 @@ TESTS=(
     "test_relay.sh kea"
     "test_relay.sh dnsmasq"
     "test_scale.sh"
+    "test_firmware.sh"
     "test_boot_rules.sh"
 )
 
