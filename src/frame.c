@@ -65,53 +65,53 @@ static int parse_ipv4_udp(struct cursor c, struct frame_info *fi)
 	return 0;
 }
 
+/* What the two Linux cooked headers share once read: the protocol, the
+ * link address (the sender's MAC on Ethernet), then IPv4. */
+static int cooked_tail(struct cursor c, struct frame_info *fi, const uint8_t *p, size_t len,
+		       uint16_t proto, uint8_t halen, const uint8_t *addr)
+{
+	if (proto != ETHERTYPE_IPV4)
+		return -EPROTONOSUPPORT;
+	fi->frame = p;
+	fi->frame_len = len;
+	if (halen == 6)
+		memcpy(fi->src_mac, addr, 6);
+	return parse_ipv4_udp(c, fi);
+}
+
 int frame_parse_sll2(const uint8_t *p, size_t len, struct frame_info *fi)
 {
 	struct cursor c = cursor_make(p, len);
-	uint16_t proto, hatype;
+	uint16_t proto;
 	uint32_t ifindex;
 	uint8_t halen, addr[8];
 
 	memset(fi, 0, sizeof(*fi));
 	/* protocol(2) reserved(2) ifindex(4) hatype(2) pkttype(1) halen(1) addr(8) */
 	if (!cursor_be16(&c, &proto) || !cursor_skip(&c, 2) ||
-	    !cursor_be32(&c, &ifindex) || !cursor_be16(&c, &hatype) ||
+	    !cursor_be32(&c, &ifindex) || !cursor_skip(&c, 2) /* hatype */ ||
 	    !cursor_u8(&c, &fi->pkttype) || !cursor_u8(&c, &halen) ||
 	    !cursor_bytes(&c, addr, sizeof(addr)))
 		return -EBADMSG;
-	if (proto != ETHERTYPE_IPV4)
-		return -EPROTONOSUPPORT;
 	if (ifindex == 0 || ifindex > INT32_MAX)
 		return -EBADMSG;
 	fi->ifindex = (int)ifindex;
-	fi->frame = p;
-	fi->frame_len = len;
-	if (halen == 6)
-		memcpy(fi->src_mac, addr, 6);
-	(void)hatype;
-	return parse_ipv4_udp(c, fi);
+	return cooked_tail(c, fi, p, len, proto, halen, addr);
 }
 
 int frame_parse_sll(const uint8_t *p, size_t len, struct frame_info *fi)
 {
 	struct cursor c = cursor_make(p, len);
-	uint16_t pkttype, hatype, halen, proto;
+	uint16_t pkttype, halen, proto;
 	uint8_t addr[8];
 
 	memset(fi, 0, sizeof(*fi));
-	if (!cursor_be16(&c, &pkttype) || !cursor_be16(&c, &hatype) ||
+	if (!cursor_be16(&c, &pkttype) || !cursor_skip(&c, 2) /* hatype */ ||
 	    !cursor_be16(&c, &halen) || !cursor_bytes(&c, addr, sizeof(addr)) ||
 	    !cursor_be16(&c, &proto))
 		return -EBADMSG;
-	if (proto != ETHERTYPE_IPV4)
-		return -EPROTONOSUPPORT;
 	fi->pkttype = (uint8_t)pkttype;
-	fi->frame = p;
-	fi->frame_len = len;
-	if (halen == 6)
-		memcpy(fi->src_mac, addr, 6);
-	(void)hatype;
-	return parse_ipv4_udp(c, fi);
+	return cooked_tail(c, fi, p, len, proto, halen == 6 ? 6 : 0, addr);
 }
 
 int frame_parse_ether(const uint8_t *p, size_t len, struct frame_info *fi)
