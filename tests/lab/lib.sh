@@ -635,3 +635,103 @@ expect_no_packet() {
     n=$(pcap_count "$f" "$bpf")
     ((n == 0)) || { why "$n packet(s) matching '$bpf' in $(basename "$f")"; return 1; }
 }
+
+# ------------------------------------------------------------------ daemon
+# (used by test_daemon.sh; generic enough for any test)
+
+# relay_run ARG...: start pxerelay with exactly ARG... as its command line
+# (say -d -c CONF -p PIDFILE -w TRACE) in the router ns, as process "relay"
+# (so relay_counter works on it), and wait until it listens on UDP 67.
+# Unlike relay_start, a relay that runs but does not listen is a failure.
+relay_run() {
+    bg_run relay "$NS_RTR" "$(pxerelay_bin)" "$@"
+    wait_until 10 relay_listening_or_dead || true
+    if ! proc_alive "$(pid_of relay)"; then
+        why "relay exited at start: $(tail -n 5 "$PXR_TMP/relay.log" | tr '\n' ' ')"
+        return 1
+    fi
+    relay_listening || why "relay runs but has no UDP socket on port 67 after 10 s"
+}
+
+# proc_status PID FIELD: FIELD's value in /proc/PID/status, blanks squeezed
+# (proc_status 42 Uid -> "65534 65534 65534 65534"; empty for "Groups" of a
+# process without supplementary groups).  Fails if there is no such field.
+proc_status() {
+    awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ +/, ""); print; ok = 1; exit }
+                    END { exit !ok }' "/proc/$1/status"
+}
+
+# proc_wait_exit NAME SECS: wait up to SECS for process NAME (started with
+# bg_run) to end and reap it: PXR_EXIT_STATUS = its exit status.  Returns 1
+# (with `why`) when it still runs; the EXIT trap stops it then.
+proc_wait_exit() {
+    local name=$1 secs=$2 pid rc=0
+    PXR_EXIT_STATUS=
+    pid=$(pid_of "$name")
+    [[ -n $pid ]] || { why "$name is not running"; return 1; }
+    if ! wait_until "$secs" proc_gone "$pid"; then
+        why "$name (pid $pid) still runs after $secs s"
+        return 1
+    fi
+    wait "$pid" || rc=$?
+    # shellcheck disable=SC2034 # read by the caller
+    PXR_EXIT_STATUS=$rc
+    unset "PXR_PIDS[$name]"
+}
+
+# log_lines_since FILE N: the lines of FILE after its first N.
+log_lines_since() { tail -n "+$(($2 + 1))" "$1"; }
+
+# relay_dump: SIGUSR1 the relay and print its counter dump as
+# "SAMPLE VALUE" lines (the "counter SAMPLE VALUE" log lines without the
+# log prefix), once the dump has stopped growing.
+relay_dump() {
+    local logf=$PXR_TMP/relay.log pid before n0 n1
+    pid=$(pid_of relay)
+    proc_alive "$pid" || { why "relay not running"; return 1; }
+    before=$(wc -l <"$logf")
+    kill -USR1 "$pid"
+    if ! wait_until 5 counter_in_log "$logf" "$before" pxerelay_start_time_seconds; then
+        why "no counter dump in the relay log within 5 s of SIGUSR1"
+        return 1
+    fi
+    n1=$(wc -l <"$logf")
+    while true; do
+        sleep 0.1
+        n0=$n1
+        n1=$(wc -l <"$logf")
+        ((n1 != n0)) || break
+    done
+    log_lines_since "$logf" "$before" | awk '{
+        for (i = 1; i < NF - 1; i++) if ($i == "counter") { print $(i + 1), $(i + 2); break }
+    }'
+}
+
+# metric_sample FILE SAMPLE: the value of SAMPLE (exact text, labels
+# included) in Prometheus text FILE; fails when absent.
+metric_sample() {
+    awk -v s="$2" '$1 == s { print $2; ok = 1; exit } END { exit !ok }' "$1"
+}
+
+# http_raw NS HOST:PORT REQUEST: open TCP to HOST:PORT from namespace NS,
+# send REQUEST (printf %b escapes such as \r\n expanded), print the whole
+# response, read until the server closes (3 s at most; "<timeout>" on
+# stderr then).
+http_raw() {
+    printf '%b' "$3" | ip netns exec "$1" "$PXR_PYTHON" -c '
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)), timeout=3)
+s.sendall(sys.stdin.buffer.read())
+out = b""
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+except socket.timeout:
+    sys.stderr.write("<timeout>\n")
+sys.stdout.buffer.write(out)
+' "$2"
+}

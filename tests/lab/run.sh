@@ -19,6 +19,7 @@ TESTS=(
     "test_scale.sh"
     "test_firmware.sh"
     "test_boot_rules.sh"
+    "test_daemon.sh"
 )
 
 passed=0
