@@ -83,7 +83,7 @@ FUZZ_BIN = $(FUZZERS:%=build/fuzz/fuzz_%)
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
 	      -fno-sanitize-recover=all $(LIBNET_CFLAGS)
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRC) src/config.c $(wildcard include/*.h)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRC) src/config.c $(wildcard include/*.h tests/fuzz/*.h)
 	mkdir -p build/fuzz
 	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) src/config.c -lconfuse
 

@@ -56,6 +56,7 @@ struct cfg_tftp {
 	unsigned max_sessions;
 	unsigned upstream_blksize;
 	unsigned upstream_windowsize;
+	unsigned max_age;                 /* seconds a cached file is served */
 };
 
 struct config {

@@ -40,7 +40,7 @@ int opt82_find(const uint8_t *val, size_t len, uint8_t code,
 	       const uint8_t **sub, size_t *sublen);
 
 /* Append the sub-options of f to out[*len..cap). Returns 0 or -EMSGSIZE
- * (out untouched beyond *len on error). */
+ * (*len unchanged on error; bytes past it are scratch). */
 int opt82_build(const struct opt82_fields *f, uint8_t *out, size_t *len, size_t cap);
 
 /* Expand a circuit-id/remote-id template: %i interface name, %v VLAN id
@@ -51,8 +51,8 @@ int opt82_build(const struct opt82_fields *f, uint8_t *out, size_t *len, size_t 
 int opt82_expand(const char *fmt, const char *ifname, int ifindex,
 		 const char *hostname, char *out, size_t cap);
 
-/* VLAN id from an interface name: trailing digits ("vlan10", "eth0.20",
- * "br-vlan300"). -1 when the name does not end in 1..4094. */
+/* VLAN id from an interface name: its trailing digits, at most four
+ * ("vlan10", "eth0.20", "br-vlan300"). -1 when they are not 1..4094. */
 int opt82_vlan_from_name(const char *ifname);
 
 #endif

@@ -53,6 +53,7 @@ struct relay_link {
 	uint32_t giaddr;                      /* configured, else primary */
 	const struct cfg_iface *cfg;
 	unsigned cfg_idx;                     /* position in config->ifaces */
+	unsigned mtu;
 	uint8_t circuit_id[CFG_ID_MAX];
 	uint8_t circuit_id_len;
 	uint8_t remote_id[CFG_ID_MAX];
@@ -133,6 +134,7 @@ struct relay_delivery {
 	uint32_t dst_ip;
 	uint8_t dst_mac[6];
 	struct rewrite_result rewrite;    /* what the boot rule changed */
+	uint32_t tftp_server;             /* tftp-proxy link: the real boot server, 0: none */
 	int len;
 	uint8_t buf[DHCP_MAX_LEN];
 };

@@ -29,4 +29,10 @@ struct rewrite_result {
 int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_class,
 		  struct rewrite_result *res);
 
+/* TFTP proxy (DESIGN §1.4): point the client at relay_addr (our address on
+ * its link) in siaddr and option 66, and return the boot server it would
+ * have used (siaddr, else option 66 when it is a dotted address; 0 when
+ * there is none, and then nothing is changed). OFFER, ACK and BOOTP only. */
+uint32_t rewrite_tftp_proxy(struct dhcp_msg *m, uint32_t relay_addr);
+
 #endif

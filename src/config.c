@@ -159,6 +159,7 @@ static int v_timeout(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 1, 3
 static int v_sessions(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 1, 65535); }
 static int v_blksize(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 8, 65464); }
 static int v_window(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 1, 65535); }
+static int v_age(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 0, 86400 * 365); }
 
 /* A circuit-id or remote-id template must expand to 1..255 bytes. */
 static int v_idfmt(cfg_t *cfg, cfg_opt_t *opt)
@@ -353,6 +354,7 @@ static cfg_opt_t tftp_opts[] = {
 	CFG_INT("max-sessions", 512, CFGF_NONE),
 	CFG_INT("upstream-blksize", 1468, CFGF_NONE),
 	CFG_INT("upstream-windowsize", 16, CFGF_NONE),
+	CFG_INT("cache-max-age", 300, CFGF_NONE),
 	CFG_END()
 };
 
@@ -408,6 +410,7 @@ static void set_validators(cfg_t *cfg)
 		{ "tftp-proxy|max-sessions", v_sessions },
 		{ "tftp-proxy|upstream-blksize", v_blksize },
 		{ "tftp-proxy|upstream-windowsize", v_window },
+		{ "tftp-proxy|cache-max-age", v_age },
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -429,6 +432,7 @@ void config_defaults(struct config *c)
 	c->tftp.max_sessions = 512;
 	c->tftp.upstream_blksize = 1468;
 	c->tftp.upstream_windowsize = 16;
+	c->tftp.max_age = 300;
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -557,6 +561,7 @@ static int read_file(cfg_t *cfg, struct config *c)
 	c->tftp.max_sessions = (unsigned)cfg_getint(sec, "max-sessions");
 	c->tftp.upstream_blksize = (unsigned)cfg_getint(sec, "upstream-blksize");
 	c->tftp.upstream_windowsize = (unsigned)cfg_getint(sec, "upstream-windowsize");
+	c->tftp.max_age = (unsigned)cfg_getint(sec, "cache-max-age");
 	return 0;
 }
 
@@ -920,6 +925,6 @@ void config_print(const struct config *c, FILE *out)
 	fprintf(out, "\n  cache-dir = ");
 	print_quoted(out, c->tftp.cache_dir);
 	fprintf(out, "\n  max-sessions = %u\n  upstream-blksize = %u\n"
-		"  upstream-windowsize = %u\n}\n", c->tftp.max_sessions,
-		c->tftp.upstream_blksize, c->tftp.upstream_windowsize);
+		"  upstream-windowsize = %u\n  cache-max-age = %u\n}\n", c->tftp.max_sessions,
+		c->tftp.upstream_blksize, c->tftp.upstream_windowsize, c->tftp.max_age);
 }

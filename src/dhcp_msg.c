@@ -29,7 +29,13 @@ static int opt_append(struct dhcp_msg *m, uint8_t code, uint8_t area,
 		m->index[code] = (int16_t)i;
 		m->opts[i] = (struct dhcp_option){ .code = code, .area = area,
 			.len = 0, .off = m->data_len };
-	} else if (m->opts[i].off + m->opts[i].len != m->data_len) {
+	} else if (m->opts[i].area != area) {
+		/* RFC 3396 lets one option continue from one field into the
+		 * next; joined, it may fit neither borrowed field, so it is
+		 * kept for the options field, where the builder checks room. */
+		m->opts[i].area = DHCP_AREA_OPTIONS;
+	}
+	if (m->opts[i].off + m->opts[i].len != m->data_len) {
 		/* Not the newest value: move it to the end before growing. */
 		struct dhcp_option *o = &m->opts[i];
 
@@ -315,6 +321,8 @@ int dhcp_msg_build(const struct dhcp_msg *m, size_t max_len, uint8_t *out, size_
 	if (w.cap < DHCP_HDR_LEN)
 		return -EMSGSIZE;
 	for (int i = 0; i < m->nopts; i++) {
+		if (m->opts[i].code == DHO_AGENT_INFO)
+			continue;      /* always written in the options field */
 		if (m->opts[i].area == DHCP_AREA_FILE)
 			overload |= 1;
 		else if (m->opts[i].area == DHCP_AREA_SNAME)

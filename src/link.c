@@ -160,6 +160,7 @@ static void add_link(struct nl_object *obj, void *arg)
 	l->ifindex = rtnl_link_get_ifindex(link);
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->up = (rtnl_link_get_flags(link) & IFF_UP) != 0;
+	l->mtu = rtnl_link_get_mtu(link);
 	l->cfg = &b->cfg->ifaces[hit->cfg_idx];
 	l->cfg_idx = hit->cfg_idx;
 	hw = rtnl_link_get_addr(link);

@@ -300,7 +300,7 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 	size_t agent_len = 0;
 	bool add_ours = true;
 	uint8_t opt[CFG_ID_MAX * 2 + 64 + 255];
-	size_t opt_len = 0;
+	size_t opt_len = 0, limit;
 
 	out->link = l;
 	out->nservers = 0;
@@ -329,6 +329,10 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 	m->hops++;
 
 	agent = dhcp_opt_get(m, DHO_AGENT_INFO, 0, UINT16_MAX, &agent_len);
+	/* Plain BOOTP (no magic cookie) has no options field to carry
+	 * option 82: relay it without. */
+	if (!m->has_cookie)
+		add_ours = false;
 	if (m->giaddr == 0) {
 		if (agent) {
 			/* RFC 3046 §2.1: a request with giaddr 0 that already
@@ -384,15 +388,15 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 	if (!out->nservers)
 		return DROP_NO_SERVERS;
 
-	out->len = dhcp_msg_build(m, m->wire_len > RELAY_REQUEST_MAX ? m->wire_len : RELAY_REQUEST_MAX,
-				  out->buf, sizeof(out->buf));
+	limit = m->wire_len > RELAY_REQUEST_MAX ? m->wire_len : RELAY_REQUEST_MAX;
+	out->len = dhcp_msg_build(m, limit, out->buf, sizeof(out->buf));
 	if (out->len < 0 && out->added_agent_option) {
 		/* RFC 3046 §2.1: when the option does not fit, forward the
 		 * request without it. */
 		dhcp_opt_del(m, DHO_AGENT_INFO);
 		out->added_agent_option = false;
 		out->agent_option_too_big = true;
-		out->len = dhcp_msg_build(m, RELAY_REQUEST_MAX, out->buf, sizeof(out->buf));
+		out->len = dhcp_msg_build(m, limit, out->buf, sizeof(out->buf));
 	}
 	if (out->len < 0)
 		return DROP_TOO_BIG;
@@ -414,16 +418,10 @@ static bool strip_ours(struct dhcp_msg *m, const uint8_t *agent, size_t len,
 
 		if (code == OPT82_CIRCUIT_ID && slen == l->circuit_id_len &&
 		    memcmp(agent + pos + 2, l->circuit_id, slen) == 0) {
-			if (pos == 0) {
+			if (pos == 0)
 				dhcp_opt_del(m, DHO_AGENT_INFO);
-			} else {
-				uint8_t keep[1024];
-
-				if (pos > sizeof(keep))
-					return false;
-				memcpy(keep, agent, pos);
-				dhcp_opt_set(m, DHO_AGENT_INFO, keep, pos);
-			}
+			else    /* shrinks in place: agent points into m */
+				dhcp_opt_set(m, DHO_AGENT_INFO, agent, pos);
 			return true;
 		}
 		pos += 2 + (size_t)slen;
@@ -544,6 +542,11 @@ enum drop_reason relay_reply(const struct relay_ctx *ctx, const struct relay_rx 
 	 * server's boot server and file, header and options alike. */
 	if (rule && rewrite_reply(m, rule, http_class, &out->rewrite) < 0)
 		return DROP_TOO_BIG;
+	/* DESIGN §1.4: on a tftp-proxy link the client fetches from us;
+	 * the server it would have used is remembered by the proxy. */
+	out->tftp_server = 0;
+	if (l->cfg && l->cfg->tftp_proxy && l->naddrs)
+		out->tftp_server = rewrite_tftp_proxy(m, l->addrs[0]);
 
 	/* The reply may grow (rewrites) or shrink (option 82 gone); it may
 	 * never exceed what the client said it takes, nor what the server

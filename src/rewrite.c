@@ -109,3 +109,32 @@ int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_cla
 	}
 	return 0;
 }
+
+uint32_t rewrite_tftp_proxy(struct dhcp_msg *m, uint32_t relay_addr)
+{
+	int type = dhcp_msg_type(m);
+	uint32_t server = m->siaddr;
+	char txt[INET_ADDRSTRLEN];
+
+	if (m->op != BOOTREPLY || (type != 0 && type != DHCPOFFER && type != DHCPACK))
+		return 0;
+	if (!server) {
+		size_t len;
+		const uint8_t *v = dhcp_opt_get(m, DHO_TFTP_SERVER, 7, 15, &len);
+		struct in_addr a;
+
+		if (v) {
+			memcpy(txt, v, len);
+			txt[len] = '\0';
+			if (inet_pton(AF_INET, txt, &a) == 1)
+				server = a.s_addr;
+		}
+	}
+	if (!server || server == relay_addr)
+		return server == relay_addr ? 0 : server;
+	m->siaddr = relay_addr;
+	inet_ntop(AF_INET, &relay_addr, txt, sizeof(txt));
+	if (m->has_cookie && dhcp_opt_set(m, DHO_TFTP_SERVER, txt, strlen(txt)) < 0)
+		return 0;
+	return server;
+}

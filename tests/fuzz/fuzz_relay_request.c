@@ -16,7 +16,9 @@
  * giaddr is set, hops went up by one, the options other than 82 are the
  * client's, and option 82, when we added it, is last and carries our
  * sub-options. Whatever the verdict, the RFC reasons to drop are checked
- * to have been honoured when a request is relayed. */
+ * to have been honoured when a request is relayed. A request dropped as
+ * too big after option 82 did not fit must not fit without it either
+ * (RFC 3046 §2.1: forward without the option). */
 #include "fuzz_relay_ctx.h"
 #include "opt82.h"
 
@@ -48,7 +50,7 @@ static uint32_t pick_dst(const struct relay_link *l, uint8_t sel)
 
 /* The sub-options relay_request adds for link l, checked one by one in
  * ours (the part of option 82 after what the client side sent). */
-static void check_ours(const struct fuzz_relay *fr, const struct relay_link *l,
+FUZZ_NO_COV static void check_ours(const struct fuzz_relay *fr, const struct relay_link *l,
 		       const uint8_t *ours, size_t len)
 {
 	const uint8_t *sub;
@@ -71,7 +73,7 @@ static void check_ours(const struct fuzz_relay *fr, const struct relay_link *l,
 	}
 }
 
-static void check_relayed(const struct fuzz_relay *fr, const struct relay_rx *rx,
+FUZZ_NO_COV static void check_relayed(const struct fuzz_relay *fr, const struct relay_rx *rx,
 			  const struct dhcp_msg *in, const struct relay_fwd *out)
 {
 	static struct dhcp_msg back;
@@ -125,9 +127,7 @@ static void check_relayed(const struct fuzz_relay *fr, const struct relay_rx *rx
 	FUZZ_CHECK(back.has_cookie == in->has_cookie);
 	FUZZ_CHECK(fuzz_options_field_ok(out->buf, (size_t)out->len));
 	if (in->has_cookie)
-		for (unsigned c = 1; c < DHO_END; c++)
-			if (c != DHO_AGENT_INFO && c != DHO_OVERLOAD)
-				FUZZ_CHECK(fuzz_same_option(in, &back, (uint8_t)c));
+		fuzz_check_same_options_except(in, &back, DHO_AGENT_INFO, DHO_OVERLOAD);
 
 	out82 = dhcp_opt_get(&back, DHO_AGENT_INFO, 0, SIZE_MAX, &out82_len);
 	if (out->agent_option_too_big) {
@@ -148,6 +148,26 @@ static void check_relayed(const struct fuzz_relay *fr, const struct relay_rx *rx
 	} else {
 		FUZZ_CHECK(fuzz_same_option(in, &back, DHO_AGENT_INFO));
 	}
+}
+
+/* DROP_TOO_BIG after giving up on option 82: the request as it would be
+ * forwarded without the option (hops + 1, giaddr set, no option 82) must
+ * not fit the limit relay_request used for it with the option. */
+FUZZ_NO_COV static void check_too_big(const struct relay_link *l, const struct dhcp_msg *in,
+			  const struct relay_fwd *out)
+{
+	static struct dhcp_msg bare;
+	static uint8_t buf[DHCP_MAX_LEN];
+	size_t limit = in->wire_len > RELAY_REQUEST_MAX ? in->wire_len : RELAY_REQUEST_MAX;
+
+	if (!out->agent_option_too_big)
+		return;
+	bare = *in;
+	bare.hops++;
+	if (!bare.giaddr)
+		bare.giaddr = l->giaddr;
+	dhcp_opt_del(&bare, DHO_AGENT_INFO);
+	FUZZ_CHECK(dhcp_msg_build(&bare, limit, buf, sizeof(buf)) < 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -180,5 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(drop_reason_name(r) != NULL);
 	if (r == DROP_NONE)
 		check_relayed(fr, &rx, &in, &out);
+	else if (r == DROP_TOO_BIG)
+		check_too_big(l, &in, &out);
 	return 0;
 }

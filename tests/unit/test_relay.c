@@ -814,6 +814,80 @@ static void test_reply_keeps_size_within_client_limit(void **state)
 	assert_int_equal(f->dlv.len, 400);
 }
 
+static void test_plain_bootp_relayed_without_option82(void **state)
+{
+	struct fixture *f = *state;
+	struct dhcp_msg out;
+
+	dhcp_msg_init(&f->m);
+	f->m.op = BOOTREQUEST;
+	f->m.htype = 1;
+	f->m.hlen = 6;
+	f->m.has_cookie = false;
+	f->m.data_len = 64;              /* RFC 951 vendor area, opaque */
+	f->m.wire_len = 300;
+	assert_int_equal(request(f, IF10), DROP_NONE);
+	assert_false(f->fwd.added_agent_option);
+	assert_int_equal(f->fwd.len, 300);
+	parse_fwd(f, &out);
+	assert_false(out.has_cookie);
+	assert_int_equal(out.giaddr, ip("10.10.0.1"));
+}
+
+static void test_rfc3046_big_request_forwarded_without_option82_not_dropped(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t big[255];
+	struct dhcp_msg out;
+
+	/* 1589 bytes, above one frame: its own size is the limit, and with
+	 * option 82 it no longer fits, so it goes without. */
+	memset(big, 'y', sizeof(big));
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	for (uint8_t code = 200; code < 205; code++)
+		assert_int_equal(dhcp_opt_set(&f->m, code, big, sizeof(big)), 0);
+	assert_int_equal(dhcp_opt_set(&f->m, 210, big, 58), 0);
+	f->m.wire_len = 1589;
+	assert_int_equal(request(f, IF10), DROP_NONE);
+	assert_true(f->fwd.agent_option_too_big);
+	assert_int_equal(f->fwd.len, 1589);
+	parse_fwd(f, &out);
+	assert_false(dhcp_opt_has(&out, DHO_AGENT_INFO));
+}
+
+static void test_reply_our_suboptions_stripped_after_a_long_client_side_part(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t agent[1200];
+	size_t n = 0;
+	struct dhcp_msg out;
+	const uint8_t *a;
+	size_t alen;
+
+	/* A switch below a trusted link put 1100 bytes of sub-options
+	 * (policy append); ours follow and must go before delivery. */
+	f->cfg.opt82.policy = POLICY_APPEND;
+	while (n < 1100) {
+		agent[n++] = 9;
+		agent[n++] = 98;
+		memset(agent + n, 'z', 98);
+		n += 98;
+	}
+	agent[n++] = 1;
+	agent[n++] = 6;
+	memcpy(agent + n, "vlan20", 6);
+	n += 6;
+	make_reply(f, DHCPOFFER, "10.20.0.1", NULL);
+	assert_int_equal(dhcp_opt_set(&f->m, DHO_AGENT_INFO, agent, n), 0);
+	f->m.wire_len = 1400;
+	assert_int_equal(reply(f, "10.0.0.2"), DROP_NONE);
+	parse_dlv(f, &out);
+	a = dhcp_opt_get(&out, DHO_AGENT_INFO, 0, 2048, &alen);
+	assert_non_null(a);
+	assert_int_equal(alen, 1100);
+	assert_null(memchr(a, 'v', alen));
+}
+
 static void test_drop_reason_names_unique(void **state)
 {
 	(void)state;
@@ -871,6 +945,9 @@ int main(void)
 		T(test_rfc2131_broadcast_flag_broadcast),
 		T(test_rfc2131_otherwise_l2_unicast_to_chaddr_yiaddr),
 		T(test_reply_keeps_size_within_client_limit),
+		T(test_plain_bootp_relayed_without_option82),
+		T(test_rfc3046_big_request_forwarded_without_option82_not_dropped),
+		T(test_reply_our_suboptions_stripped_after_a_long_client_side_part),
 		T(test_drop_reason_names_unique),
 	};
 
