@@ -24,9 +24,11 @@ LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS)
 
 # Pure modules: no I/O, linked alone by unit tests and fuzzers.
 PURE_SRC = src/dhcp_msg.c src/opt82.c src/relay.c src/frame.c src/classify.c \
-	   src/rewrite.c src/xid_table.c src/http.c src/metrics.c src/stats.c
+	   src/rewrite.c src/xid_table.c src/http.c src/metrics.c src/stats.c \
+	   src/tftp_proto.c src/tftp_proxy.c
 IO_SRC   = src/config.c src/log.c src/link.c src/capture.c \
-	   src/inject.c src/upstream.c src/replay.c src/metrics_server.c src/trace.c
+	   src/inject.c src/upstream.c src/replay.c src/metrics_server.c src/trace.c \
+	   src/tftp_server.c
 SRC      = $(PURE_SRC) $(IO_SRC) src/main.c
 
 BUILD    = build

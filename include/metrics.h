@@ -26,4 +26,8 @@ struct metrics_extra {
 
 void metrics_render(const struct stats *s, const struct metrics_extra *x, struct mbuf *out);
 
+struct tftp_stats;
+void metrics_render_tftp(const struct tftp_stats *t, unsigned sessions, unsigned fetches,
+			 uint64_t cached_bytes, struct mbuf *out);
+
 #endif

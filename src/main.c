@@ -12,6 +12,7 @@
 #include "relay.h"
 #include "replay.h"
 #include "stats.h"
+#include "tftp_server.h"
 #include "trace.h"
 #include "upstream.h"
 #include "xid_table.h"
@@ -58,6 +59,7 @@ struct daemon {
 	uint32_t generation;           /* bumped by each reload: rule indexes */
 	bool debug;
 	struct metrics_server *metrics;
+	struct tftp_server *tftp;      /* when an interface has tftp-proxy = true */
 	struct trace *trace;
 	const char *trace_path;        /* -w, else trace-file */
 	const char *pid_path;          /* -p, else pid-file */
@@ -311,6 +313,14 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 		count_drop(d, r, dv->link, &d->msg, "reply");
 		return;
 	}
+	if (dv->tftp_server && d->tftp) {
+		uint32_t client = d->msg.yiaddr ? d->msg.yiaddr : d->msg.ciaddr;
+
+		if (client)
+			tftp_server_learn(d->tftp, client, dv->tftp_server, rx.now_ms);
+		log_debug("tftp-proxy: %s boots from %s through us", ip_str(client, a),
+			  ip_str(dv->tftp_server, s));
+	}
 	if (rule && dv->rewrite.changed) {
 		d->st.rules[rule - d->cfg->boots].rewritten++;
 		log_info("rewrite %s mac %s if %s class %s%s rule %s file \"%s\" -> \"%s\" "
@@ -378,6 +388,13 @@ static void render_metrics(void *user, struct mbuf *out)
 	};
 
 	metrics_render(&d->st, &x, out);
+	if (d->tftp) {
+		unsigned sessions, fetches;
+		uint64_t cached;
+
+		tftp_server_usage(d->tftp, &sessions, &fetches, &cached);
+		metrics_render_tftp(tftp_server_stats(d->tftp), sessions, fetches, cached, out);
+	}
 }
 
 /* SIGUSR1: the metrics text, one "counter" line per sample. */
@@ -492,7 +509,10 @@ static int ep_add(int ep, int fd, uint32_t tag)
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_CAPTURE, TAG_UPSTREAM, TAG_NETLINK, TAG_SIGNAL, TAG_METRICS, TAG_METRICS_CONN };
+enum {
+	TAG_CAPTURE, TAG_UPSTREAM, TAG_NETLINK, TAG_SIGNAL, TAG_METRICS, TAG_METRICS_CONN,
+	TAG_TFTP_LISTEN, TAG_TFTP_SOCK,
+};
 
 /* The pid file is held locked while we run: a second pxerelay given the
  * same file refuses to start (and UDP port 67, bound without
@@ -590,6 +610,18 @@ static int daemon_start(struct daemon *d)
 		snprintf(err, sizeof(err), "epoll/signalfd: %s", strerror(errno));
 		goto fail;
 	}
+	for (size_t i = 0; i < d->cfg->nifaces && !d->tftp; i++) {
+		if (!d->cfg->ifaces[i].tftp_proxy)
+			continue;
+		/* Port 69 is bound now, as root; transfer sockets use
+		 * ephemeral ports and need no privilege later. */
+		d->tftp = tftp_server_open(&d->cfg->tftp, d->ep, TAG_TFTP_LISTEN, TAG_TFTP_SOCK,
+					   err, sizeof(err));
+		if (!d->tftp)
+			goto fail;
+		if (d->cfg->tftp.cache_dir[0])
+			log_warn("tftp-proxy: cache-dir is not used yet; the cache is in memory only");
+	}
 	if (d->cfg->metrics[0]) {
 		d->metrics = metrics_server_open(d->cfg->metrics, d->ep, TAG_METRICS_CONN,
 						 err, sizeof(err));
@@ -623,6 +655,7 @@ fail:
 static void daemon_stop(struct daemon *d)
 {
 	metrics_server_close(d->metrics);
+	tftp_server_close(d->tftp);
 	trace_close(d->trace);
 	if (d->pid_fd >= 0) {
 		/* As the unprivileged user the unlink may fail: the lock goes
@@ -651,8 +684,17 @@ static int daemon_loop(struct daemon *d)
 	struct epoll_event ev[8];
 
 	while (!d->quit) {
-		int timeout = d->metrics ? metrics_server_expire(d->metrics, now_ms()) : -1;
-		int n = epoll_wait(d->ep, ev, 8, timeout);
+		int64_t now = now_ms();
+		int timeout = d->metrics ? metrics_server_expire(d->metrics, now) : -1;
+		int n;
+
+		if (d->tftp) {
+			int t = tftp_server_tick(d->tftp, now);
+
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
+		}
+		n = epoll_wait(d->ep, ev, 8, timeout);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -680,6 +722,12 @@ static int daemon_loop(struct daemon *d)
 				break;
 			case TAG_METRICS:
 				metrics_server_accept(d->metrics, now_ms());
+				break;
+			case TAG_TFTP_LISTEN:
+				tftp_server_on_listen(d->tftp, &d->links, now_ms());
+				break;
+			case TAG_TFTP_SOCK:
+				tftp_server_on_sock(d->tftp, (int)(ev[i].data.u64 & 0xffffffffu), now_ms());
 				break;
 			case TAG_METRICS_CONN:
 				metrics_server_event(d->metrics, (unsigned)(ev[i].data.u64 & 0xffffffffu),

@@ -2,6 +2,7 @@
  * a pxerelay_ prefix, _total on counters, what varies in labels. */
 #include "metrics.h"
 #include "classify.h"
+#include "tftp_proxy.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -172,4 +173,44 @@ void metrics_render(const struct stats *s, const struct metrics_extra *x, struct
 	       "Frames the kernel dropped before pxerelay could read them.");
 	mbuf_printf(b, "pxerelay_capture_kernel_drops_total %llu\n",
 		    (unsigned long long)x->capture_kernel_drops);
+}
+
+void metrics_render_tftp(const struct tftp_stats *t, unsigned sessions, unsigned fetches,
+			 uint64_t cached_bytes, struct mbuf *b)
+{
+	family(b, "pxerelay_tftp_sessions", "gauge", "TFTP proxy transfers open now.");
+	mbuf_printf(b, "pxerelay_tftp_sessions{leg=\"client\"} %u\n", sessions);
+	mbuf_printf(b, "pxerelay_tftp_sessions{leg=\"upstream\"} %u\n", fetches);
+	family(b, "pxerelay_tftp_cache_bytes", "gauge", "File bytes held by the TFTP cache.");
+	mbuf_printf(b, "pxerelay_tftp_cache_bytes %llu\n", (unsigned long long)cached_bytes);
+	family(b, "pxerelay_tftp_requests_total", "counter",
+	       "TFTP read requests: served from cache, joined a fetch under way, fetched, refused.");
+	mbuf_printf(b, "pxerelay_tftp_requests_total{result=\"hit\"} %llu\n",
+		    (unsigned long long)t->cache_hits);
+	mbuf_printf(b, "pxerelay_tftp_requests_total{result=\"coalesced\"} %llu\n",
+		    (unsigned long long)t->coalesced);
+	mbuf_printf(b, "pxerelay_tftp_requests_total{result=\"miss\"} %llu\n",
+		    (unsigned long long)t->cache_misses);
+	mbuf_printf(b, "pxerelay_tftp_requests_total{result=\"refused\"} %llu\n",
+		    (unsigned long long)t->sessions_refused);
+	family(b, "pxerelay_tftp_bytes_total", "counter",
+	       "File bytes sent to clients and received from boot servers.");
+	mbuf_printf(b, "pxerelay_tftp_bytes_total{leg=\"client\"} %llu\n",
+		    (unsigned long long)t->bytes_served);
+	mbuf_printf(b, "pxerelay_tftp_bytes_total{leg=\"upstream\"} %llu\n",
+		    (unsigned long long)t->upstream_bytes);
+	family(b, "pxerelay_tftp_upstream_transfers_total", "counter",
+	       "Files fetched from boot servers, and fetches that failed.");
+	mbuf_printf(b, "pxerelay_tftp_upstream_transfers_total{result=\"started\"} %llu\n",
+		    (unsigned long long)t->upstream_transfers);
+	mbuf_printf(b, "pxerelay_tftp_upstream_transfers_total{result=\"failed\"} %llu\n",
+		    (unsigned long long)t->upstream_failures);
+	family(b, "pxerelay_tftp_events_total", "counter",
+	       "TFTP errors sent, packets from unknown transfer IDs, cache evictions.");
+	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"error_sent\"} %llu\n",
+		    (unsigned long long)t->errors_sent);
+	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"unknown_tid\"} %llu\n",
+		    (unsigned long long)t->unknown_tid);
+	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"eviction\"} %llu\n",
+		    (unsigned long long)t->evictions);
 }

@@ -1,0 +1,74 @@
+/* tftp_proxy.h - TFTP proxy for clients on links with tftp-proxy = true.
+ *
+ * Two independent legs per file: clients fetch from the relay's address on
+ * their link with what they negotiate (blksize clamped to the link MTU,
+ * tsize, timeout, windowsize); the relay fetches from the real boot server
+ * once per file with a large blksize and windowsize, into a size-capped
+ * memory cache that every client of that file reads from, so a boot storm
+ * costs one upstream transfer.
+ *
+ * The state machine is pure: sockets are abstract ids handed out by the
+ * caller's struct tftp_io, time is passed in, and every packet to send
+ * goes through io->send. The daemon wires it to UDP sockets in its epoll
+ * loop; the unit tests drive it with a fake io. */
+#ifndef PXR_TFTP_PROXY_H
+#define PXR_TFTP_PROXY_H
+
+#include "tftp_proto.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tftp_io {
+	void *user;
+	/* A UDP socket bound to (local_ip, ephemeral port). Returns an id
+	 * >= 0 or a negative errno. */
+	int (*open)(void *user, uint32_t local_ip);
+	void (*close)(void *user, int sock);
+	int (*send)(void *user, int sock, uint32_t ip, uint16_t port, const uint8_t *buf, size_t len);
+};
+
+struct tftp_proxy_cfg {
+	uint64_t cache_size;          /* bytes of file data kept */
+	unsigned max_sessions;        /* client sessions, all links */
+	unsigned max_per_client;      /* client sessions per client address */
+	unsigned upstream_blksize;
+	unsigned upstream_windowsize;
+	int64_t cache_max_age_ms;     /* a cached file older than this is fetched again */
+};
+
+struct tftp_stats {
+	uint64_t sessions, sessions_refused, cache_hits, cache_misses, coalesced;
+	uint64_t bytes_served, upstream_bytes, upstream_transfers, upstream_failures;
+	uint64_t errors_sent, unknown_tid, evictions;
+};
+
+struct tftp_proxy;
+
+struct tftp_proxy *tftp_proxy_new(const struct tftp_proxy_cfg *cfg, const struct tftp_io *io);
+void tftp_proxy_free(struct tftp_proxy *px);
+
+/* DHCP taught us: client_ip boots from server_ip (network order). */
+void tftp_proxy_learn(struct tftp_proxy *px, uint32_t client_ip, uint32_t server_ip, int64_t now_ms);
+
+/* A request on the listening socket (port 69): from client_ip:port to
+ * local_ip (our address on the client's link, whose MTU is mtu). */
+void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
+			uint32_t client_ip, uint16_t client_port, uint32_t local_ip,
+			unsigned mtu, int64_t now_ms);
+
+/* A datagram on socket sock (a session's or a fetch's). */
+void tftp_proxy_input(struct tftp_proxy *px, int sock, const uint8_t *buf, size_t len,
+		      uint32_t src_ip, uint16_t src_port, int64_t now_ms);
+
+/* Retransmissions and timeouts. Returns ms until the next deadline, -1
+ * when nothing is pending. */
+int tftp_proxy_tick(struct tftp_proxy *px, int64_t now_ms);
+
+const struct tftp_stats *tftp_proxy_stats(const struct tftp_proxy *px);
+/* Live sessions and fetches, and cached bytes (for tests and metrics). */
+void tftp_proxy_usage(const struct tftp_proxy *px, unsigned *sessions, unsigned *fetches,
+		      uint64_t *cached_bytes);
+
+#endif

@@ -1,0 +1,838 @@
+/* tftp_proxy.c - see tftp_proxy.h. */
+#include "tftp_proxy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TFTP_PORT 69
+#define RETRIES 5
+#define FIRST_RTO_MS 1000
+#define MAX_RTO_MS 4000
+#define MAX_CLIENT_WINDOW 64
+#define LEARN_SLOTS 4096
+#define LEARN_TTL_MS (24 * 3600 * 1000LL)
+#define IP_UDP_TFTP_HDR (20 + 8 + 4)
+
+struct entry;
+
+/* One client transfer: the relay is the server here. */
+struct session {
+	bool used;
+	int sock;
+	uint32_t client_ip, local_ip;
+	uint16_t client_port;
+	struct entry *e;
+	struct session *next_in_entry;
+	struct tftp_opts asked, granted;   /* what the client asked, what we OACK */
+	bool oack_pending;                 /* waiting for the size before OACK */
+	bool oack_sent;                    /* waiting for ACK 0 */
+	uint32_t blksize, windowsize;
+	int64_t rto_ms;                    /* client's timeout option, or backoff */
+	bool fixed_rto;
+	uint64_t acked;                    /* blocks the client confirmed */
+	uint64_t sent;                     /* highest block sent */
+	int tries;
+	int64_t deadline_ms;
+};
+
+/* One upstream transfer: the relay is the client here. */
+struct fetch {
+	bool used;
+	int sock;
+	uint32_t server_ip;
+	uint16_t server_port;              /* the server's TID, 0 until it answers */
+	struct entry *e;
+	uint32_t blksize, windowsize;
+	uint64_t received;                 /* blocks in order so far */
+	uint64_t acked;                    /* last block we acknowledged */
+	int tries;
+	int64_t rto_ms, deadline_ms;
+	uint8_t rrq[600];
+	size_t rrq_len;
+};
+
+/* A file, keyed by (server, path): complete, or filling from a fetch. */
+struct entry {
+	struct entry *next;                /* cache list */
+	uint32_t server_ip;
+	char path[TFTP_PATH_MAX];
+	uint8_t *data;
+	size_t len, cap;
+	bool size_known;
+	uint64_t size;
+	bool complete, failed;
+	uint16_t err_code;
+	char err_msg[128];
+	struct fetch *fetch;
+	struct session *sessions;
+	int64_t fetched_ms, used_ms;
+};
+
+struct learned {
+	uint32_t client_ip, server_ip;
+	int64_t expires_ms;
+};
+
+struct sockmap {
+	bool fetch;
+	unsigned idx;
+	bool used;
+};
+
+struct tftp_proxy {
+	struct tftp_proxy_cfg cfg;
+	struct tftp_io io;
+	struct tftp_stats st;
+	struct session *sessions;
+	struct fetch *fetches;
+	unsigned nslots;
+	struct entry *cache;
+	uint64_t cached_bytes;
+	struct learned learned[LEARN_SLOTS];
+	struct sockmap *socks;
+	size_t nsocks;
+	uint8_t buf[TFTP_BLKSIZE_MAX + 4];
+};
+
+/* ---- small helpers ---- */
+
+static void map_sock(struct tftp_proxy *px, int sock, bool fetch, unsigned idx)
+{
+	if ((size_t)sock >= px->nsocks) {
+		size_t n = px->nsocks ? px->nsocks : 64;
+		struct sockmap *m;
+
+		while (n <= (size_t)sock)
+			n *= 2;
+		m = realloc(px->socks, n * sizeof(*m));
+		if (!m)
+			return;
+		memset(m + px->nsocks, 0, (n - px->nsocks) * sizeof(*m));
+		px->socks = m;
+		px->nsocks = n;
+	}
+	px->socks[sock] = (struct sockmap){ .fetch = fetch, .idx = idx, .used = true };
+}
+
+static void unmap_sock(struct tftp_proxy *px, int sock)
+{
+	if (sock >= 0 && (size_t)sock < px->nsocks)
+		px->socks[sock].used = false;
+	px->io.close(px->io.user, sock);
+}
+
+static void send_error(struct tftp_proxy *px, int sock, uint32_t ip, uint16_t port,
+		       uint16_t code, const char *msg)
+{
+	int n = tftp_build_error(px->buf, sizeof(px->buf), code, msg);
+
+	if (n > 0) {
+		px->io.send(px->io.user, sock, ip, port, px->buf, (size_t)n);
+		px->st.errors_sent++;
+	}
+}
+
+static int64_t next_rto(int64_t rto)
+{
+	return rto * 2 > MAX_RTO_MS ? MAX_RTO_MS : rto * 2;
+}
+
+/* ---- learned boot servers ---- */
+
+static struct learned *learned_slot(struct tftp_proxy *px, uint32_t client_ip)
+{
+	uint32_t h = client_ip * 2654435761u;
+
+	return &px->learned[h % LEARN_SLOTS];
+}
+
+void tftp_proxy_learn(struct tftp_proxy *px, uint32_t client_ip, uint32_t server_ip, int64_t now_ms)
+{
+	struct learned *l = learned_slot(px, client_ip);
+
+	/* One slot per hash: a newer client takes the place of an older
+	 * one; the older then gets an error until its next DHCP exchange. */
+	*l = (struct learned){ client_ip, server_ip, now_ms + LEARN_TTL_MS };
+}
+
+static uint32_t learned_server(struct tftp_proxy *px, uint32_t client_ip, int64_t now_ms)
+{
+	struct learned *l = learned_slot(px, client_ip);
+
+	return l->client_ip == client_ip && l->expires_ms > now_ms ? l->server_ip : 0;
+}
+
+/* ---- cache ---- */
+
+static void entry_free(struct tftp_proxy *px, struct entry *e)
+{
+	struct entry **pp;
+
+	for (pp = &px->cache; *pp; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	px->cached_bytes -= e->len;
+	free(e->data);
+	free(e);
+}
+
+/* Drop complete files no session reads, oldest use first, until the
+ * cache fits; a file larger than the cache lives only while read. */
+static void cache_trim(struct tftp_proxy *px)
+{
+	while (px->cached_bytes > px->cfg.cache_size) {
+		struct entry *victim = NULL;
+
+		for (struct entry *e = px->cache; e; e = e->next)
+			if ((e->complete || e->failed) && !e->sessions && !e->fetch &&
+			    (!victim || e->used_ms < victim->used_ms))
+				victim = e;
+		if (!victim)
+			return;
+		entry_free(px, victim);
+		px->st.evictions++;
+	}
+}
+
+static struct entry *cache_find(struct tftp_proxy *px, uint32_t server, const char *path,
+				int64_t now_ms)
+{
+	for (struct entry *e = px->cache; e; e = e->next) {
+		if (e->server_ip != server || strcmp(e->path, path) != 0 || e->failed)
+			continue;
+		/* Validation: a complete copy is trusted for cache_max_age. */
+		if (e->complete && now_ms - e->fetched_ms > px->cfg.cache_max_age_ms &&
+		    !e->sessions) {
+			entry_free(px, e);
+			return NULL;
+		}
+		return e;
+	}
+	return NULL;
+}
+
+static bool entry_append(struct tftp_proxy *px, struct entry *e, const uint8_t *d, size_t n)
+{
+	if (e->len + n > e->cap) {
+		size_t cap = e->cap ? e->cap : 65536;
+		uint8_t *p;
+
+		while (cap < e->len + n)
+			cap *= 2;
+		if (e->size_known && e->size >= e->len + n && e->size < cap)
+			cap = (size_t)e->size;
+		p = realloc(e->data, cap);
+		if (!p)
+			return false;
+		e->data = p;
+		e->cap = cap;
+	}
+	memcpy(e->data + e->len, d, n);
+	e->len += n;
+	px->cached_bytes += n;
+	return true;
+}
+
+/* ---- client sessions ---- */
+
+static void session_end(struct tftp_proxy *px, struct session *s)
+{
+	struct entry *e = s->e;
+
+	if (e) {
+		struct session **pp;
+
+		for (pp = &e->sessions; *pp; pp = &(*pp)->next_in_entry)
+			if (*pp == s) {
+				*pp = s->next_in_entry;
+				break;
+			}
+	}
+	unmap_sock(px, s->sock);
+	s->used = false;
+	if (e && e->failed && !e->sessions && !e->fetch)
+		entry_free(px, e);
+	cache_trim(px);
+}
+
+static void session_fail(struct tftp_proxy *px, struct session *s, uint16_t code, const char *msg)
+{
+	send_error(px, s->sock, s->client_ip, s->client_port, code, msg);
+	session_end(px, s);
+}
+
+/* Blocks in the file: the last one is short, possibly empty. */
+static uint64_t total_blocks(const struct session *s)
+{
+	return s->e->size / s->blksize + 1;
+}
+
+/* Send blocks from `from` while the window and the data allow. */
+static void session_send_from(struct tftp_proxy *px, struct session *s, uint64_t from,
+			      int64_t now_ms)
+{
+	struct entry *e = s->e;
+
+	for (uint64_t b = from; b <= s->acked + s->windowsize; b++) {
+		uint64_t off = (b - 1) * s->blksize;
+		size_t n;
+		int h;
+
+		if (e->complete && b > total_blocks(s))
+			break;
+		if (!e->complete && e->len < off + s->blksize)
+			break;                 /* not fetched yet: resume on growth */
+		n = e->len - off < s->blksize ? e->len - off : s->blksize;
+		h = tftp_build_data_hdr(px->buf, sizeof(px->buf), (uint16_t)b);
+		memcpy(px->buf + h, e->data + off, n);
+		px->io.send(px->io.user, s->sock, s->client_ip, s->client_port, px->buf,
+			    (size_t)h + n);
+		px->st.bytes_served += n;
+		if (b > s->sent)
+			s->sent = b;
+	}
+	e->used_ms = now_ms;
+	s->deadline_ms = now_ms + s->rto_ms;
+}
+
+static void session_send_oack(struct tftp_proxy *px, struct session *s, int64_t now_ms)
+{
+	int n;
+
+	if (s->granted.has_tsize)
+		s->granted.tsize = s->e->size;
+	n = tftp_build_oack(px->buf, sizeof(px->buf), &s->granted);
+	if (n > 0)
+		px->io.send(px->io.user, s->sock, s->client_ip, s->client_port, px->buf, (size_t)n);
+	s->oack_pending = false;
+	s->oack_sent = true;
+	s->deadline_ms = now_ms + s->rto_ms;
+}
+
+/* The entry learned something (size, data, end, failure): move on. */
+static void entry_wake(struct tftp_proxy *px, struct entry *e, int64_t now_ms)
+{
+	struct session *s = e->sessions, *next;
+
+	for (; s; s = next) {
+		next = s->next_in_entry;
+		if (e->failed) {
+			session_fail(px, s, e->err_code, e->err_msg);
+			continue;
+		}
+		if (s->oack_pending) {
+			if (e->size_known)
+				session_send_oack(px, s, now_ms);
+			continue;
+		}
+		if (!s->oack_sent && s->sent < s->acked + s->windowsize)
+			session_send_from(px, s, s->sent + 1, now_ms);
+	}
+}
+
+static void session_start(struct tftp_proxy *px, struct session *s, int64_t now_ms)
+{
+	bool any = s->granted.has_blksize || s->granted.has_tsize || s->granted.has_timeout ||
+		   s->granted.has_windowsize;
+
+	if (!any) {
+		session_send_from(px, s, 1, now_ms);
+	} else if (s->granted.has_tsize && !s->e->size_known) {
+		s->oack_pending = true;      /* the size comes with the upstream OACK or the end */
+		s->deadline_ms = now_ms + 30000;
+	} else {
+		session_send_oack(px, s, now_ms);
+	}
+}
+
+static void session_on_packet(struct tftp_proxy *px, struct session *s, const struct tftp_pkt *p,
+			      int64_t now_ms)
+{
+	uint64_t ack;
+
+	if (p->op == TFTP_ERROR) {
+		/* UEFI firmware aborts on purpose after reading tsize. */
+		session_end(px, s);
+		return;
+	}
+	if (p->op != TFTP_ACK) {
+		session_fail(px, s, TFTP_EBADOP, "expected ACK");
+		return;
+	}
+	if (s->oack_sent) {
+		if (p->block != 0)
+			return;
+		s->oack_sent = false;
+		s->tries = 0;
+		session_send_from(px, s, 1, now_ms);
+		return;
+	}
+	/* 16-bit block numbers roll over; pick the 64-bit block within the
+	 * window that ends in these 16 bits. */
+	ack = (s->acked & ~(uint64_t)0xffff) | p->block;
+	if (ack < s->acked)
+		ack += 0x10000;
+	if (ack <= s->acked || ack > s->sent)
+		return;    /* duplicate or foreign: the timer resends, never the ACK (RFC 1350 §4 apprentice) */
+	s->acked = ack;
+	s->tries = 0;
+	if (!s->fixed_rto)
+		s->rto_ms = FIRST_RTO_MS;
+	if (s->e->complete && s->acked >= total_blocks(s)) {
+		session_end(px, s);
+		return;
+	}
+	session_send_from(px, s, s->acked + 1, now_ms);
+}
+
+static unsigned sessions_of(struct tftp_proxy *px, uint32_t client_ip)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < px->nslots; i++)
+		n += px->sessions[i].used && px->sessions[i].client_ip == client_ip;
+	return n;
+}
+
+/* ---- upstream fetches ---- */
+
+static void fetch_end(struct tftp_proxy *px, struct fetch *f)
+{
+	if (f->e)
+		f->e->fetch = NULL;
+	unmap_sock(px, f->sock);
+	f->used = false;
+}
+
+static void fetch_fail(struct tftp_proxy *px, struct fetch *f, uint16_t code, const char *msg,
+		       int64_t now_ms)
+{
+	struct entry *e = f->e;
+
+	px->st.upstream_failures++;
+	e->failed = true;
+	e->err_code = code;
+	snprintf(e->err_msg, sizeof(e->err_msg), "%s", msg);
+	fetch_end(px, f);
+	entry_wake(px, e, now_ms);
+	if (!e->sessions)
+		entry_free(px, e);
+}
+
+static void fetch_ack(struct tftp_proxy *px, struct fetch *f, uint64_t block, int64_t now_ms)
+{
+	int n = tftp_build_ack(px->buf, sizeof(px->buf), (uint16_t)block);
+
+	if (n > 0)
+		px->io.send(px->io.user, f->sock, f->server_ip, f->server_port, px->buf, (size_t)n);
+	f->acked = block;
+	f->deadline_ms = now_ms + f->rto_ms;
+}
+
+static void fetch_complete(struct tftp_proxy *px, struct fetch *f, int64_t now_ms)
+{
+	struct entry *e = f->e;
+
+	e->complete = true;
+	e->size_known = true;
+	e->size = e->len;
+	e->fetched_ms = now_ms;
+	fetch_end(px, f);
+	entry_wake(px, e, now_ms);
+	cache_trim(px);
+}
+
+static void fetch_on_packet(struct tftp_proxy *px, struct fetch *f, const struct tftp_pkt *p,
+			    uint16_t src_port, int64_t now_ms)
+{
+	struct entry *e = f->e;
+
+	if (f->server_port == 0)
+		f->server_port = src_port;   /* RFC 1350 §4: the server's TID */
+	if (p->op == TFTP_ERROR) {
+		fetch_fail(px, f, p->error_code, p->error_msg[0] ? p->error_msg : "upstream error",
+			   now_ms);
+		return;
+	}
+	if (p->op == TFTP_OACK && f->received == 0) {
+		/* RFC 2347: the server granted some of our options. */
+		f->blksize = p->opts.has_blksize ? p->opts.blksize : TFTP_DEFAULT_BLKSIZE;
+		f->windowsize = p->opts.has_windowsize ? p->opts.windowsize : 1;
+		if (p->opts.has_tsize) {
+			e->size_known = true;
+			e->size = p->opts.tsize;
+		}
+		f->tries = 0;
+		fetch_ack(px, f, 0, now_ms);
+		entry_wake(px, e, now_ms);
+		return;
+	}
+	if (p->op != TFTP_DATA)
+		return;
+	if (f->received == 0 && f->acked == 0 && f->blksize != TFTP_DEFAULT_BLKSIZE &&
+	    p->block == 1 && e->len == 0 && !e->size_known) {
+		/* DATA 1 with no OACK: the server ignored every option. */
+		f->blksize = TFTP_DEFAULT_BLKSIZE;
+		f->windowsize = 1;
+	}
+	if (p->block != (uint16_t)(f->received + 1)) {
+		/* Out of order or repeated: RFC 7440 §4 says ack the last
+		 * block received in order, so the server resends after it. */
+		if ((uint16_t)(p->block - (uint16_t)f->received) > 0x8000 || p->block == (uint16_t)f->received)
+			fetch_ack(px, f, f->received, now_ms);
+		return;
+	}
+	if (p->data_len > f->blksize || !entry_append(px, e, p->data, p->data_len)) {
+		send_error(px, f->sock, f->server_ip, f->server_port, TFTP_ENOSPACE, "cannot store");
+		fetch_fail(px, f, TFTP_ENOSPACE, "relay cache cannot store the file", now_ms);
+		return;
+	}
+	f->received++;
+	f->tries = 0;
+	f->rto_ms = FIRST_RTO_MS;
+	px->st.upstream_bytes += p->data_len;
+	if (p->data_len < f->blksize) {
+		fetch_ack(px, f, f->received, now_ms);
+		fetch_complete(px, f, now_ms);
+		return;
+	}
+	if (f->received - f->acked >= f->windowsize)
+		fetch_ack(px, f, f->received, now_ms);
+	else
+		f->deadline_ms = now_ms + f->rto_ms;
+	entry_wake(px, e, now_ms);
+}
+
+static struct fetch *fetch_start(struct tftp_proxy *px, struct entry *e, int64_t now_ms)
+{
+	struct tftp_opts o = {
+		.has_blksize = true, .blksize = px->cfg.upstream_blksize,
+		.has_tsize = true, .tsize = 0,
+		.has_windowsize = px->cfg.upstream_windowsize > 1,
+		.windowsize = px->cfg.upstream_windowsize,
+	};
+	struct fetch *f = NULL;
+	int n;
+
+	for (unsigned i = 0; i < px->nslots && !f; i++)
+		if (!px->fetches[i].used)
+			f = &px->fetches[i];
+	if (!f)
+		return NULL;
+	memset(f, 0, sizeof(*f));
+	f->sock = px->io.open(px->io.user, 0);
+	if (f->sock < 0)
+		return NULL;
+	n = tftp_build_rrq(f->rrq, sizeof(f->rrq), e->path, &o);
+	if (n < 0) {
+		px->io.close(px->io.user, f->sock);
+		return NULL;
+	}
+	f->used = true;
+	f->rrq_len = (size_t)n;
+	f->server_ip = e->server_ip;
+	f->e = e;
+	f->blksize = o.blksize;
+	f->windowsize = o.has_windowsize ? o.windowsize : 1;
+	f->rto_ms = FIRST_RTO_MS;
+	f->deadline_ms = now_ms + f->rto_ms;
+	e->fetch = f;
+	map_sock(px, f->sock, true, (unsigned)(f - px->fetches));
+	px->io.send(px->io.user, f->sock, f->server_ip, TFTP_PORT, f->rrq, f->rrq_len);
+	px->st.upstream_transfers++;
+	return f;
+}
+
+/* ---- entry points ---- */
+
+struct tftp_proxy *tftp_proxy_new(const struct tftp_proxy_cfg *cfg, const struct tftp_io *io)
+{
+	struct tftp_proxy *px = calloc(1, sizeof(*px));
+
+	if (!px)
+		return NULL;
+	px->cfg = *cfg;
+	px->io = *io;
+	px->nslots = cfg->max_sessions ? cfg->max_sessions : 1;
+	px->sessions = calloc(px->nslots, sizeof(*px->sessions));
+	px->fetches = calloc(px->nslots, sizeof(*px->fetches));
+	if (!px->sessions || !px->fetches) {
+		tftp_proxy_free(px);
+		return NULL;
+	}
+	return px;
+}
+
+void tftp_proxy_free(struct tftp_proxy *px)
+{
+	if (!px)
+		return;
+	for (unsigned i = 0; px->sessions && i < px->nslots; i++)
+		if (px->sessions[i].used)
+			px->io.close(px->io.user, px->sessions[i].sock);
+	for (unsigned i = 0; px->fetches && i < px->nslots; i++)
+		if (px->fetches[i].used)
+			px->io.close(px->io.user, px->fetches[i].sock);
+	while (px->cache) {
+		struct entry *e = px->cache;
+
+		px->cache = e->next;
+		free(e->data);
+		free(e);
+	}
+	free(px->sessions);
+	free(px->fetches);
+	free(px->socks);
+	free(px);
+}
+
+/* What we grant: the client's blksize clamped to one frame on its link,
+ * its timeout and windowsize as asked, tsize when asked. */
+static void negotiate(struct session *s, const struct tftp_pkt *p, unsigned mtu)
+{
+	uint32_t frame = mtu > IP_UDP_TFTP_HDR + TFTP_BLKSIZE_MIN ? mtu - IP_UDP_TFTP_HDR : 512;
+
+	s->asked = p->opts;
+	memset(&s->granted, 0, sizeof(s->granted));
+	s->blksize = TFTP_DEFAULT_BLKSIZE;
+	s->windowsize = 1;
+	s->rto_ms = FIRST_RTO_MS;
+	if (p->opts.has_blksize) {
+		s->granted.has_blksize = true;
+		s->blksize = s->granted.blksize = p->opts.blksize < frame ? p->opts.blksize : frame;
+	}
+	if (p->opts.has_tsize)
+		s->granted.has_tsize = true;
+	if (p->opts.has_timeout) {
+		s->granted.has_timeout = true;
+		s->granted.timeout = p->opts.timeout;
+		s->rto_ms = (int64_t)p->opts.timeout * 1000;
+		s->fixed_rto = true;
+	}
+	if (p->opts.has_windowsize) {
+		s->granted.has_windowsize = true;
+		s->windowsize = s->granted.windowsize =
+			p->opts.windowsize < MAX_CLIENT_WINDOW ? p->opts.windowsize : MAX_CLIENT_WINDOW;
+	}
+}
+
+void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
+			uint32_t client_ip, uint16_t client_port, uint32_t local_ip,
+			unsigned mtu, int64_t now_ms)
+{
+	struct tftp_pkt p;
+	struct session *s = NULL;
+	struct entry *e;
+	char path[TFTP_PATH_MAX];
+	uint32_t server;
+	int sock;
+
+	if (tftp_parse(buf, len, &p) < 0 || (p.op != TFTP_RRQ && p.op != TFTP_WRQ))
+		return;   /* not a request: nothing to answer on the listening port */
+	/* Every answer comes from a new TID (RFC 1350 §4): a session socket. */
+	sock = px->io.open(px->io.user, local_ip);
+	if (sock < 0)
+		return;
+	if (p.op == TFTP_WRQ) {
+		send_error(px, sock, client_ip, client_port, TFTP_EACCESS, "read-only: no WRQ");
+		px->io.close(px->io.user, sock);
+		px->st.sessions_refused++;
+		return;
+	}
+	if (strcmp(p.mode, "octet") != 0 && strcmp(p.mode, "netascii") != 0) {
+		send_error(px, sock, client_ip, client_port, TFTP_EBADOP, "mode not supported");
+		goto refused;
+	}
+	if (tftp_normalise_path(p.path, path, sizeof(path)) < 0) {
+		send_error(px, sock, client_ip, client_port, TFTP_EACCESS, "path refused");
+		goto refused;
+	}
+	/* Never an open relay: only the boot server DHCP named for this
+	 * client (or its boot rule named). */
+	server = learned_server(px, client_ip, now_ms);
+	if (!server) {
+		send_error(px, sock, client_ip, client_port, TFTP_EACCESS,
+			   "no boot server known for this client");
+		goto refused;
+	}
+	if (sessions_of(px, client_ip) >= px->cfg.max_per_client) {
+		send_error(px, sock, client_ip, client_port, TFTP_ENOTDEFINED, "too many transfers");
+		goto refused;
+	}
+	for (unsigned i = 0; i < px->nslots && !s; i++)
+		if (!px->sessions[i].used)
+			s = &px->sessions[i];
+	if (!s) {
+		send_error(px, sock, client_ip, client_port, TFTP_ENOTDEFINED, "server busy");
+		goto refused;
+	}
+
+	e = cache_find(px, server, path, now_ms);
+	if (e && e->complete) {
+		px->st.cache_hits++;
+	} else if (e) {
+		px->st.coalesced++;
+	} else {
+		px->st.cache_misses++;
+		e = calloc(1, sizeof(*e));
+		if (!e) {
+			send_error(px, sock, client_ip, client_port, TFTP_ENOSPACE, "out of memory");
+			goto refused;
+		}
+		e->server_ip = server;
+		snprintf(e->path, sizeof(e->path), "%s", path);
+		e->used_ms = now_ms;
+		e->next = px->cache;
+		px->cache = e;
+		if (!fetch_start(px, e, now_ms)) {
+			entry_free(px, e);
+			send_error(px, sock, client_ip, client_port, TFTP_ENOTDEFINED, "upstream busy");
+			goto refused;
+		}
+	}
+
+	memset(s, 0, sizeof(*s));
+	s->used = true;
+	s->sock = sock;
+	s->client_ip = client_ip;
+	s->client_port = client_port;
+	s->local_ip = local_ip;
+	s->e = e;
+	s->next_in_entry = e->sessions;
+	e->sessions = s;
+	negotiate(s, &p, mtu ? mtu : 1500);
+	map_sock(px, sock, false, (unsigned)(s - px->sessions));
+	px->st.sessions++;
+	session_start(px, s, now_ms);
+	return;
+refused:
+	px->st.sessions_refused++;
+	px->io.close(px->io.user, sock);
+}
+
+void tftp_proxy_input(struct tftp_proxy *px, int sock, const uint8_t *buf, size_t len,
+		      uint32_t src_ip, uint16_t src_port, int64_t now_ms)
+{
+	struct sockmap *m;
+	struct tftp_pkt p;
+
+	if (sock < 0 || (size_t)sock >= px->nsocks || !px->socks[sock].used)
+		return;
+	m = &px->socks[sock];
+	if (m->fetch) {
+		struct fetch *f = &px->fetches[m->idx];
+
+		if (src_ip != f->server_ip || (f->server_port && src_port != f->server_port)) {
+			/* RFC 1350 §4: a packet from an unknown TID gets
+			 * error 5 and changes nothing. */
+			send_error(px, sock, src_ip, src_port, TFTP_EBADID, "unknown transfer ID");
+			px->st.unknown_tid++;
+			return;
+		}
+		if (tftp_parse(buf, len, &p) == 0)
+			fetch_on_packet(px, f, &p, src_port, now_ms);
+		return;
+	}
+	{
+		struct session *s = &px->sessions[m->idx];
+
+		if (src_ip != s->client_ip || src_port != s->client_port) {
+			send_error(px, sock, src_ip, src_port, TFTP_EBADID, "unknown transfer ID");
+			px->st.unknown_tid++;
+			return;
+		}
+		if (tftp_parse(buf, len, &p) < 0) {
+			session_fail(px, s, TFTP_EBADOP, "malformed packet");
+			return;
+		}
+		session_on_packet(px, s, &p, now_ms);
+	}
+}
+
+static void session_timeout(struct tftp_proxy *px, struct session *s, int64_t now_ms)
+{
+	if (s->oack_pending) {
+		session_fail(px, s, TFTP_ENOTDEFINED, "upstream too slow");
+		return;
+	}
+	if (++s->tries > RETRIES) {
+		session_fail(px, s, TFTP_ENOTDEFINED, "timed out");
+		return;
+	}
+	if (!s->fixed_rto)
+		s->rto_ms = next_rto(s->rto_ms);
+	if (s->oack_sent) {
+		s->oack_sent = false;
+		session_send_oack(px, s, now_ms);
+	} else if (s->sent > s->acked) {
+		session_send_from(px, s, s->acked + 1, now_ms);   /* resend the window */
+	} else {
+		/* Nothing in flight: waiting on the upstream; keep waiting
+		 * while it makes progress (the fetch has its own timer). */
+		s->tries = 0;
+		s->deadline_ms = now_ms + s->rto_ms;
+	}
+}
+
+static void fetch_timeout(struct tftp_proxy *px, struct fetch *f, int64_t now_ms)
+{
+	if (++f->tries > RETRIES) {
+		fetch_fail(px, f, TFTP_ENOTDEFINED, "boot server stopped answering", now_ms);
+		return;
+	}
+	f->rto_ms = next_rto(f->rto_ms);
+	if (f->server_port == 0) {
+		px->io.send(px->io.user, f->sock, f->server_ip, TFTP_PORT, f->rrq, f->rrq_len);
+		f->deadline_ms = now_ms + f->rto_ms;
+	} else {
+		fetch_ack(px, f, f->received, now_ms);
+	}
+}
+
+int tftp_proxy_tick(struct tftp_proxy *px, int64_t now_ms)
+{
+	int64_t next = -1;
+
+	for (unsigned i = 0; i < px->nslots; i++) {
+		struct session *s = &px->sessions[i];
+		struct fetch *f = &px->fetches[i];
+
+		if (f->used && now_ms >= f->deadline_ms)
+			fetch_timeout(px, f, now_ms);
+		if (s->used && now_ms >= s->deadline_ms)
+			session_timeout(px, s, now_ms);
+	}
+	for (unsigned i = 0; i < px->nslots; i++) {
+		int64_t d = -1;
+
+		if (px->sessions[i].used)
+			d = px->sessions[i].deadline_ms - now_ms;
+		if (px->fetches[i].used && (d < 0 || px->fetches[i].deadline_ms - now_ms < d))
+			d = px->fetches[i].deadline_ms - now_ms;
+		if (d >= 0 && (next < 0 || d < next))
+			next = d;
+		else if (d < 0 && (px->sessions[i].used || px->fetches[i].used))
+			next = 0;
+	}
+	return next < 0 ? -1 : (int)(next > 60000 ? 60000 : next);
+}
+
+const struct tftp_stats *tftp_proxy_stats(const struct tftp_proxy *px)
+{
+	return &px->st;
+}
+
+void tftp_proxy_usage(const struct tftp_proxy *px, unsigned *sessions, unsigned *fetches,
+		      uint64_t *cached_bytes)
+{
+	*sessions = *fetches = 0;
+	for (unsigned i = 0; i < px->nslots; i++) {
+		*sessions += px->sessions[i].used;
+		*fetches += px->fetches[i].used;
+	}
+	*cached_bytes = px->cached_bytes;
+}
