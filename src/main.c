@@ -449,6 +449,13 @@ static void reload(struct daemon *d)
 	}
 	d->generation++;
 	log_set_level(d->debug ? LOG_LVL_DEBUG : d->cfg->log_level);
+	for (size_t i = 0; i < d->cfg->nifaces && !d->tftp; i++)
+		if (d->cfg->ifaces[i].tftp_proxy) {
+			/* Port 69 can only be bound as root, at start. */
+			log_warn("reload: tftp-proxy on %s needs a restart to take effect",
+				 d->cfg->ifaces[i].name);
+			break;
+		}
 	log_info("reloaded %s: %zu interfaces, %zu servers", d->cfg_path,
 		 d->cfg->nifaces, d->cfg->servers.n);
 }
