@@ -103,6 +103,7 @@ struct relay_ctx {
 	const struct relay_links *links;
 	int upstream_ifindex;             /* 0: replies accepted on any non-downstream link */
 	struct relay_servers *servers;
+	bool tftp_proxy;                  /* the TFTP proxy runs: tftp-proxy links use it */
 };
 
 struct relay_rx {

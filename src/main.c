@@ -166,7 +166,8 @@ static void remember_request(struct daemon *d, const struct dhcp_msg *m,
 static void on_request(void *user, const struct frame_info *fi, int parse_error)
 {
 	struct daemon *d = user;
-	struct relay_ctx ctx = { d->cfg, &d->links, d->upstream_ifindex, &d->servers };
+	struct relay_ctx ctx = { d->cfg, &d->links, d->upstream_ifindex, &d->servers,
+				 d->tftp != NULL };
 	struct relay_rx rx;
 	enum drop_reason r;
 	const struct cfg_boot *rule = NULL;
@@ -264,7 +265,8 @@ static void remember_request(struct daemon *d, const struct dhcp_msg *m,
 static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t src,
 		     uint32_t dst, int ifindex)
 {
-	struct relay_ctx ctx = { d->cfg, &d->links, d->upstream_ifindex, &d->servers };
+	struct relay_ctx ctx = { d->cfg, &d->links, d->upstream_ifindex, &d->servers,
+				 d->tftp != NULL };
 	struct relay_rx rx = { ifindex, src, 0, now_ms() };
 	const struct relay_delivery *dv = &d->dlv;
 	struct stats_server *ss;

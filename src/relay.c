@@ -545,7 +545,7 @@ enum drop_reason relay_reply(const struct relay_ctx *ctx, const struct relay_rx 
 	/* DESIGN §1.4: on a tftp-proxy link the client fetches from us;
 	 * the server it would have used is remembered by the proxy. */
 	out->tftp_server = 0;
-	if (l->cfg && l->cfg->tftp_proxy && l->naddrs)
+	if (ctx->tftp_proxy && l->cfg && l->cfg->tftp_proxy && l->naddrs)
 		out->tftp_server = rewrite_tftp_proxy(m, l->addrs[0]);
 
 	/* The reply may grow (rewrites) or shrink (option 82 gone); it may

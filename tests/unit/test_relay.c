@@ -888,6 +888,34 @@ static void test_reply_our_suboptions_stripped_after_a_long_client_side_part(voi
 	assert_null(memchr(a, 'v', alen));
 }
 
+static void test_tftp_proxy_link_points_client_at_relay_and_remembers_server(void **state)
+{
+	struct fixture *f = *state;
+	struct dhcp_msg out;
+	size_t len;
+	const uint8_t *v;
+
+	f->ifaces[0].tftp_proxy = true;
+	f->ctx.tftp_proxy = true;
+	make_reply(f, DHCPOFFER, "10.10.0.1", "site1-vlan10");
+	f->m.siaddr = ip("10.0.0.5");
+	assert_int_equal(reply(f, "10.0.0.2"), DROP_NONE);
+	assert_int_equal(f->dlv.tftp_server, ip("10.0.0.5"));
+	parse_dlv(f, &out);
+	assert_int_equal(out.siaddr, ip("10.10.0.1"));
+	v = dhcp_opt_get(&out, DHO_TFTP_SERVER, 1, 64, &len);
+	assert_non_null(v);
+	assert_memory_equal(v, "10.10.0.1", len);
+	/* The proxy not running (enabled by a reload): nothing changes. */
+	f->ctx.tftp_proxy = false;
+	make_reply(f, DHCPOFFER, "10.10.0.1", "site1-vlan10");
+	f->m.siaddr = ip("10.0.0.5");
+	assert_int_equal(reply(f, "10.0.0.2"), DROP_NONE);
+	assert_int_equal(f->dlv.tftp_server, 0);
+	parse_dlv(f, &out);
+	assert_int_equal(out.siaddr, ip("10.0.0.5"));
+}
+
 static void test_drop_reason_names_unique(void **state)
 {
 	(void)state;
@@ -948,6 +976,7 @@ int main(void)
 		T(test_plain_bootp_relayed_without_option82),
 		T(test_rfc3046_big_request_forwarded_without_option82_not_dropped),
 		T(test_reply_our_suboptions_stripped_after_a_long_client_side_part),
+		T(test_tftp_proxy_link_points_client_at_relay_and_remembers_server),
 		T(test_drop_reason_names_unique),
 	};
 
