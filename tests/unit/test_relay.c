@@ -96,7 +96,7 @@ static int setup(void **state)
 	f->cfg.ifaces = f->ifaces;
 	f->cfg.nifaces = 4;
 	links_setup(f);
-	f->ctx = (struct relay_ctx){ &f->cfg, &f->links, 0, &f->servers };
+	f->ctx = (struct relay_ctx){ &f->cfg, &f->links, 0, &f->servers, false };
 	*state = f;
 	return 0;
 }
