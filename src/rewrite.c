@@ -44,10 +44,55 @@ static bool is_url(const char *s)
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
 }
 
+/* What a rule may touch, to tell afterwards whether it changed anything. */
+struct boot_fields {
+	uint32_t siaddr;
+	uint8_t sname[DHCP_SNAME_LEN], file[DHCP_FILE_LEN];
+	uint8_t opt[3][256];
+	size_t optlen[3];
+	bool has[3];
+};
+
+static const uint8_t boot_opts[3] = { DHO_TFTP_SERVER, DHO_BOOTFILE, DHO_VENDOR_CLASS };
+
+static void boot_fields_save(const struct dhcp_msg *m, struct boot_fields *b)
+{
+	b->siaddr = m->siaddr;
+	memcpy(b->sname, m->sname, sizeof(b->sname));
+	memcpy(b->file, m->file, sizeof(b->file));
+	for (int i = 0; i < 3; i++) {
+		const uint8_t *v = dhcp_opt_get(m, boot_opts[i], 0, sizeof(b->opt[i]), &b->optlen[i]);
+
+		b->has[i] = v != NULL || dhcp_opt_has(m, boot_opts[i]);
+		if (v)
+			memcpy(b->opt[i], v, b->optlen[i]);
+		else
+			b->optlen[i] = SIZE_MAX;   /* absent, or too long to keep: differs */
+	}
+}
+
+static bool boot_fields_differ(const struct dhcp_msg *m, const struct boot_fields *b)
+{
+	if (m->siaddr != b->siaddr || memcmp(m->sname, b->sname, sizeof(b->sname)) ||
+	    memcmp(m->file, b->file, sizeof(b->file)))
+		return true;
+	for (int i = 0; i < 3; i++) {
+		size_t len;
+		const uint8_t *v = dhcp_opt_get(m, boot_opts[i], 0, 255 * 4, &len);
+
+		if (!v != !b->has[i])
+			return true;
+		if (v && (len != b->optlen[i] || memcmp(v, b->opt[i], len)))
+			return true;
+	}
+	return false;
+}
+
 int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_class,
 		  struct rewrite_result *res)
 {
 	int type = dhcp_msg_type(m);
+	struct boot_fields before;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -59,6 +104,7 @@ int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_cla
 	/* A BOOTP reply has no option 53 (type 0). */
 	if (type != 0 && type != DHCPOFFER && type != DHCPACK)
 		return 0;
+	boot_fields_save(m, &before);
 
 	if (rule->next_server) {
 		char txt[INET_ADDRSTRLEN];
@@ -71,7 +117,6 @@ int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_cla
 			if (r < 0)
 				return r;
 		}
-		res->changed = true;
 	}
 	if (rule->filename[0]) {
 		size_t len = strlen(rule->filename);
@@ -88,7 +133,6 @@ int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_cla
 				return r;
 		}
 		snprintf(res->new_file, sizeof(res->new_file), "%s", rule->filename);
-		res->changed = true;
 		/* UEFI HTTP boot drops an offer whose option 60 is not
 		 * HTTPClient, and loops on DISCOVER if file and option 67
 		 * disagree (seen with OVMF). */
@@ -105,8 +149,10 @@ int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_cla
 		res->moved_overload |= reclaim_area(m, DHCP_AREA_SNAME);
 		memset(m->sname, 0, sizeof(m->sname));
 		memcpy(m->sname, rule->server_name, len < sizeof(m->sname) ? len : sizeof(m->sname) - 1);
-		res->changed = true;
 	}
+	/* A rule that repeats what the server said changes nothing: say so,
+	 * so logs and counters speak only of real rewrites. */
+	res->changed = boot_fields_differ(m, &before) || res->moved_overload;
 	return 0;
 }
 

@@ -344,6 +344,25 @@ static void test_bootp_reply_without_cookie_gets_header_fields(void **state)
 	assert_string_equal((char *)m.file, "ipxe.efi");
 }
 
+static void test_rule_repeating_server_values_changes_nothing(void **state)
+{
+	struct dhcp_msg m;
+	struct cfg_boot b;
+	struct rewrite_result r;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	snprintf(b.filename, sizeof(b.filename), "undionly.kpxe");
+	b.next_server = ip("10.0.0.2");
+	offer(&m, DHCPOFFER);
+	assert_int_equal(rewrite_reply(&m, &b, false, &r), 0);
+	assert_false(r.changed);
+	snprintf(b.filename, sizeof(b.filename), "ipxe.efi");
+	offer(&m, DHCPOFFER);
+	assert_int_equal(rewrite_reply(&m, &b, false, &r), 0);
+	assert_true(r.changed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_tight_option57_rewrite_that_does_not_fit_fails_build),
 		cmocka_unit_test(test_option82_stays_last_after_rewrite),
 		cmocka_unit_test(test_bootp_reply_without_cookie_gets_header_fields),
+		cmocka_unit_test(test_rule_repeating_server_values_changes_nothing),
 	};
 
 	return cmocka_run_group_tests_name("rewrite", tests, NULL, NULL);
