@@ -67,6 +67,7 @@ struct daemon {
 	double start_time;
 	char hostname[256];
 	struct log_ratelimit rl[DROP__COUNT];
+	struct log_ratelimit rl_too_big;
 	bool quit;
 	/* Scratch, reused for every packet: no allocation on the hot path. */
 	struct dhcp_msg msg;
@@ -192,9 +193,13 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 	if (d->fwd.first_relay)
 		remember_request(d, &d->msg, d->fwd.link, rx.now_ms, label, sizeof(label), &rule);
 	if (d->fwd.agent_option_too_big) {
+		unsigned more;
+
 		d->st.agent_option_too_big++;
-		log_warn("request from %s on %s: no room for option 82, relayed without it",
-			 mac_str(d->msg.chaddr, mac), d->fwd.link->name);
+		if (log_ratelimit_ok(&d->rl_too_big, rx.now_ms, &more))
+			log_warn("request from %s on %s: no room for option 82, relayed without it"
+				 " (%u more like it not shown)", mac_str(d->msg.chaddr, mac),
+				 d->fwd.link->name, more);
 	}
 	for (size_t i = 0; i < d->fwd.nservers; i++) {
 		struct stats_server *ss = stats_server(&d->st, d->fwd.servers[i]);
@@ -304,9 +309,13 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 	if (r == DROP_TOO_BIG && rule) {
 		/* The rewrite does not fit the client's limit: relay what the
 		 * server sent rather than nothing. */
+		unsigned more;
+
 		d->st.rewrite_too_big++;
-		log_warn("reply to %s: rewrite by rule %s exceeds %zu bytes; relayed unchanged",
-			 mac_str(d->msg.chaddr, mac), rule->name, client_max);
+		if (log_ratelimit_ok(&d->rl_too_big, rx.now_ms, &more))
+			log_warn("reply to %s: rewrite by rule %s exceeds %zu bytes; relayed unchanged"
+				 " (%u more like it not shown)", mac_str(d->msg.chaddr, mac),
+				 rule->name, client_max, more);
 		rule = NULL;
 		if (dhcp_msg_parse(&d->msg, buf, len) == 0)
 			r = relay_reply(&ctx, &rx, &d->msg, client_max, NULL, false, &d->dlv);
