@@ -11,7 +11,8 @@
 #define FIRST_RTO_MS 1000
 #define MAX_RTO_MS 4000
 #define MAX_CLIENT_WINDOW 64
-#define LEARN_SLOTS 4096
+#define LEARN_SLOTS 8192
+#define LEARN_WAYS 4
 #define LEARN_TTL_MS (24 * 3600 * 1000LL)
 #define IP_UDP_TFTP_HDR (20 + 8 + 4)
 
@@ -139,29 +140,51 @@ static int64_t next_rto(int64_t rto)
 	return rto * 2 > MAX_RTO_MS ? MAX_RTO_MS : rto * 2;
 }
 
-/* ---- learned boot servers ---- */
+/* ---- learned boot servers ----
+ * Buckets of LEARN_WAYS slots, the bucket picked by a mixed hash of the
+ * whole address (neighbouring clients spread out). A full bucket gives up
+ * the entry closest to expiry: that client gets an error until its next
+ * DHCP exchange teaches us again. */
 
-static struct learned *learned_slot(struct tftp_proxy *px, uint32_t client_ip)
+static struct learned *learned_bucket(struct tftp_proxy *px, uint32_t client_ip)
 {
-	uint32_t h = client_ip * 2654435761u;
+	uint32_t h = client_ip;
 
-	return &px->learned[h % LEARN_SLOTS];
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	h *= 0x846ca68bu;
+	h ^= h >> 16;
+	return &px->learned[(h % (LEARN_SLOTS / LEARN_WAYS)) * LEARN_WAYS];
 }
 
 void tftp_proxy_learn(struct tftp_proxy *px, uint32_t client_ip, uint32_t server_ip, int64_t now_ms)
 {
-	struct learned *l = learned_slot(px, client_ip);
+	struct learned *b = learned_bucket(px, client_ip), *slot = NULL;
 
-	/* One slot per hash: a newer client takes the place of an older
-	 * one; the older then gets an error until its next DHCP exchange. */
-	*l = (struct learned){ client_ip, server_ip, now_ms + LEARN_TTL_MS };
+	for (int i = 0; i < LEARN_WAYS && !slot; i++)
+		if (b[i].client_ip == client_ip)
+			slot = &b[i];
+	for (int i = 0; i < LEARN_WAYS && !slot; i++)
+		if (b[i].expires_ms <= now_ms)
+			slot = &b[i];
+	if (!slot) {
+		slot = &b[0];
+		for (int i = 1; i < LEARN_WAYS; i++)
+			if (b[i].expires_ms < slot->expires_ms)
+				slot = &b[i];
+	}
+	*slot = (struct learned){ client_ip, server_ip, now_ms + LEARN_TTL_MS };
 }
 
 static uint32_t learned_server(struct tftp_proxy *px, uint32_t client_ip, int64_t now_ms)
 {
-	struct learned *l = learned_slot(px, client_ip);
+	struct learned *b = learned_bucket(px, client_ip);
 
-	return l->client_ip == client_ip && l->expires_ms > now_ms ? l->server_ip : 0;
+	for (int i = 0; i < LEARN_WAYS; i++)
+		if (b[i].client_ip == client_ip && b[i].expires_ms > now_ms)
+			return b[i].server_ip;
+	return 0;
 }
 
 /* ---- cache ---- */
@@ -418,9 +441,13 @@ static void fetch_fail(struct tftp_proxy *px, struct fetch *f, uint16_t code, co
 	e->err_code = code;
 	snprintf(e->err_msg, sizeof(e->err_msg), "%s", msg);
 	fetch_end(px, f);
-	entry_wake(px, e, now_ms);
-	if (!e->sessions)
+	if (!e->sessions) {
 		entry_free(px, e);
+		return;
+	}
+	/* Each waiting client gets the error; the last one to go frees the
+	 * entry (session_end), so e is not touched after this. */
+	entry_wake(px, e, now_ms);
 }
 
 static void fetch_ack(struct tftp_proxy *px, struct fetch *f, uint64_t block, int64_t now_ms)

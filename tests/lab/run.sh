@@ -18,6 +18,7 @@ TESTS=(
     "test_relay.sh dnsmasq"
     "test_scale.sh"
     "test_firmware.sh"
+    "test_tftp_proxy.sh"
     "test_boot_rules.sh"
     "test_daemon.sh"
 )
