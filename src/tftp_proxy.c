@@ -44,6 +44,7 @@ struct fetch {
 	int sock;
 	uint32_t server_ip;
 	uint16_t server_port;              /* the server's TID, 0 until it answers */
+	bool oack_seen;
 	struct entry *e;
 	uint32_t blksize, windowsize;
 	uint64_t received;                 /* blocks in order so far */
@@ -366,7 +367,7 @@ static void session_start(struct tftp_proxy *px, struct session *s, int64_t now_
 		session_send_from(px, s, 1, now_ms);
 	} else if (s->granted.has_tsize && !s->e->size_known) {
 		s->oack_pending = true;      /* the size comes with the upstream OACK or the end */
-		s->deadline_ms = now_ms + 30000;
+		s->deadline_ms = now_ms + s->rto_ms;
 	} else {
 		session_send_oack(px, s, now_ms);
 	}
@@ -487,6 +488,7 @@ static void fetch_on_packet(struct tftp_proxy *px, struct fetch *f, const struct
 	}
 	if (p->op == TFTP_OACK && f->received == 0) {
 		/* RFC 2347: the server granted some of our options. */
+		f->oack_seen = true;
 		f->blksize = p->opts.has_blksize ? p->opts.blksize : TFTP_DEFAULT_BLKSIZE;
 		f->windowsize = p->opts.has_windowsize ? p->opts.windowsize : 1;
 		if (p->opts.has_tsize) {
@@ -500,9 +502,9 @@ static void fetch_on_packet(struct tftp_proxy *px, struct fetch *f, const struct
 	}
 	if (p->op != TFTP_DATA)
 		return;
-	if (f->received == 0 && f->acked == 0 && f->blksize != TFTP_DEFAULT_BLKSIZE &&
-	    p->block == 1 && e->len == 0 && !e->size_known) {
-		/* DATA 1 with no OACK: the server ignored every option. */
+	if (!f->oack_seen && f->received == 0) {
+		/* DATA with no OACK first: the server ignored every option
+		 * (RFC 2347 §2): plain 512-byte lockstep. */
 		f->blksize = TFTP_DEFAULT_BLKSIZE;
 		f->windowsize = 1;
 	}
@@ -783,7 +785,13 @@ void tftp_proxy_input(struct tftp_proxy *px, int sock, const uint8_t *buf, size_
 static void session_timeout(struct tftp_proxy *px, struct session *s, int64_t now_ms)
 {
 	if (s->oack_pending) {
-		session_fail(px, s, TFTP_ENOTDEFINED, "upstream too slow");
+		/* Waiting for the size while the fetch runs: the fetch has
+		 * its own timer and fails this session if the server stops. */
+		if (s->e->fetch) {
+			s->deadline_ms = now_ms + s->rto_ms;
+			return;
+		}
+		session_fail(px, s, TFTP_ENOTDEFINED, "no file size from the boot server");
 		return;
 	}
 	if (++s->tries > RETRIES) {
