@@ -35,8 +35,10 @@ BUILD    = build
 OBJ      = $(SRC:src/%.c=$(BUILD)/%.o)
 BIN      = pxerelay
 
-UNIT_TESTS = dhcp_msg opt82 relay frame config classify rewrite xid_table http
-FUZZERS    = dhcp_msg relay_request relay_reply opt82 frame classify_rewrite http
+UNIT_TESTS = dhcp_msg opt82 relay frame config classify rewrite xid_table http \
+	     tftp_proto tftp_proxy
+FUZZERS    = dhcp_msg relay_request relay_reply opt82 frame classify_rewrite http \
+	     tftp_proto tftp_proxy
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps deps-lab check check-unit check-replay check-lab asan fuzz fuzz-smoke \

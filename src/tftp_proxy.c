@@ -241,6 +241,8 @@ static struct entry *cache_find(struct tftp_proxy *px, uint32_t server, const ch
 
 static bool entry_append(struct tftp_proxy *px, struct entry *e, const uint8_t *d, size_t n)
 {
+	if (n == 0)
+		return true;       /* the empty last block of a file: nothing to keep */
 	if (e->len + n > e->cap) {
 		size_t cap = e->cap ? e->cap : 65536;
 		uint8_t *p;
@@ -312,7 +314,8 @@ static void session_send_from(struct tftp_proxy *px, struct session *s, uint64_t
 			break;                 /* not fetched yet: resume on growth */
 		n = e->len - off < s->blksize ? e->len - off : s->blksize;
 		h = tftp_build_data_hdr(px->buf, sizeof(px->buf), (uint16_t)b);
-		memcpy(px->buf + h, e->data + off, n);
+		if (n)         /* an empty file has no data buffer at all */
+			memcpy(px->buf + h, e->data + off, n);
 		px->io.send(px->io.user, s->sock, s->client_ip, s->client_port, px->buf,
 			    (size_t)h + n);
 		px->st.bytes_served += n;
