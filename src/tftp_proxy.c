@@ -45,6 +45,8 @@ struct fetch {
 	uint32_t server_ip;
 	uint16_t server_port;              /* the server's TID, 0 until it answers */
 	bool oack_seen;
+	bool gap_acked;                    /* a gap after gap_at was acknowledged */
+	uint64_t gap_at;
 	struct entry *e;
 	uint32_t blksize, windowsize;
 	uint64_t received;                 /* blocks in order so far */
@@ -512,12 +514,22 @@ static void fetch_on_packet(struct tftp_proxy *px, struct fetch *f, const struct
 		f->windowsize = 1;
 	}
 	if (p->block != (uint16_t)(f->received + 1)) {
-		/* Out of order or repeated: RFC 7440 §4 says ack the last
-		 * block received in order, so the server resends after it. */
-		if ((uint16_t)(p->block - (uint16_t)f->received) > 0x8000 || p->block == (uint16_t)f->received)
-			fetch_ack(px, f, f->received, now_ms);
+		/* RFC 7440 §4: past a gap, acknowledge the last block received
+		 * in order at once, so the server resends the window after it
+		 * (once per gap: the rest of that window is dropped quietly).
+		 * A repeated or older block is answered the same way. */
+		uint16_t ahead = (uint16_t)(p->block - (uint16_t)f->received);
+
+		if (ahead <= 0x8000 && ahead != 0) {
+			if (f->gap_acked && f->gap_at == f->received)
+				return;
+			f->gap_acked = true;
+			f->gap_at = f->received;
+		}
+		fetch_ack(px, f, f->received, now_ms);
 		return;
 	}
+	f->gap_acked = false;
 	if (p->data_len > f->blksize || !entry_append(px, e, p->data, p->data_len)) {
 		send_error(px, f->sock, f->server_ip, f->server_port, TFTP_ENOSPACE, "cannot store");
 		fetch_fail(px, f, TFTP_ENOSPACE, "relay cache cannot store the file", now_ms);
