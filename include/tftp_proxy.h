@@ -27,6 +27,12 @@ struct tftp_io {
 	int (*open)(void *user, uint32_t local_ip);
 	void (*close)(void *user, int sock);
 	int (*send)(void *user, int sock, uint32_t ip, uint16_t port, const uint8_t *buf, size_t len);
+	/* Optional second level of the cache (cache-dir): load a file not
+	 * older than max_age_ms into a malloc'd buffer (0, or -ENOENT), and
+	 * store a complete one. NULL: memory only. */
+	int (*load)(void *user, uint32_t server, const char *path, int64_t max_age_ms,
+		    uint8_t **data, size_t *len);
+	void (*store)(void *user, uint32_t server, const char *path, const uint8_t *data, size_t len);
 };
 
 struct tftp_proxy_cfg {
@@ -42,6 +48,7 @@ struct tftp_stats {
 	uint64_t sessions, sessions_refused, cache_hits, cache_misses, coalesced;
 	uint64_t bytes_served, upstream_bytes, upstream_transfers, upstream_failures;
 	uint64_t errors_sent, unknown_tid, evictions;
+	uint64_t disk_hits;
 };
 
 struct tftp_proxy;

@@ -494,7 +494,7 @@ static void on_signal(struct daemon *d)
 
 /* ---- start-up ---- */
 
-static int drop_privileges(const char *user)
+static int drop_privileges(const char *user, const char *cache_dir)
 {
 	struct passwd *pw;
 
@@ -511,6 +511,8 @@ static int drop_privileges(const char *user)
 	 * UDP 67 is bound to all addresses, netlink notifications need no
 	 * privilege. So neither CAP_NET_RAW nor CAP_NET_BIND_SERVICE is kept:
 	 * setuid() from root clears every capability. */
+	if (cache_dir && cache_dir[0] && chown(cache_dir, pw->pw_uid, pw->pw_gid) < 0)
+		log_errno(LOG_LVL_WARN, "tftp-proxy: cache-dir %s", cache_dir);
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		log_errno(LOG_LVL_ERROR, "dropping privileges to %s", user);
 		return -1;
@@ -637,8 +639,7 @@ static int daemon_start(struct daemon *d)
 					   err, sizeof(err));
 		if (!d->tftp)
 			goto fail;
-		if (d->cfg->tftp.cache_dir[0])
-			log_warn("tftp-proxy: cache-dir is not used yet; the cache is in memory only");
+
 	}
 	if (d->cfg->metrics[0]) {
 		d->metrics = metrics_server_open(d->cfg->metrics, d->ep, TAG_METRICS_CONN,
@@ -657,7 +658,7 @@ static int daemon_start(struct daemon *d)
 			log_warn("interface %s does not exist yet; it is served when it appears",
 				 d->cfg->ifaces[i].name);
 	}
-	if (drop_privileges(d->cfg->user) < 0)
+	if (drop_privileges(d->cfg->user, d->tftp ? d->cfg->tftp.cache_dir : NULL) < 0)
 		return -1;
 	if (d->cfg_path && access(d->cfg_path, R_OK) < 0)
 		log_warn("%s is not readable by user %s: SIGHUP reload will fail "

@@ -206,11 +206,14 @@ void metrics_render_tftp(const struct tftp_stats *t, unsigned sessions, unsigned
 	mbuf_printf(b, "pxerelay_tftp_upstream_transfers_total{result=\"failed\"} %llu\n",
 		    (unsigned long long)t->upstream_failures);
 	family(b, "pxerelay_tftp_events_total", "counter",
-	       "TFTP errors sent, packets from unknown transfer IDs, cache evictions.");
+	       "TFTP errors sent, packets from unknown transfer IDs, cache evictions, "
+	       "files read back from cache-dir.");
 	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"error_sent\"} %llu\n",
 		    (unsigned long long)t->errors_sent);
 	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"unknown_tid\"} %llu\n",
 		    (unsigned long long)t->unknown_tid);
 	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"eviction\"} %llu\n",
 		    (unsigned long long)t->evictions);
+	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"disk_hit\"} %llu\n",
+		    (unsigned long long)t->disk_hits);
 }

@@ -241,6 +241,37 @@ static struct entry *cache_find(struct tftp_proxy *px, uint32_t server, const ch
 	return NULL;
 }
 
+/* The second level (cache-dir): a file fetched earlier, maybe by an
+ * earlier run, not older than cache_max_age. */
+static struct entry *disk_find(struct tftp_proxy *px, uint32_t server, const char *path,
+			       int64_t now_ms)
+{
+	struct entry *e;
+	uint8_t *data = NULL;
+	size_t len = 0;
+
+	if (!px->io.load ||
+	    px->io.load(px->io.user, server, path, px->cfg.cache_max_age_ms, &data, &len) < 0)
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		free(data);
+		return NULL;
+	}
+	e->server_ip = server;
+	snprintf(e->path, sizeof(e->path), "%s", path);
+	e->data = data;
+	e->len = e->cap = len;
+	e->size = len;
+	e->size_known = e->complete = true;
+	e->fetched_ms = e->used_ms = now_ms;
+	e->next = px->cache;
+	px->cache = e;
+	px->cached_bytes += len;
+	px->st.disk_hits++;
+	return e;
+}
+
 static bool entry_append(struct tftp_proxy *px, struct entry *e, const uint8_t *d, size_t n)
 {
 	if (n == 0)
@@ -474,6 +505,8 @@ static void fetch_complete(struct tftp_proxy *px, struct fetch *f, int64_t now_m
 	e->size_known = true;
 	e->size = e->len;
 	e->fetched_ms = now_ms;
+	if (px->io.store)
+		px->io.store(px->io.user, e->server_ip, e->path, e->data, e->len);
 	fetch_end(px, f);
 	entry_wake(px, e, now_ms);
 	cache_trim(px);
@@ -716,6 +749,8 @@ void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
 	}
 
 	e = cache_find(px, server, path, now_ms);
+	if (!e)
+		e = disk_find(px, server, path, now_ms);
 	if (e && e->complete) {
 		px->st.cache_hits++;
 	} else if (e) {

@@ -2,13 +2,17 @@
 #include "tftp_server.h"
 #include "log.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TFTP_PORT 69
@@ -17,6 +21,8 @@
 struct tftp_server {
 	int listen_fd, ep;
 	uint32_t tag_sock;
+	char cache_dir[256];            /* "" or disabled after a write error */
+	uint64_t cache_size;
 	struct tftp_proxy *px;
 	uint8_t buf[TFTP_BLKSIZE_MAX + 4 + 1];
 };
@@ -65,6 +71,118 @@ static int io_send(void *user, int fd, uint32_t ip, uint16_t port, const uint8_t
 	return 0;
 }
 
+/* cache-dir: DIR/<server address>/<normalised path>. The path has no
+ * ".." (tftp_normalise_path refused it) and no leading '/'. */
+static int disk_name(const struct tftp_server *ts, uint32_t server, const char *path,
+		     char *out, size_t cap)
+{
+	char a[INET_ADDRSTRLEN];
+	int n;
+
+	inet_ntop(AF_INET, &server, a, sizeof(a));
+	n = snprintf(out, cap, "%s/%s/%s", ts->cache_dir, a, path);
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+static int io_load(void *user, uint32_t server, const char *path, int64_t max_age_ms,
+		   uint8_t **data, size_t *len)
+{
+	struct tftp_server *ts = user;
+	char name[512];
+	struct stat st;
+	uint8_t *buf;
+	size_t got = 0;
+	int fd;
+
+	if (!ts->cache_dir[0] || disk_name(ts, server, path, name, sizeof(name)) < 0)
+		return -ENOENT;
+	/* Open, then fstat the file we hold: no window between check and use. */
+	fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > ts->cache_size ||
+	    ((int64_t)time(NULL) - st.st_mtime) * 1000 > max_age_ms) {
+		close(fd);
+		return -ENOENT;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got != (size_t)st.st_size) {
+		free(buf);
+		return -EIO;
+	}
+	*data = buf;
+	*len = got;
+	return 0;
+}
+
+static int mkdirs(char *dir)
+{
+	for (char *p = dir + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+				*p = '/';
+				return -errno;
+			}
+			*p = '/';
+		}
+	return mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+static void io_store(void *user, uint32_t server, const char *path, const uint8_t *data, size_t len)
+{
+	struct tftp_server *ts = user;
+	char name[512], tmp[540], *slash;
+	size_t done = 0;
+	int fd;
+
+	if (!ts->cache_dir[0] || len > ts->cache_size ||
+	    disk_name(ts, server, path, name, sizeof(name)) < 0)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s", name);
+	slash = strrchr(tmp, '/');
+	*slash = '\0';
+	if (mkdirs(tmp) < 0)
+		goto fail;
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", name, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+
+		if (n <= 0) {
+			close(fd);
+			unlink(tmp);
+			goto fail;
+		}
+		done += (size_t)n;
+	}
+	/* Written whole, then renamed: a reader never sees half a file. */
+	if (close(fd) < 0 || rename(tmp, name) < 0) {
+		unlink(tmp);
+		goto fail;
+	}
+	return;
+fail:
+	/* A full or read-only disk: memory only from now on, said once. */
+	log_warn("tftp-proxy: cache-dir %s: %s; caching in memory only", ts->cache_dir,
+		 strerror(errno));
+	ts->cache_dir[0] = '\0';
+}
+
 struct tftp_server *tftp_server_open(const struct cfg_tftp *cfg, int ep, uint32_t tag_listen,
 				     uint32_t tag_sock, char *err, size_t errlen)
 {
@@ -79,7 +197,8 @@ struct tftp_server *tftp_server_open(const struct cfg_tftp *cfg, int ep, uint32_
 		.upstream_windowsize = cfg->upstream_windowsize,
 		.cache_max_age_ms = (int64_t)cfg->max_age * 1000,
 	};
-	struct tftp_io io = { .open = io_open, .close = io_close, .send = io_send };
+	struct tftp_io io = { .open = io_open, .close = io_close, .send = io_send,
+			      .load = io_load, .store = io_store };
 	int one = 1;
 
 	if (!ts) {
@@ -88,6 +207,13 @@ struct tftp_server *tftp_server_open(const struct cfg_tftp *cfg, int ep, uint32_
 	}
 	ts->ep = ep;
 	ts->tag_sock = tag_sock;
+	ts->cache_size = cfg->cache_size;
+	snprintf(ts->cache_dir, sizeof(ts->cache_dir), "%s", cfg->cache_dir);
+	if (ts->cache_dir[0] && mkdirs(ts->cache_dir) < 0) {
+		log_warn("tftp-proxy: cache-dir %s: %s; caching in memory only", ts->cache_dir,
+			 strerror(errno));
+		ts->cache_dir[0] = '\0';
+	}
 	io.user = ts;
 	ts->listen_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ts->listen_fd < 0 ||

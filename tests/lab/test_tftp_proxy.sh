@@ -428,7 +428,7 @@ check "$T upstream-only-from-relay" not_direct
 # curl asked blksize 8192 on a 1500-byte link: the proxy must grant 1468
 # (1500 - IP - UDP - TFTP headers) and send no larger DATA.
 clamped() {
-    local js
+    local js drops
     js=$(tftp_py "$NS_RTR" pcap "$PXR_TMP/cl10.pcap" --file m1.bin |
         "$PXR_PYTHON" -c '
 import json, sys
@@ -441,8 +441,15 @@ for line in sys.stdin:
     log "blksize 8192 asked on MTU 1500: OACK blksize, largest DATA, complete, acked, sha = $js"
     read -r ob md cp fa sh <<<"$js"
     [[ $ob == 1468 && $md == 1468 ]] || { why "OACK blksize $ob, largest DATA $md; expected 1468 and 1468"; return 1; }
-    [[ $cp == True && $fa == True && $sh == "${SHA[m1.bin]}" ]] ||
-        why "transfer on the wire: complete=$cp acked=$fa sha=$sh (capture: $(grep -h 'dropped by kernel' "$PXR_TMP/cap-cl10.log" || echo '?'))"
+    [[ $cp == True && $fa == True && $sh == "${SHA[m1.bin]}" ]] && return 0
+    # A loaded machine makes tcpdump drop packets: then the capture cannot
+    # rebuild the file, and curl's own sha256 check above is what counts.
+    drops=$(grep -ho '[0-9]* packets dropped by kernel' "$PXR_TMP/cap-cl10.log" | awk '{print $1}' | head -n 1)
+    if [[ ${drops:-0} -gt 0 ]]; then
+        log "the capture dropped $drops packets: content checked by the client only"
+        return 0
+    fi
+    why "transfer on the wire: complete=$cp acked=$fa sha=$sh"
 }
 check "$T blksize-8192-clamped-to-mtu" clamped
 atftp_window() {
@@ -886,6 +893,33 @@ no_sessions_left() {
 }
 check "$T no-sessions-left" no_sessions_left
 check "$T relay-alive-at-end" relay_up
+
+# ---------------------------------------------------------------- cache-dir
+
+# With cache-dir, a file fetched once is read back from disk by a relay
+# started afresh (the memory cache gone with the old process): tftpd sees
+# one read request for it across both relays.
+cache_dir_survives_restart() {
+    local conf2=$PXR_TMP/etc/pxerelay-disk.conf out n round
+    sed "s|^tftp-proxy {|tftp-proxy {\n  cache-dir = \"$PXR_TMP/diskcache\"|" "$CONF" >"$conf2"
+    chmod 644 "$conf2"
+    head -c 700000 /dev/urandom >"$ROOT/disk.bin"
+    chmod 644 "$ROOT/disk.bin"
+    SHA[disk.bin]=$(sha_of "$ROOT/disk.bin")
+    for round in 1 2; do
+        proc_stop relay
+        relay_start "$conf2" || return 1
+        RELAY_PID=$(pid_of relay)
+        probe "$NS10" request -i eth0 --wait 5 --tries 3 >/dev/null 2>&1 || true
+        out=$(run_py "$NS10" get "$PROXY" disk.bin --blksize 1468)
+        log "cache-dir round $round: $out"
+        [[ $out == *" sha256=${SHA[disk.bin]} "* ]] || { why "round $round: $out"; return 1; }
+    done
+    n=$(count_rrqs "$UPCAP" any disk.bin)
+    ((n == 1)) ||
+        why "$n read requests for disk.bin reached tftpd, expected 1 (the second relay reads cache-dir)"
+}
+check "$T cache-dir-survives-restart" cache_dir_survives_restart
 
 # ---------------------------------------------------------------- summary
 
