@@ -49,6 +49,7 @@ struct tftp_stats {
 	uint64_t bytes_served, upstream_bytes, upstream_transfers, upstream_failures;
 	uint64_t errors_sent, unknown_tid, evictions;
 	uint64_t disk_hits;
+	uint64_t malformed;           /* packets that were not TFTP, dropped */
 };
 
 struct tftp_proxy;

@@ -207,7 +207,7 @@ void metrics_render_tftp(const struct tftp_stats *t, unsigned sessions, unsigned
 		    (unsigned long long)t->upstream_failures);
 	family(b, "pxerelay_tftp_events_total", "counter",
 	       "TFTP errors sent, packets from unknown transfer IDs, cache evictions, "
-	       "files read back from cache-dir.");
+	       "files read back from cache-dir, packets that were not TFTP.");
 	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"error_sent\"} %llu\n",
 		    (unsigned long long)t->errors_sent);
 	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"unknown_tid\"} %llu\n",
@@ -216,4 +216,6 @@ void metrics_render_tftp(const struct tftp_stats *t, unsigned sessions, unsigned
 		    (unsigned long long)t->evictions);
 	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"disk_hit\"} %llu\n",
 		    (unsigned long long)t->disk_hits);
+	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"malformed\"} %llu\n",
+		    (unsigned long long)t->malformed);
 }

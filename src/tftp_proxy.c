@@ -708,8 +708,10 @@ void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
 	uint32_t server;
 	int sock;
 
-	if (tftp_parse(buf, len, &p) < 0 || (p.op != TFTP_RRQ && p.op != TFTP_WRQ))
-		return;   /* not a request: nothing to answer on the listening port */
+	if (tftp_parse(buf, len, &p) < 0 || (p.op != TFTP_RRQ && p.op != TFTP_WRQ)) {
+		px->st.malformed++;   /* not a request: nothing to answer on port 69 */
+		return;
+	}
 	/* Every answer comes from a new TID (RFC 1350 §4): a session socket. */
 	sock = px->io.open(px->io.user, local_ip);
 	if (sock < 0)
@@ -814,6 +816,8 @@ void tftp_proxy_input(struct tftp_proxy *px, int sock, const uint8_t *buf, size_
 		}
 		if (tftp_parse(buf, len, &p) == 0)
 			fetch_on_packet(px, f, &p, src_port, now_ms);
+		else
+			px->st.malformed++;
 		return;
 	}
 	{
@@ -825,6 +829,7 @@ void tftp_proxy_input(struct tftp_proxy *px, int sock, const uint8_t *buf, size_
 			return;
 		}
 		if (tftp_parse(buf, len, &p) < 0) {
+			px->st.malformed++;
 			session_fail(px, s, TFTP_EBADOP, "malformed packet");
 			return;
 		}
