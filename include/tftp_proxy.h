@@ -28,10 +28,10 @@ struct tftp_io {
 	void (*close)(void *user, int sock);
 	int (*send)(void *user, int sock, uint32_t ip, uint16_t port, const uint8_t *buf, size_t len);
 	/* Optional second level of the cache (cache-dir): load a file not
-	 * older than max_age_ms into a malloc'd buffer (0, or -ENOENT), and
-	 * store a complete one. NULL: memory only. */
+	 * older than max_age_ms into a malloc'd buffer, with its age (0, or
+	 * -ENOENT), and store a complete one. NULL: memory only. */
 	int (*load)(void *user, uint32_t server, const char *path, int64_t max_age_ms,
-		    uint8_t **data, size_t *len);
+		    uint8_t **data, size_t *len, int64_t *age_ms);
 	void (*store)(void *user, uint32_t server, const char *path, const uint8_t *data, size_t len);
 };
 

@@ -249,9 +249,10 @@ static struct entry *disk_find(struct tftp_proxy *px, uint32_t server, const cha
 	struct entry *e;
 	uint8_t *data = NULL;
 	size_t len = 0;
+	int64_t age = 0;
 
 	if (!px->io.load ||
-	    px->io.load(px->io.user, server, path, px->cfg.cache_max_age_ms, &data, &len) < 0)
+	    px->io.load(px->io.user, server, path, px->cfg.cache_max_age_ms, &data, &len, &age) < 0)
 		return NULL;
 	e = calloc(1, sizeof(*e));
 	if (!e) {
@@ -264,7 +265,8 @@ static struct entry *disk_find(struct tftp_proxy *px, uint32_t server, const cha
 	e->len = e->cap = len;
 	e->size = len;
 	e->size_known = e->complete = true;
-	e->fetched_ms = e->used_ms = now_ms;
+	e->fetched_ms = now_ms - age;    /* its age goes on from the disk's */
+	e->used_ms = now_ms;
 	e->next = px->cache;
 	px->cache = e;
 	px->cached_bytes += len;

@@ -85,7 +85,7 @@ static int disk_name(const struct tftp_server *ts, uint32_t server, const char *
 }
 
 static int io_load(void *user, uint32_t server, const char *path, int64_t max_age_ms,
-		   uint8_t **data, size_t *len)
+		   uint8_t **data, size_t *len, int64_t *age_ms)
 {
 	struct tftp_server *ts = user;
 	char name[512];
@@ -124,6 +124,9 @@ static int io_load(void *user, uint32_t server, const char *path, int64_t max_ag
 	}
 	*data = buf;
 	*len = got;
+	*age_ms = ((int64_t)time(NULL) - st.st_mtime) * 1000;
+	if (*age_ms < 0)
+		*age_ms = 0;
 	return 0;
 }
 

@@ -2,19 +2,23 @@
  * driven by a script read from the input against a fake struct tftp_io
  * with a bounded number of socket ids and a fake clock.
  *
- * Input: six configuration bytes, then events until the input ends. Each
- * event starts with a byte whose value % 8 picks it:
+ * Input: six configuration bytes (cache size, max-sessions 1..8, per-client
+ * 1..3 with bit 7 turning on a fake cache-dir (io.load/io.store), upstream
+ * blksize, upstream windowsize, cache max age, each picked from a short
+ * list), then up to MAX_EVENTS events until the input ends.
+ * A missing byte reads as 0. Each event starts with a byte whose value % 8
+ * picks it:
  *
  * | event | bytes after it | what |
  * |---|---|---|
  * | 0 learn | client, server | tftp_proxy_learn(client i % 4, server j % 2) |
- * | 1 request | client, port, path, flags, mtu, 4 option values | an RRQ built with tftp_build_rrq |
+ * | 1 request | client, port, path, flags, mtu, blksize, timeout, windowsize [, tsize if flags bit 4] | an RRQ built with tftp_build_rrq; flags bits 0-3 say which options go in |
  * | 2 raw request | client, port, length, bytes | any bytes on the listening port |
- * | 3 client answer | client, port, kind, block | ACK what the relay last sent that client (or ERROR, or a chosen ACK) |
- * | 4 server answer | server, TID, kind, values | OACK, DATA (one block or a burst of up to 64, sizes chosen), ERROR, on the socket the relay last used towards that server |
- * | 5 raw packet | socket, source, length, bytes | any bytes on any open socket from any address |
+ * | 3 client answer | client, port, kind, block (2 bytes) | kind % 4: 0-1 ACK what the relay last sent that client, 2 ACK the chosen block, 3 ERROR |
+ * | 4 server answer | server, TID, kind, values | kind % 4: 0 OACK, 1 one DATA, 2 a burst of up to 64, 3 ERROR, on the fetch socket that last sent to that server; DATA continues after the relay's last ACK, sizes from a list, optionally out of order |
+ * | 5 raw packet | socket, source, length, bytes | any bytes on any open socket (bit 7 of the socket byte: any id, even a closed one) from any address |
  * | 6 clock | step | advance 1 ms .. 25 h, ticking at every deadline |
- * | 7 tick | | tftp_proxy_tick now |
+ * | 7 tick or restart | byte | even: tftp_proxy_tick now; odd: tftp_proxy_free and a new proxy (the cache-dir stays) |
  *
  * Invariants (abort on violation):
  * - every datagram sent parses, goes out on an open socket, and is of the
@@ -24,6 +28,8 @@
  *   RRQ to port 69 of a server learned for some client (never a server
  *   that was not learned), from a fetch socket, for a normalised path;
  * - a server address never learned only ever gets ERROR (unknown TID);
+ * - the cache-dir is read and written only for a learned server and a
+ *   normalised path;
  * - after every event, the sockets open are exactly one per live session
  *   and fetch, within the configured limits, and tftp_proxy_tick returns
  *   -1 exactly when nothing is live;
@@ -77,6 +83,15 @@ static struct {
 	 * (RFC 7440: a window resumes after the block acknowledged). */
 	uint16_t server_next[FIRST_SOCK + NSOCK];
 	size_t data_sent;
+	/* The fake cache-dir: a few files, with the time they were stored. */
+	struct {
+		uint32_t server;
+		char path[TFTP_PATH_MAX];
+		uint8_t *data;
+		size_t len;
+		int64_t stored_ms;
+	} disk[4];
+	unsigned ndisk;
 } W;
 
 static const uint8_t client_octet[4] = { 51, 52, 53, 54 };
@@ -246,6 +261,58 @@ FUZZ_NO_COV static int fake_send(void *user, int sock, uint32_t ip, uint16_t por
 	else if (client_slot(ip, port))
 		*client_slot(ip, port) = rec;
 	return 0;
+}
+
+FUZZ_NO_COV static int disk_index(uint32_t server, const char *path)
+{
+	int srv = server_index(server);
+
+	FUZZ_CHECK(srv >= 0 && W.learned[srv]);
+	check_upstream_path(path);
+	for (unsigned i = 0; i < W.ndisk; i++)
+		if (W.disk[i].server == server && strcmp(W.disk[i].path, path) == 0)
+			return (int)i;
+	return -1;
+}
+
+FUZZ_NO_COV static int fake_load(void *user, uint32_t server, const char *path, int64_t max_age_ms,
+				 uint8_t **data, size_t *len, int64_t *age_ms)
+{
+	int i = disk_index(server, path);
+
+	(void)user;
+	if (i < 0 || W.now - W.disk[i].stored_ms > max_age_ms)
+		return -ENOENT;
+	*data = malloc(W.disk[i].len ? W.disk[i].len : 1);
+	FUZZ_CHECK(*data);
+	if (W.disk[i].len)
+		memcpy(*data, W.disk[i].data, W.disk[i].len);
+	*len = W.disk[i].len;
+	*age_ms = W.now - W.disk[i].stored_ms;
+	return 0;
+}
+
+FUZZ_NO_COV static void fake_store(void *user, uint32_t server, const char *path,
+				   const uint8_t *data, size_t len)
+{
+	int i = disk_index(server, path);
+
+	(void)user;
+	FUZZ_CHECK(len == 0 || data);
+	if (i < 0) {
+		if (W.ndisk == 4)
+			return;                    /* the disk is full: not kept */
+		i = (int)W.ndisk++;
+		W.disk[i].server = server;
+		snprintf(W.disk[i].path, sizeof(W.disk[i].path), "%s", path);
+	}
+	free(W.disk[i].data);
+	W.disk[i].data = malloc(len ? len : 1);
+	FUZZ_CHECK(W.disk[i].data);
+	if (len)
+		memcpy(W.disk[i].data, data, len);
+	W.disk[i].len = len;
+	W.disk[i].stored_ms = W.now;
 }
 
 /* ---- events ---- */
@@ -471,6 +538,25 @@ FUZZ_NO_COV static void ev_clock(struct rd *r)
 	tftp_proxy_tick(W.px, W.now);
 }
 
+/* The event loop's tick, or (odd byte) a restart of the daemon: the proxy
+ * is freed with whatever runs and made again; the cache-dir stays. */
+FUZZ_NO_COV static void ev_tick_or_restart(struct rd *r, const struct tftp_proxy_cfg *cfg,
+					   const struct tftp_io *io)
+{
+	if (!(u8(r) & 1)) {
+		tftp_proxy_tick(W.px, W.now);
+		return;
+	}
+	tftp_proxy_free(W.px);
+	FUZZ_CHECK(W.opens == W.closes);
+	for (int s = FIRST_SOCK; s < FIRST_SOCK + NSOCK; s++)
+		FUZZ_CHECK(!W.open[s]);
+	memset(W.last_client, 0, sizeof(W.last_client));
+	memset(W.last_server, 0, sizeof(W.last_server));
+	W.px = tftp_proxy_new(cfg, io);
+	FUZZ_CHECK(W.px);
+}
+
 /* After every event: one socket per live session and fetch, within the
  * limits; the timer is armed exactly when something is live. */
 FUZZ_NO_COV static void check_state(void)
@@ -501,13 +587,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tftp_io io = { .open = fake_open, .close = fake_close, .send = fake_send };
 	struct tftp_proxy_cfg cfg;
 	unsigned events = 0;
+	uint8_t per_client;
 
 	memset(&W, 0, sizeof(W));
 	W.now = T0;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.cache_size = cache_sizes[u8(&r) % 4];
 	cfg.max_sessions = 1 + u8(&r) % 8;
-	cfg.max_per_client = 1 + u8(&r) % 3;
+	per_client = u8(&r);
+	cfg.max_per_client = 1 + (per_client & 0x7f) % 3;
+	if (per_client & 0x80) {
+		io.load = fake_load;
+		io.store = fake_store;
+	}
 	cfg.upstream_blksize = up_blksizes[u8(&r) % 4];
 	cfg.upstream_windowsize = up_windows[u8(&r) % 4];
 	cfg.cache_max_age_ms = max_ages[u8(&r) % 4];
@@ -524,12 +616,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4: ev_server_answer(&r); break;
 		case 5: ev_raw_packet(&r); break;
 		case 6: ev_clock(&r); break;
-		default: tftp_proxy_tick(W.px, W.now); break;
+		default: ev_tick_or_restart(&r, &cfg, &io); break;
 		}
 		check_state();
 	}
 
 	tftp_proxy_free(W.px);
+	for (unsigned i = 0; i < W.ndisk; i++)
+		free(W.disk[i].data);
 	FUZZ_CHECK(W.opens == W.closes);
 	for (int s = FIRST_SOCK; s < FIRST_SOCK + NSOCK; s++)
 		FUZZ_CHECK(!W.open[s]);

@@ -60,8 +60,20 @@ struct sendrec {
 	bool seen;
 };
 
+/* A file on the fake cache-dir. */
+struct disk_file {
+	uint32_t server;
+	char path[TFTP_PATH_MAX];
+	uint8_t *data;
+	size_t len;
+	int64_t stored_ms;
+};
+
+#define DISK_FILES 4
+
 struct world {
 	struct tftp_proxy *px;               /* NULL once freed */
+	struct tftp_io io;
 	int64_t now;
 	bool open[MAX_SOCKS];
 	uint32_t bound[MAX_SOCKS];
@@ -69,6 +81,10 @@ struct world {
 	int last_session_sock, last_fetch_sock;
 	struct sendrec *sends;
 	size_t nsends, cap, scan;
+	/* The fake cache-dir (io.load/io.store), when the test wants one. */
+	struct disk_file disk[DISK_FILES];
+	unsigned ndisk, loads, stores;
+	int64_t load_max_age;
 };
 
 /* What the running test holds, freed by the teardown even when an
@@ -130,6 +146,56 @@ static int fake_send(void *user, int sock, uint32_t ip, uint16_t port, const uin
 	return 0;
 }
 
+static struct disk_file *disk_lookup(struct world *w, uint32_t server, const char *path)
+{
+	for (unsigned i = 0; i < w->ndisk; i++)
+		if (w->disk[i].server == server && strcmp(w->disk[i].path, path) == 0)
+			return &w->disk[i];
+	return NULL;
+}
+
+/* Like a directory of files with their mtime: too old reads as absent. */
+static int fake_load(void *user, uint32_t server, const char *path, int64_t max_age_ms,
+		     uint8_t **data, size_t *len, int64_t *age_ms)
+{
+	struct world *w = user;
+	struct disk_file *f = disk_lookup(w, server, path);
+
+	w->loads++;
+	w->load_max_age = max_age_ms;
+	if (!f || w->now - f->stored_ms > max_age_ms)
+		return -ENOENT;
+	*data = malloc(f->len ? f->len : 1);
+	assert_non_null(*data);
+	if (f->len)
+		memcpy(*data, f->data, f->len);
+	*len = f->len;
+	*age_ms = w->now - f->stored_ms;
+	return 0;
+}
+
+static void fake_store(void *user, uint32_t server, const char *path, const uint8_t *data,
+		       size_t len)
+{
+	struct world *w = user;
+	struct disk_file *f = disk_lookup(w, server, path);
+
+	w->stores++;
+	if (!f) {
+		assert_true(w->ndisk < DISK_FILES);
+		f = &w->disk[w->ndisk++];
+		f->server = server;
+		snprintf(f->path, sizeof(f->path), "%s", path);
+	}
+	free(f->data);
+	f->data = malloc(len ? len : 1);
+	assert_non_null(f->data);
+	if (len)
+		memcpy(f->data, data, len);
+	f->len = len;
+	f->stored_ms = w->now;
+}
+
 static struct tftp_proxy_cfg default_cfg(void)
 {
 	struct tftp_proxy_cfg c = {
@@ -144,19 +210,41 @@ static struct tftp_proxy_cfg default_cfg(void)
 	return c;
 }
 
-static struct world *world_new(const struct tftp_proxy_cfg *cfg)
+static struct world *world_new_io(const struct tftp_proxy_cfg *cfg, bool disk)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct tftp_io io = { .open = fake_open, .close = fake_close, .send = fake_send };
 
 	assert_non_null(w);
-	io.user = w;
+	w->io = (struct tftp_io){ .user = w, .open = fake_open, .close = fake_close,
+				  .send = fake_send };
+	if (disk) {
+		w->io.load = fake_load;
+		w->io.store = fake_store;
+	}
 	w->now = T0;
 	w->last_session_sock = w->last_fetch_sock = -1;
-	w->px = tftp_proxy_new(cfg, &io);
+	w->px = tftp_proxy_new(cfg, &w->io);
 	assert_non_null(w->px);
 	live_world = w;
 	return w;
+}
+
+/* Memory only (io.load and io.store NULL). */
+static struct world *world_new(const struct tftp_proxy_cfg *cfg)
+{
+	return world_new_io(cfg, false);
+}
+
+/* The daemon restarts: a new proxy on the same io (and cache-dir); every
+ * socket of the old one must be closed. */
+static void world_restart(struct world *w, const struct tftp_proxy_cfg *cfg)
+{
+	tftp_proxy_free(w->px);
+	w->px = NULL;
+	for (int s = 0; s < MAX_SOCKS; s++)
+		assert_false(w->open[s]);
+	w->px = tftp_proxy_new(cfg, &w->io);
+	assert_non_null(w->px);
 }
 
 static void describe(const struct sendrec *r)
@@ -183,6 +271,8 @@ static void dump_unseen(const struct world *w)
 static void world_release(struct world *w)
 {
 	tftp_proxy_free(w->px);
+	for (unsigned i = 0; i < w->ndisk; i++)
+		free(w->disk[i].data);
 	for (size_t i = 0; i < w->nsends; i++)
 		free(w->sends[i].bytes);
 	free(w->sends);
@@ -1125,32 +1215,42 @@ static void test_client_silent_after_oack_gets_it_again_then_abandoned(void **st
 {
 	struct tftp_proxy_cfg cfg = default_cfg();
 	struct world *w = world_new(&cfg);
+	uint8_t *file = make_file(3000, 21);
 	struct tftp_opts ask = { .has_blksize = true, .blksize = 1024 };
-	struct tftp_opts got;
-	struct tftp_pkt rrq;
-	unsigned oacks = 0;
-	int ssock;
+	struct tftp_opts up = granted(1428, 3000, 8), got;
+	struct tftp_pkt rrq, p;
+	int64_t at[16];
+	int oacks = 0, ssock, fsock;
 
 	(void)state;
 	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
 	client_rrq(w, C1, CLIENT_PORT, "ks.cfg", &ask, 1500);
 	ssock = expect_oack(w, C1, CLIENT_PORT, &got);
-	oacks++;
-	expect_rrq(w, SERVER_IP, "ks.cfg", &rrq);
-	/* Keep the upstream out of it: its retries fail the fetch first
-	 * unless it answers. Here it never does, and the client never ACKs;
-	 * the session must end either way. */
-	advance(w, 10000);
-	while (pending_to(w, C1, CLIENT_PORT)) {
-		expect_oack(w, C1, CLIENT_PORT, &got);
-		assert_int_equal(got.blksize, 1024);
-		oacks++;
+	at[oacks++] = w->now;
+	fsock = expect_rrq(w, SERVER_IP, "ks.cfg", &rrq);
+	server_oack(w, fsock, &up);
+	expect_ack(w, fsock, 0);
+	serve_all(w, fsock, file, 3000, 1428, 8);
+	/* The client never sends ACK 0: the OACK again, at growing
+	 * intervals, then an ERROR and the session is gone. */
+	advance(w, 120000);
+	for (;;) {
+		struct sendrec *r = take_to(w, C1, CLIENT_PORT, &p);
+
+		assert_int_equal(r->sock, ssock);
+		if (p.op == TFTP_ERROR)
+			break;
+		assert_int_equal(p.op, TFTP_OACK);
+		assert_int_equal(p.opts.blksize, 1024);
+		assert_true(oacks < 16);
+		at[oacks++] = r->at;
 	}
-	assert_true(oacks >= 3);
-	assert_true(w->open[ssock]);
-	/* Drop the upstream retransmissions from the record. */
-	while (pending_to(w, SERVER_IP, TFTP_PORT))
-		expect_rrq(w, SERVER_IP, "ks.cfg", &rrq);
+	assert_true(oacks >= 4);
+	assert_true(at[2] - at[1] > at[1] - at[0]);
+	for (int i = 2; i < oacks; i++)
+		assert_true(at[i] - at[i - 1] >= at[i - 1] - at[i - 2]);
+	assert_false(w->open[ssock]);
+	assert_usage(w, 0, 0, 3000);
 	world_end(w);
 }
 
@@ -1507,6 +1607,78 @@ static void test_session_refused_when_sockets_run_out(void **state)
 	world_end(w);
 }
 
+static void test_disk_cache_survives_a_restart(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w = world_new_io(&cfg, true);
+	uint8_t *file = make_file(3000, 22);
+	const struct tftp_stats *st;
+	int sock;
+
+	(void)state;
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	fetch_and_read(w, C1, "pxelinux.0", file, 3000);
+	/* Looked for on disk before going upstream, with the cache's age;
+	 * stored once complete, whole. */
+	assert_int_equal(w->loads, 1);
+	assert_int_equal(w->load_max_age, cfg.cache_max_age_ms);
+	assert_int_equal(w->stores, 1);
+	assert_int_equal(w->ndisk, 1);
+	assert_int_equal(w->disk[0].server, SERVER_IP);
+	assert_string_equal(w->disk[0].path, "pxelinux.0");
+	assert_int_equal(w->disk[0].len, 3000);
+	assert_memory_equal(w->disk[0].data, file, 3000);
+
+	/* After a restart: memory is empty, the disk is not. */
+	w->now += 60000;
+	world_restart(w, &cfg);
+	st = tftp_proxy_stats(w->px);
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	client_rrq(w, C1, CLIENT_PORT, "/pxelinux.0", NULL, 1500);
+	sock = w->last_session_sock;
+	client_drain(w, sock, C1, CLIENT_PORT, file, 3000, 512, 1, 0);
+	assert_nothing_to(w, SERVER_IP);
+	assert_int_equal(st->disk_hits, 1);
+	assert_int_equal(st->upstream_transfers, 0);
+	assert_int_equal(w->stores, 1);              /* not written back */
+	assert_usage(w, 0, 0, 3000);
+	/* The next client: from memory, the disk is not read again. */
+	client_rrq(w, C1, CLIENT_PORT, "pxelinux.0", NULL, 1500);
+	client_drain(w, w->last_session_sock, C1, CLIENT_PORT, file, 3000, 512, 1, 0);
+	assert_int_equal(w->loads, 2);
+	assert_int_equal(st->disk_hits, 1);
+	world_end(w);
+}
+
+static void test_disk_cache_miss_and_failures_go_upstream(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w;
+	uint8_t *file = make_file(700, 23);
+	struct tftp_pkt rrq;
+
+	(void)state;
+	cfg.cache_max_age_ms = 10000;
+	w = world_new_io(&cfg, true);
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	/* A failed fetch is not stored. */
+	client_rrq(w, C1, CLIENT_PORT, "missing.efi", NULL, 1500);
+	send_error_to(w, expect_rrq(w, SERVER_IP, "missing.efi", &rrq), SERVER_IP, SERVER_TID,
+		      TFTP_ENOTFOUND, "File not found");
+	expect_error(w, C1, CLIENT_PORT, TFTP_ENOTFOUND);
+	assert_int_equal(w->stores, 0);
+	/* A file on disk older than cache_max_age is fetched again. */
+	fetch_and_read(w, C1, "ks.cfg", file, 700);
+	assert_int_equal(w->stores, 1);
+	w->now += 10001;
+	world_restart(w, &cfg);
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	client_rrq(w, C1, CLIENT_PORT, "ks.cfg", NULL, 1500);
+	expect_rrq(w, SERVER_IP, "ks.cfg", &rrq);
+	assert_int_equal(tftp_proxy_stats(w->px)->disk_hits, 0);
+	world_end(w);
+}
+
 static void test_same_path_on_two_servers_is_two_files(void **state)
 {
 	struct tftp_proxy_cfg cfg = default_cfg();
@@ -1715,13 +1887,11 @@ static void test_upstream_silent_retries_with_backoff_then_fails(void **state)
 	world_end(w);
 }
 
-/* FAILS on today's tftp_proxy.c. A block after a gap in the upstream
- * window (block 3 lost, 4..8 arrive) gets no ACK: the out-of-order branch
- * of fetch_on_packet() acknowledges only repeated or older blocks, though
- * its comment says it acknowledges the last block received in order so
- * that the server resends after it. The fetch sits until its retransmit
- * timer (1 s, doubling) before it sends ACK 2, on every loss. Expected:
- * ACK 2 on the first block past the gap, once, without waiting. */
+/* A block past a gap in the upstream window (block 3 lost, 4..8 arrive)
+ * is answered at once, and once, with an ACK of the last block received
+ * in order, so that the server resends from there (RFC 7440 §4). (Once,
+ * only repeated or older blocks were acknowledged, and every loss cost a
+ * retransmission timeout of 1 s or more.) */
 static void test_upstream_gap_in_window_is_acked_at_once(void **state)
 {
 	struct tftp_proxy_cfg cfg = default_cfg();
@@ -1761,6 +1931,41 @@ static void test_upstream_gap_in_window_is_acked_at_once(void **state)
 	world_end(w);
 }
 
+/* FAILS on today's tftp_proxy.c. A file read back from the cache-dir
+ * counts as fetched "now" (disk_find sets fetched_ms = now_ms): io.load
+ * returns no age, so a file written at t is served from memory until
+ * about t + 2 x cache_max_age, against "a cached file older than this is
+ * fetched again" (tftp_proxy.h). Here max age 10 s: stored at 0, read
+ * back at 9 s, still served at 15 s. Expected: fetched again at 15 s. */
+static void test_disk_file_keeps_its_age_in_memory(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w;
+	uint8_t *file = make_file(700, 24);
+	struct tftp_pkt rrq;
+	int64_t stored;
+
+	(void)state;
+	cfg.cache_max_age_ms = 10000;
+	w = world_new_io(&cfg, true);
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	fetch_and_read(w, C1, "ks.cfg", file, 700);
+	stored = w->now;
+	w->now = stored + 9000;
+	world_restart(w, &cfg);
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	client_rrq(w, C1, CLIENT_PORT, "ks.cfg", NULL, 1500);
+	client_drain(w, w->last_session_sock, C1, CLIENT_PORT, file, 700, 512, 1, 0);
+	assert_int_equal(tftp_proxy_stats(w->px)->disk_hits, 1);
+	/* 15 s after it was fetched: older than cache_max_age. */
+	w->now = stored + 15000;
+	client_rrq(w, C1, CLIENT_PORT, "ks.cfg", NULL, 1500);
+	if (!pending_to(w, SERVER_IP, TFTP_PORT))     /* served stale: record it, then fail */
+		client_drain(w, w->last_session_sock, C1, CLIENT_PORT, file, 700, 512, 1, 0);
+	expect_rrq(w, SERVER_IP, "ks.cfg", &rrq);
+	world_end(w);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1794,6 +1999,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_tick_reports_the_nearest_deadline, cleanup),
 		cmocka_unit_test_teardown(test_upstream_stall_mid_transfer_reacks_then_gives_up, cleanup),
 		cmocka_unit_test_teardown(test_session_refused_when_sockets_run_out, cleanup),
+		cmocka_unit_test_teardown(test_disk_cache_survives_a_restart, cleanup),
+		cmocka_unit_test_teardown(test_disk_cache_miss_and_failures_go_upstream, cleanup),
 		cmocka_unit_test_teardown(test_same_path_on_two_servers_is_two_files, cleanup),
 		/* Regressions of bugs fixed in tftp_proxy.c. */
 		cmocka_unit_test_teardown(test_learned_servers_for_clients_on_one_subnet, cleanup),
@@ -1802,8 +2009,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_tsize_client_survives_a_slow_upstream_without_tsize, cleanup),
 		cmocka_unit_test_teardown(test_server_error_reaches_client_and_frees_everything, cleanup),
 		cmocka_unit_test_teardown(test_upstream_silent_retries_with_backoff_then_fails, cleanup),
-		/* Fails today (see its comment). */
 		cmocka_unit_test_teardown(test_upstream_gap_in_window_is_acked_at_once, cleanup),
+		/* Fails today (see its comment). */
+		cmocka_unit_test_teardown(test_disk_file_keeps_its_age_in_memory, cleanup),
 	};
 
 	/* ./test_tftp_proxy PATTERN runs the matching tests only. */
