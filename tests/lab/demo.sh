@@ -184,33 +184,7 @@ step "ISC dhcpd on $SCOPE_SERVER: next-server + option 66 $SCOPE_SERVER, file + 
 # waits about 13 s for its router solicitations before it loads anything.
 # A bare router advertisement (lifetime 0, no prefix: "no IPv6 router
 # here"), sent from the router ns every half second, ends that wait.
-ra_start() {
-    cat >"$PXR_TMP/ra.py" <<'PY'
-import socket, struct, sys, time
-
-ifname = sys.argv[1]
-with open("/sys/class/net/%s/address" % ifname) as f:
-    mac = bytes.fromhex(f.read().strip().replace(":", ""))
-# Link-local source from the MAC (EUI-64), all-nodes destination.
-src = b"\xfe\x80" + bytes(6) + bytes([mac[0] ^ 2]) + mac[1:3] + b"\xff\xfe" + mac[3:6]
-dst = b"\xff\x02" + bytes(13) + b"\x01"
-icmp = struct.pack(">BBHBBHII", 134, 0, 0, 64, 0, 0, 0, 0)
-pseudo = src + dst + struct.pack(">I", len(icmp)) + b"\0\0\0\x3a" + icmp
-total = sum(struct.unpack(">%dH" % (len(pseudo) // 2), pseudo))
-while total >> 16:
-    total = (total & 0xFFFF) + (total >> 16)
-icmp = icmp[:2] + struct.pack(">H", ~total & 0xFFFF) + icmp[4:]
-ip6 = struct.pack(">IHBB", 6 << 28, len(icmp), 58, 255) + src + dst
-frame = b"\x33\x33\x00\x00\x00\x01" + mac + b"\x86\xdd" + ip6 + icmp
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((ifname, 0))
-print("router advertisements on", ifname, flush=True)
-while True:
-    s.send(frame)
-    time.sleep(0.5)
-PY
-    bg_run "$1" "$NS_RTR" "$PXR_PYTHON" "$PXR_TMP/ra.py" "$2"
-}
+ra_start() { ra_sender_start "$1" "$NS_RTR" "$2"; }
 ra_start ra10 vlan10
 
 # ---------------------------------------------------------------- pxerelay
