@@ -1,8 +1,8 @@
 #!/bin/bash
 # tests/lab/run.sh - run every lab test and sum up.
 #
-# Runs test_relay.sh (dhcpd, kea, dnsmasq) and test_scale.sh, one after the
-# other, echoing their output.  Every "PASS ..." line counts as passed and
+# Runs the tests listed in TESTS below, one after the other, echoing their
+# output.  Every "PASS ..." line counts as passed and
 # every "FAIL ..." line as failed; a test that exits non-zero without
 # printing a FAIL line counts as one more failure.  The last line is exactly
 # "N passed, N failed"; the exit status is non-zero if anything failed.
@@ -21,6 +21,7 @@ TESTS=(
     "test_tftp_proxy.sh"
     "test_boot_rules.sh"
     "test_daemon.sh"
+    "test_valgrind.sh"
 )
 
 passed=0
