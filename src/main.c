@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -631,8 +632,16 @@ static int daemon_start(struct daemon *d)
 		goto fail;
 	}
 	for (size_t i = 0; i < d->cfg->nifaces && !d->tftp; i++) {
+		struct rlimit rl;
+
 		if (!d->cfg->ifaces[i].tftp_proxy)
 			continue;
+		/* Each TFTP transfer, client or upstream, holds a socket:
+		 * 2 x max-sessions may pass the usual soft limit of 1024. */
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 		/* Port 69 is bound now, as root; transfer sockets use
 		 * ephemeral ports and need no privilege later. */
 		d->tftp = tftp_server_open(&d->cfg->tftp, d->ep, TAG_TFTP_LISTEN, TAG_TFTP_SOCK,
