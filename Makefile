@@ -41,7 +41,7 @@ FUZZERS    = dhcp_msg relay_request relay_reply opt82 frame classify_rewrite htt
 	     tftp_proto tftp_proxy
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps deps-lab check check-unit check-replay check-lab asan fuzz fuzz-smoke \
+.PHONY: all deps deps-lab check check-unit check-replay check-lab check-bench bench asan fuzz fuzz-smoke \
 	install uninstall clean demo
 
 all: $(BIN)
@@ -114,6 +114,18 @@ fuzz-smoke:
 check-lab: $(BIN)
 	bash tests/lab/run.sh
 
+# Relay benchmark: pxerelay, ISC dhcrelay, dhcp-helper, dnsmasq under the same
+# offered loads; prints the table and writes tests/bench/RESULTS.md.
+bench:
+	$(MAKE) deps
+	$(MAKE) deps-lab
+	$(MAKE) all
+	bash tests/bench/run.sh
+
+# 2-second smoke of the bench tools: they build, run and report (no speed).
+check-bench: $(BIN)
+	bash tests/bench/run.sh --smoke
+
 check:
 	$(MAKE) deps
 	$(MAKE) deps-lab
@@ -122,6 +134,7 @@ check:
 	$(MAKE) check-replay
 	$(MAKE) asan
 	$(MAKE) fuzz-smoke
+	$(MAKE) check-bench
 	$(MAKE) check-lab
 
 demo:

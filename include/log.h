@@ -8,6 +8,8 @@
 
 void log_open(bool to_stderr, enum log_level level);
 void log_set_level(enum log_level level);
+/* Write out what stderr holds (call before the loop waits). */
+void log_flush(void);
 bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

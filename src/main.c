@@ -722,6 +722,7 @@ static int daemon_loop(struct daemon *d)
 			if (t >= 0 && (timeout < 0 || t < timeout))
 				timeout = t;
 		}
+		log_flush();
 		n = epoll_wait(d->ep, ev, 8, timeout);
 
 		if (n < 0) {
@@ -899,5 +900,6 @@ int main(int argc, char **argv)
 	}
 	rc = daemon_start(&d) < 0 ? 1 : daemon_loop(&d) < 0 ? 1 : 0;
 	daemon_stop(&d);
+	log_flush();
 	return rc;
 }

@@ -1,0 +1,549 @@
+#!/bin/bash
+# tests/bench/run.sh [--smoke] - DHCP relay benchmark in network namespaces.
+#
+#   server ns: stubserver on srv0 10.0.0.2 (answers every relayed request at once)
+#        |
+#   router ns: the relay under test    up0 10.0.0.1, vlan10 10.10.0.1/16
+#        |
+#   client ns: loadgen on eth0 (AF_PACKET; 65536 PXE clients, option 93
+#              0/6/7/9/11/16 + option 60, broadcast flag; DISCOVER, REQUEST)
+#
+# Full run (make bench): every relay in turn, in the same namespaces, at
+# each offered rate of BENCH_RATES DISCOVERs/s for BENCH_SECONDS:
+#   pxerelay         -f -i vlan10 10.0.0.2 (command-line mode, defaults)
+#   pxerelay+rules   -f -c CONF: the same plus a boot rule for each arch
+#   pxerelay+rules,warn  the same with log-level = warn (no line per message)
+#   dhcrelay         ISC dhcrelay 4.4 -d -4 -a -iu up0 -id vlan10 10.0.0.2
+#   dhcp-helper      -d -s 10.0.0.2 -i vlan10
+#   dnsmasq          --port=0 --dhcp-relay=10.10.0.1,10.0.0.2 (no DHCP server)
+# and prints one table (offered and completed exchanges/s, loss, latency
+# DISCOVER->ACK p50/p99, relay CPU per exchange from /proc/PID/stat
+# utime+stime, peak RSS VmHWM), also written with the date and the machine
+# to tests/bench/RESULTS.md.  A relay that cannot be found or fetched is a
+# "not available" row, not a failure.  The peers come from, in order: the
+# DHCRELAY / DHCP_HELPER variables, an installed binary, one extracted
+# before (/tmp/peers/relay, build/bench/peers), a .deb in /tmp/peers or
+# build/bench/peers, `apt-get download` into build/bench/peers; a .deb is
+# unpacked with `dpkg -x` (the two packages conflict as installs).
+#
+# --smoke (make check): pxerelay only, 200/s for 2 s; passes when the tools
+# build, run and report (a summary line, completed > 0, server totals).
+# The last line is "1 passed, 0 failed" or "0 passed, 1 failed".
+#
+# Environment: BENCH_RATES ("1000 10000 30000"), BENCH_SECONDS (3),
+# BENCH_TIMEOUT_MS (1000: an exchange not ACKed by then is lost),
+# BENCH_CLIENTS (65536), BENCH_RESULTS (tests/bench/RESULTS.md),
+# BENCH_RELAYS (all six names above; a subset to run fewer), CC (cc),
+# PXERELAY, DHCRELAY, DHCP_HELPER, PXR_KEEP=1 (keep the logs).
+# Needs root.  Every process and namespace it makes is removed on exit.
+set -euo pipefail
+
+BENCH=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$BENCH/../.." && pwd)
+# shellcheck source=../lab/lib.sh
+source "$TOP/tests/lab/lib.sh"
+
+MODE=full
+case ${1:-} in
+    "") ;;
+    --smoke) MODE=smoke ;;
+    --smoke-inner) MODE=smoke-inner ;;
+    -h | --help)
+        sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//; /^set -e/d'
+        exit 0
+        ;;
+    *)
+        echo "usage: $0 [--smoke]" >&2
+        exit 2
+        ;;
+esac
+
+# The smoke runs in a child with a time limit, so the closing line comes
+# after its namespaces are gone whatever happened.
+if [[ $MODE == smoke ]]; then
+    out=$(mktemp)
+    rc=0
+    timeout -k 5 60 "$0" --smoke-inner 2>&1 | tee "$out" || rc=$?
+    p=$(grep -c '^PASS ' "$out" || true)
+    f=$(grep -c '^FAIL ' "$out" || true)
+    rm -f "$out"
+    if ((rc != 0 && f == 0)); then
+        echo "FAIL bench-smoke: exited with status $rc"
+        f=1
+    fi
+    if ((p + f == 0)); then
+        f=1
+    fi
+    echo "$p passed, $f failed"
+    ((f == 0))
+    exit
+fi
+
+BUILD_DIR=$TOP/build/bench
+PEERS_DIR=${BENCH_PEERS_DIR:-$BUILD_DIR/peers}
+LOADGEN=$BUILD_DIR/loadgen
+STUB=$BUILD_DIR/stubserver
+RESULTS=${BENCH_RESULTS:-$BENCH/RESULTS.md}
+TIMEOUT_MS=${BENCH_TIMEOUT_MS:-1000}
+CLIENTS=${BENCH_CLIENTS:-65536}
+if [[ $MODE == smoke-inner ]]; then
+    RATES=(200)
+    SECS=2
+    RELAYS=(pxerelay)
+    TAG=bsm
+else
+    read -r -a RATES <<<"${BENCH_RATES:-1000 10000 30000}"
+    SECS=${BENCH_SECONDS:-3}
+    read -r -a RELAYS <<<"${BENCH_RELAYS:-pxerelay pxerelay+rules pxerelay+rules,warn dhcrelay dhcp-helper dnsmasq}"
+    TAG=bench
+fi
+# Bounded: at most 10 rates of at most 30 s each.
+if ((${#RATES[@]} > 10 || SECS < 1 || SECS > 30)); then
+    echo "BENCH_RATES: at most 10 rates; BENCH_SECONDS: 1..30" >&2
+    exit 2
+fi
+
+# ------------------------------------------------------------------ build
+
+build_tools() {
+    local t cc=${CC:-cc}
+    mkdir -p "$BUILD_DIR"
+    for t in loadgen stubserver; do
+        if ! "$cc" -std=gnu11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wformat=2 -Wvla -o "$BUILD_DIR/$t" "$BENCH/$t.c" >"$BUILD_DIR/$t.build.log" 2>&1; then
+            cat "$BUILD_DIR/$t.build.log"
+            echo "FAIL bench: $t.c does not build"
+            exit 1
+        fi
+    done
+}
+
+# ------------------------------------------------------------------ peers
+
+PEER_WHY=
+
+# first_file PATH...: the first PATH that is a file (globs left unexpanded
+# are not).
+first_file() {
+    local f
+    for f in "$@"; do
+        [[ -f $f ]] && { echo "$f"; return 0; }
+    done
+    return 0
+}
+
+# peer_binary PKG RELPATH CANDIDATE...: print the first executable
+# CANDIDATE, else RELPATH inside PKG's .deb extracted into PEERS_DIR (the
+# .deb taken from /tmp/peers or PEERS_DIR, else fetched with apt-get
+# download).  Fails with PEER_WHY set when there is none.
+peer_binary() {
+    local pkg=$1 rel=$2 c deb
+    shift 2
+    for c in "$@"; do
+        [[ -n $c && -x $c ]] && { echo "$c"; return 0; }
+    done
+    if [[ -x $PEERS_DIR/$pkg/$rel ]]; then
+        echo "$PEERS_DIR/$pkg/$rel"
+        return 0
+    fi
+    mkdir -p "$PEERS_DIR"
+    deb=$(first_file /tmp/peers/"$pkg"_*.deb "$PEERS_DIR"/"$pkg"_*.deb)
+    if [[ -z $deb ]] && command -v apt-get >/dev/null; then
+        if ! (cd "$PEERS_DIR" && timeout 120 apt-get download -q "$pkg") >"$PEERS_DIR/$pkg.apt.log" 2>&1; then
+            # A fresh machine may have no package lists yet.
+            timeout 300 apt-get update -q >>"$PEERS_DIR/$pkg.apt.log" 2>&1 || true
+            (cd "$PEERS_DIR" && timeout 120 apt-get download -q "$pkg") >>"$PEERS_DIR/$pkg.apt.log" 2>&1 || true
+        fi
+        deb=$(first_file "$PEERS_DIR"/"$pkg"_*.deb)
+    fi
+    if [[ -z $deb ]]; then
+        PEER_WHY="no $pkg .deb (apt-get download $pkg failed)"
+        return 1
+    fi
+    rm -rf "${PEERS_DIR:?}/$pkg"
+    if ! dpkg -x "$deb" "$PEERS_DIR/$pkg" 2>"$PEERS_DIR/$pkg.dpkg.log"; then
+        PEER_WHY="dpkg -x $(basename "$deb") failed"
+        return 1
+    fi
+    if [[ ! -x $PEERS_DIR/$pkg/$rel ]]; then
+        PEER_WHY="$(basename "$deb") has no $rel"
+        return 1
+    fi
+    dpkg-deb -f "$deb" Version >"$PEERS_DIR/$pkg.version" 2>/dev/null || true
+    echo "$PEERS_DIR/$pkg/$rel"
+}
+
+# deb_version BIN: ", Debian package VERSION" when BIN was unpacked from a
+# .deb here (dhcp-helper -v says "version UNKNOWN").
+deb_version() {
+    local f
+    for f in "$PEERS_DIR"/*.version; do
+        [[ -f $f && $1 == "$PEERS_DIR/$(basename "$f" .version)/"* ]] &&
+            echo ", Debian package $(basename "$f" .version) $(cat "$f")"
+    done
+    return 0
+}
+
+# relay_locate NAME: set RELAY_BIN (and RELAY_VERSION) or fail with PEER_WHY.
+relay_locate() {
+    RELAY_BIN='' RELAY_VERSION='' PEER_WHY=
+    case $1 in
+        pxerelay | pxerelay+rules | pxerelay+rules,warn)
+            RELAY_BIN=$(pxerelay_bin)
+            [[ -x $RELAY_BIN ]] || { PEER_WHY="no binary at $RELAY_BIN (make)"; return 1; }
+            RELAY_VERSION="pxerelay, tree at $PXR_GIT, binary built $(date -u -r "$RELAY_BIN" '+%Y-%m-%d %H:%M UTC')"
+            ;;
+        dhcrelay)
+            RELAY_BIN=$(peer_binary isc-dhcp-relay usr/sbin/dhcrelay "${DHCRELAY:-}" \
+                /usr/sbin/dhcrelay /tmp/peers/relay/usr/sbin/dhcrelay) || return 1
+            RELAY_VERSION=$("$RELAY_BIN" --version 2>&1 | head -n 1)
+            ;;
+        dhcp-helper)
+            RELAY_BIN=$(peer_binary dhcp-helper usr/sbin/dhcp-helper "${DHCP_HELPER:-}" \
+                /usr/sbin/dhcp-helper) || return 1
+            RELAY_VERSION=$("$RELAY_BIN" -v 2>&1 | head -n 1)
+            ;;
+        dnsmasq)
+            RELAY_BIN=$(command -v dnsmasq || true)
+            [[ -n $RELAY_BIN ]] || { PEER_WHY="dnsmasq not installed"; return 1; }
+            RELAY_VERSION=$("$RELAY_BIN" --version 2>&1 | head -n 1)
+            ;;
+        *)
+            PEER_WHY="unknown relay"
+            return 1
+            ;;
+    esac
+}
+
+# ------------------------------------------------------------------ topology
+
+NS_CLI=
+
+bench_topology() {
+    topo_create
+    NS_CLI=pxr-$PXR_TAG-cli
+    ns_add "$NS_CLI"
+    ip -n "$NS_RTR" link add name vlan10 type veth peer name eth0 netns "$NS_CLI"
+    ip -n "$NS_RTR" addr add 10.10.0.1/16 dev vlan10
+    ip -n "$NS_RTR" link set vlan10 up
+    ip -n "$NS_CLI" link set eth0 up
+    ip -n "$NS_SRV" route replace 10.10.0.0/16 via 10.0.0.1
+}
+
+stub_start() {
+    bg_run stub "$NS_SRV" "$STUB" -m 16
+    wait_until 5 udp_listening "$NS_SRV" 67 || true
+    if ! proc_alive "$(pid_of stub)" || ! udp_listening "$NS_SRV" 67; then
+        echo "FAIL bench: stubserver did not start: $(tr '\n' ' ' <"$PXR_TMP/stub.log")"
+        exit 1
+    fi
+}
+
+write_rules_conf() {
+    cat >"$PXR_TMP/rules.conf" <<'EOF'
+# tests/bench: the command-line mode's settings plus one boot rule per arch
+# the load generator sends.
+servers = {"10.0.0.2"}
+interface "vlan10" { }
+boot "bios"      { arch = {0}     filename = "undionly.kpxe"   next-server = "10.0.0.5" }
+boot "uefi-ia32" { arch = {6}     filename = "ipxe-ia32.efi"   next-server = "10.0.0.5" }
+boot "uefi-x64"  { arch = {7, 9}  filename = "ipxe.efi"        next-server = "10.0.0.5" }
+boot "arm64"     { arch = {11}    filename = "ipxe-arm64.efi"  next-server = "10.0.0.5" }
+boot "http-x64"  { arch = {16}    filename = "http://10.0.0.5/ipxe.efi" }
+EOF
+    { echo 'log-level = warn'; cat "$PXR_TMP/rules.conf"; } >"$PXR_TMP/rules-warn.conf"
+}
+
+# relay_launch NAME: start relay NAME (binary RELAY_BIN) in the router ns as
+# process "relay" and wait until it listens on UDP 67.
+relay_launch() {
+    local -a cmd
+    case $1 in
+        pxerelay) cmd=("$RELAY_BIN" -f -i vlan10 10.0.0.2) ;;
+        pxerelay+rules) cmd=("$RELAY_BIN" -f -c "$PXR_TMP/rules.conf") ;;
+        pxerelay+rules,warn) cmd=("$RELAY_BIN" -f -c "$PXR_TMP/rules-warn.conf") ;;
+        dhcrelay)
+            cmd=("$RELAY_BIN" -d -4 -a -pf "$PXR_TMP/dhcrelay.pid" -iu up0 -id vlan10 10.0.0.2)
+            ;;
+        dhcp-helper) cmd=("$RELAY_BIN" -d -r "$PXR_TMP/dhcp-helper.pid" -s 10.0.0.2 -i vlan10) ;;
+        dnsmasq)
+            # --port=0: no DNS; no --dhcp-range: no DHCP server, relay only.
+            # shellcheck disable=SC2054 # the commas belong to --dhcp-relay
+            cmd=("$RELAY_BIN" -d --conf-file=/dev/null --port=0 --no-resolv --no-hosts
+                --user=root --group=root --pid-file="$PXR_TMP/dnsmasq.pid"
+                --dhcp-leasefile="$PXR_TMP/dnsmasq.leases"
+                --interface=vlan10 --dhcp-relay=10.10.0.1,10.0.0.2)
+            ;;
+    esac
+    : >"$PXR_TMP/relay.log"
+    bg_run relay "$NS_RTR" "${cmd[@]}"
+    wait_until 10 relay_listening_or_dead || true
+    proc_alive "$(pid_of relay)" && relay_listening
+}
+
+# ------------------------------------------------------------------ measuring
+
+CLK_TCK=$(getconf CLK_TCK)
+
+# cpu_ticks PID: utime + stime (fields 14 and 15 of /proc/PID/stat; the
+# command name in field 2 may hold blanks, so count after its ")").
+cpu_ticks() {
+    local rest
+    rest=$(sed 's/^.*) //' "/proc/$1/stat")
+    awk '{ print $12 + $13 }' <<<"$rest"
+}
+
+# udp_rcvbuf_errors: datagrams the kernel dropped in the router ns because
+# a UDP socket's receive buffer was full (where a relay loses load).
+# shellcheck disable=SC2016 # awk fields, not shell
+udp_rcvbuf_errors() {
+    ip netns exec "$NS_RTR" awk '$1 == "Udp:" {
+        if (!h) { for (i = 2; i <= NF; i++) col[$i] = i; h = 1 } else print $col["RcvbufErrors"]
+    }' /proc/net/snmp
+}
+
+# softnet_drops: packets the kernel dropped because a CPU's input backlog
+# (net.core.netdev_max_backlog, where veth delivers) was full; host-wide.
+softnet_drops() {
+    local n=0 h
+    while read -r _ h _; do
+        n=$((n + 16#$h))
+    done </proc/net/softnet_stat
+    echo "$n"
+}
+
+# kv LINE KEY: the value of KEY=value in LINE.
+kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n 1; }
+
+ROWS=()
+SUMMARIES=()
+
+# row RELAY OFFERED RECEIVED LOSS P50 P99 CPU RSS: one table row.
+row() {
+    ROWS+=("$(printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %9s |' "$@")")
+}
+
+# measure NAME RATE: one loadgen run against the running relay; adds a row.
+measure() {
+    local name=$1 rate=$2 pid t0 t1 d0 d1 s0 s1 b0 b1 out cpu loss rss note=
+    pid=$(pid_of relay)
+    d0=$(udp_rcvbuf_errors)
+    b0=$(softnet_drops)
+    s0=$(cpu_ticks "$(pid_of stub)")
+    t0=$(cpu_ticks "$pid")
+    out=$(ip netns exec "$NS_CLI" "$LOADGEN" -i eth0 -r "$rate" -t "$SECS" \
+        -T "$TIMEOUT_MS" -n "$CLIENTS" 2>>"$PXR_TMP/loadgen.err") || true
+    if ! proc_alive "$pid"; then
+        row "$name" "$rate" "relay exited" "" "" "" "" ""
+        return 1
+    fi
+    t1=$(cpu_ticks "$pid")
+    s1=$(cpu_ticks "$(pid_of stub)")
+    d1=$(udp_rcvbuf_errors)
+    b1=$(softnet_drops)
+    rss=$(proc_status "$pid" VmHWM | awk '{ printf "%.1f MiB", $1 / 1024 }' || echo '?')
+    SUMMARIES+=("$out")
+    DETAILS+=("$name $rate/s: ${out:-no report} relay_cpu_ticks=$((t1 - t0)) stub_cpu_ticks=$((s1 - s0)) router_udp_rcvbuf_errors=$((d1 - d0)) softnet_drops=$((b1 - b0))")
+    log "${DETAILS[-1]}"
+    if [[ -z $out ]]; then
+        row "$name" "$rate" "no report" "" "" "" "" "$rss"
+        return 0
+    fi
+    local completed sent offered
+    completed=$(kv "$out" completed)
+    sent=$(kv "$out" sent)
+    offered=$(kv "$out" offered)
+    completed=${completed:-0} sent=${sent:-0} offered=${offered:-0}
+    if ((completed > 0)); then
+        cpu=$(awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$completed" \
+            'BEGIN { printf "%.1f", d * 1e6 / hz / n }')
+    else
+        cpu=-
+    fi
+    loss="$(kv "$out" loss_pct)%"
+    # The generator could not offer everything (no idle client left, or
+    # its own send failed): say so next to the loss.
+    if ((sent * 100 < offered * 99)); then
+        note="*"
+    fi
+    row "$name" "$rate" "$(kv "$out" rate | cut -d. -f1)" "$loss$note" \
+        "$(awk -v u="$(kv "$out" p50_us)" 'BEGIN { printf "%.2f", u / 1000 }')" \
+        "$(awk -v u="$(kv "$out" p99_us)" 'BEGIN { printf "%.2f", u / 1000 }')" \
+        "$cpu" "$rss"
+}
+
+# bench_relay NAME: locate, start, warm up, measure every rate, stop.
+bench_relay() {
+    local name=$1 rate warm
+    if ! relay_locate "$name"; then
+        log "$name: not available: $PEER_WHY"
+        row "$name" "-" "not available: $PEER_WHY" "" "" "" "" ""
+        return 0
+    fi
+    VERSIONS+=("$name: $RELAY_VERSION$(deb_version "$RELAY_BIN") (${RELAY_BIN#"$TOP"/})")
+    if ! relay_launch "$name"; then
+        log "$name did not start: $(tail -n 3 "$PXR_TMP/relay.log" | tr '\n' ' ')"
+        row "$name" "-" "not available: did not start" "" "" "" "" ""
+        proc_stop relay
+        return 0
+    fi
+    # Links, ARP for the server and the like settle before measuring; a
+    # relay that relays nothing at a trickle is reported and skipped.
+    sleep 0.3
+    warm=$(ip netns exec "$NS_CLI" "$LOADGEN" -i eth0 -r 100 -t 1 -T "$TIMEOUT_MS" -n "$CLIENTS" \
+        2>>"$PXR_TMP/loadgen.err") || true
+    log "$name warm-up: $warm"
+    if [[ -z $warm || $(kv "$warm" completed) == 0 ]]; then
+        row "$name" "-" "no exchange completed" "" "" "" "" ""
+        cp "$PXR_TMP/relay.log" "$PXR_TMP/relay-$name.log"
+        proc_stop relay
+        return 0
+    fi
+    for rate in "${RATES[@]}"; do
+        measure "$name" "$rate" || break
+        sleep 0.5
+    done
+    # pxerelay says where it dropped what it did not relay (SIGUSR1 dump).
+    if [[ $name == pxerelay* ]] && proc_alive "$(pid_of relay)"; then
+        local counters
+        counters=$(relay_dump 2>/dev/null | awk '$2 != 0 && $1 ~ /dropped|drops|xid_table|server_messages/' |
+            tr '\n' ' ' || true)
+        DETAILS+=("$name counters over all its runs: ${counters:-(no dump)}")
+        log "${DETAILS[-1]}"
+    fi
+    proc_stop relay
+    cp "$PXR_TMP/relay.log" "$PXR_TMP/relay-$name.log"
+}
+
+table() {
+    printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %9s |\n' relay "offered/s" \
+        "done/s" loss "p50 ms" "p99 ms" "CPU us/ex" "peak RSS"
+    echo "|---------------------|----------:|----------:|--------:|---------:|---------:|----------:|----------:|"
+    printf '%s\n' "${ROWS[@]}"
+}
+
+# machine_busy_pct: how busy the CPUs are with something else, over 1 s
+# before the run (the load generator, relay and server share them).
+machine_busy_pct() {
+    local a b
+    a=$(head -n 1 /proc/stat)
+    sleep 1
+    b=$(head -n 1 /proc/stat)
+    awk -v a="$a" -v b="$b" 'BEGIN {
+        n = split(a, x); split(b, y); tot = 0
+        for (i = 2; i <= n; i++) tot += y[i] - x[i]
+        idle = (y[5] - x[5]) + (y[6] - x[6])
+        printf "%d", (tot > 0 ? 100 * (tot - idle) / tot : 0)
+    }'
+}
+
+cpu_model() {
+    sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1
+}
+
+write_results() {
+    local tmp=$RESULTS.tmp
+    {
+        echo "# pxerelay benchmark results"
+        echo
+        echo "Written by \`tests/bench/run.sh\` (\`make bench\`); run it again to refresh."
+        echo
+        echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+        echo "- machine: $(nproc) CPUs, $(cpu_model), Linux $(uname -r)"
+        echo "- load: ${RATES[*]} DISCOVERs/s offered, $SECS s each, $CLIENTS clients," \
+            "timeout $TIMEOUT_MS ms"
+        echo "- CPUs busy with other work just before the run: $BUSY_BEFORE%"
+        echo
+        table
+        echo
+        echo "One exchange is DISCOVER -> OFFER -> REQUEST -> ACK, all four through" \
+            "the relay; \"done/s\" counts ACKed exchanges per second of offered load," \
+            "\"loss\" the share of exchanges sent that were not ACKed within" \
+            "$TIMEOUT_MS ms (\"*\": the generator could not send all it offered)," \
+            "p50/p99 the time from DISCOVER sent to ACK received. \"CPU us/ex\" is" \
+            "the relay's utime+stime (/proc/PID/stat) over the run divided by the" \
+            "exchanges completed; \"peak RSS\" its VmHWM after the run."
+        echo
+        echo "Setup: three network namespaces on one host (client ns -- veth -- router" \
+            "ns with the relay -- veth -- server ns). The load generator" \
+            "(tests/bench/loadgen.c) sends from 65536 MACs on an AF_PACKET socket," \
+            "broadcast flag set, option 93 cycling 0/6/7/9/11/16 and option 60;" \
+            "the stub server (tests/bench/stubserver.c) answers every relayed" \
+            "request at once. Generator, relay and server share the machine's CPUs."
+        echo
+        echo "Relays, each with its defaults apart from what is listed:"
+        echo
+        echo "- pxerelay: \`-f -i vlan10 10.0.0.2\` (adds option 82, logs one line per message at info)"
+        echo "- pxerelay+rules: \`-f -c\` a file with the same settings and one boot rule per arch"
+        echo "- pxerelay+rules,warn: the same file with \`log-level = warn\` (no log line per message)"
+        echo "- dhcrelay: \`-d -4 -a -iu up0 -id vlan10 10.0.0.2\` (adds option 82; -d logs every packet)"
+        echo "- dhcp-helper: \`-d -s 10.0.0.2 -i vlan10\` (no option 82, no per-packet log)"
+        echo "- dnsmasq: \`-d --port=0 --interface=vlan10 --dhcp-relay=10.10.0.1,10.0.0.2\` (no option 82, no per-packet log)"
+        echo
+        echo "Versions:"
+        echo
+        printf -- '- %s\n' "${VERSIONS[@]}"
+        echo
+        echo "Each run as the load generator reported it (cpu_us: its own CPU time;" \
+            "acks_with_file: ACKs a boot rule rewrote), then over the run the CPU ticks" \
+            "(CLK_TCK $CLK_TCK) of the relay and of the stub server, the router" \
+            "namespace's UDP receive-buffer drops (/proc/net/snmp RcvbufErrors) and the" \
+            "host's input-backlog drops (/proc/net/softnet_stat); for pxerelay also its" \
+            "non-zero drop and server counters (SIGUSR1 dump) after its last run:"
+        echo
+        echo '```'
+        printf '%s\n' "${DETAILS[@]}"
+        echo '```'
+    } >"$tmp"
+    mv "$tmp" "$RESULTS"
+}
+
+# ------------------------------------------------------------------ main
+
+VERSIONS=()
+DETAILS=()
+PXR_GIT=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo '?')
+build_tools
+BUSY_BEFORE=0
+[[ $MODE == smoke-inner ]] || BUSY_BEFORE=$(machine_busy_pct)
+if ((BUSY_BEFORE > 20)); then
+    log "warning: the CPUs were $BUSY_BEFORE% busy with other work before the run;" \
+        "the numbers will be lower and noisier than on an idle machine"
+fi
+if [[ $MODE == smoke-inner ]]; then
+    lab_init "$TAG" bench-smoke
+else
+    lab_init "$TAG" bench
+fi
+bench_topology
+stub_start
+write_rules_conf
+for r in "${RELAYS[@]}"; do
+    bench_relay "$r"
+done
+proc_stop stub
+STUB_TOTALS=$(grep '^stubserver: received=' "$PXR_TMP/stub.log" || true)
+log "${STUB_TOTALS:-stubserver printed no totals}"
+
+echo
+table
+echo
+
+if [[ $MODE == smoke-inner ]]; then
+    smoke_ok() {
+        local s=${SUMMARIES[0]:-} k
+        [[ -n $s ]] || { why "loadgen printed no summary line; table row: ${ROWS[-1]:-none}"; return; }
+        for k in offered sent completed rate loss_pct p50_us p99_us max_us; do
+            [[ -n $(kv "$s" "$k") ]] || { why "no $k= in the summary: $s"; return; }
+        done
+        (($(kv "$s" completed) > 0)) || { why "no exchange completed: $s"; return; }
+        [[ -n $STUB_TOTALS ]] || { why "stubserver printed no totals at SIGTERM"; return; }
+        local acks
+        acks=$(kv "${STUB_TOTALS#stubserver: }" acks)
+        ((${acks:-0} > 0)) || { why "stubserver sent no ACK: $STUB_TOTALS"; return; }
+    }
+    check bench-smoke smoke_ok
+else
+    write_results
+    log "table written to $RESULTS"
+fi
