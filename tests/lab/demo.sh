@@ -327,27 +327,7 @@ PRL_PXE=1,2,3,4,5,6,11,12,13,15,16,17,18,22,23,28,40,41,42,43,50,51,54,58,59,60,
 
 # vm_start PROC NS KIND MAC: KIND bios (SeaBIOS + the iPXE e1000 ROM) or
 # uefi (OVMF, virtio-net without option ROM so EDK2's own PXE runs).
-# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
-vm_start() {
-    local proc=$1 ns=$2 kind=$3 mac=$4
-    local -a cmd=("$QEMU" -accel tcg -machine pc -nodefaults -no-user-config -display none
-        -serial "file:$PXR_TMP/$proc.serial" -netdev tap,id=n0,ifname=tap0,script=no,downscript=no)
-    case $kind in
-        bios)
-            cmd+=(-m 256M -boot order=n -device "e1000,netdev=n0,mac=$mac,romfile=$BIOS_ROM"
-                -chardev "file,id=dbg,path=$PXR_TMP/$proc.debugcon"
-                -device isa-debugcon,iobase=0x402,chardev=dbg)
-            ;;
-        uefi)
-            cp "$OVMF_VARS" "$PXR_TMP/$proc.vars.fd"
-            cmd+=(-m 512M
-                -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
-                -drive "if=pflash,format=raw,unit=1,file=$PXR_TMP/$proc.vars.fd"
-                -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,bootindex=1")
-            ;;
-    esac
-    bg_run "$proc" "$ns" "${cmd[@]}"
-}
+vm_start() { vm_qemu_start "$@"; }   # lib.sh
 
 # tftp_rrq PCAP NET: "dst-ip file" of the first TFTP read request from NET
 # ("a.b.c") in PCAP.

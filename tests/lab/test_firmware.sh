@@ -232,28 +232,7 @@ fi
 
 # vm_start NAME NS KIND MAC: KIND bios (SeaBIOS + iPXE ROM on e1000) or
 # uefi (OVMF, virtio-net without option ROM: EDK2's own PXE).
-# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
-vm_start() {
-    local name=$1 ns=$2 kind=$3 mac=$4
-    local -a cmd=("$QEMU" -accel tcg -machine pc -nodefaults -no-user-config -display none
-        -serial "file:$PXR_TMP/$name.serial" -netdev tap,id=n0,ifname=tap0,script=no,downscript=no)
-    case $kind in
-        bios)
-            # SeaBIOS logs to the debug port 0x402; iPXE only to the screen.
-            cmd+=(-m 256M -boot order=n -device "e1000,netdev=n0,mac=$mac,romfile=$BIOS_ROM"
-                -chardev "file,id=dbg,path=$PXR_TMP/$name.debugcon"
-                -device isa-debugcon,iobase=0x402,chardev=dbg)
-            ;;
-        uefi)
-            cp "$OVMF_VARS" "$PXR_TMP/$name.vars.fd"
-            cmd+=(-m 512M
-                -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
-                -drive "if=pflash,format=raw,unit=1,file=$PXR_TMP/$name.vars.fd"
-                -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,bootindex=1")
-            ;;
-    esac
-    bg_run "$name" "$ns" "${cmd[@]}"
-}
+vm_start() { vm_qemu_start "$@"; }   # lib.sh
 
 # tftp_rrq PCAP NET: "epoch-time dst-ip file" of the first read request from
 # NET ("a.b.c") in PCAP.
