@@ -578,8 +578,8 @@ static int daemon_start(struct daemon *d)
 {
 	char err[512];
 	sigset_t mask;
-
 	struct timespec ts;
+	bool *present;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	d->start_time = (double)ts.tv_sec + ts.tv_nsec / 1e9;
@@ -648,7 +648,6 @@ static int daemon_start(struct daemon *d)
 					   err, sizeof(err));
 		if (!d->tftp)
 			goto fail;
-
 	}
 	if (d->cfg->metrics[0]) {
 		d->metrics = metrics_server_open(d->cfg->metrics, d->ep, TAG_METRICS_CONN,
@@ -658,15 +657,16 @@ static int daemon_start(struct daemon *d)
 	}
 	if (links_rebuild(d) < 0)
 		return -1;
-	for (size_t i = 0; i < d->cfg->nifaces; i++) {
-		bool present = false;
-
-		for (size_t k = 0; k < d->links.n; k++)
-			present |= d->links.v[k].cfg_idx == i;
-		if (!present)
+	present = calloc(d->cfg->nifaces ? d->cfg->nifaces : 1, sizeof(*present));
+	if (!present)
+		return -1;
+	for (size_t k = 0; k < d->links.n; k++)
+		present[d->links.v[k].cfg_idx] = true;
+	for (size_t i = 0; i < d->cfg->nifaces; i++)
+		if (!present[i])
 			log_warn("interface %s does not exist yet; it is served when it appears",
 				 d->cfg->ifaces[i].name);
-	}
+	free(present);
 	if (drop_privileges(d->cfg->user, d->tftp ? d->cfg->tftp.cache_dir : NULL) < 0)
 		return -1;
 	if (d->cfg_path && access(d->cfg_path, R_OK) < 0)
