@@ -392,12 +392,16 @@ relay_start() {
             return 1
             ;;
     esac
-    wait_until 10 relay_listening_or_dead || true
-    if ! proc_alive "$(pid_of relay)"; then
-        why "relay exited at start: $(tail -n 5 "$PXR_TMP/relay.log" | tr '\n' ' ')"
-        return 1
-    fi
+    relay_wait_started || return 1
     relay_listening || log "relay runs but has no UDP socket on port 67 after 10 s; going on"
+}
+
+# relay_wait_started: up to 10 s for the relay to listen or die; fails if
+# it died.
+relay_wait_started() {
+    wait_until 10 relay_listening_or_dead || true
+    proc_alive "$(pid_of relay)" ||
+        why "relay exited at start: $(tail -n 5 "$PXR_TMP/relay.log" | tr '\n' ' ')"
 }
 
 relay_listening() {
@@ -645,11 +649,7 @@ expect_no_packet() {
 # Unlike relay_start, a relay that runs but does not listen is a failure.
 relay_run() {
     bg_run relay "$NS_RTR" "$(pxerelay_bin)" "$@"
-    wait_until 10 relay_listening_or_dead || true
-    if ! proc_alive "$(pid_of relay)"; then
-        why "relay exited at start: $(tail -n 5 "$PXR_TMP/relay.log" | tr '\n' ' ')"
-        return 1
-    fi
+    relay_wait_started || return 1
     relay_listening || why "relay runs but has no UDP socket on port 67 after 10 s"
 }
 
