@@ -89,6 +89,9 @@ void config_defaults(struct config *c);
 /* Parse and validate a file. On error returns NULL and writes a message
  * "FILE:LINE: what" into err. */
 struct config *config_load(const char *path, char *err, size_t errlen);
+/* The same over text in memory; name stands for the file in messages. */
+struct config *config_parse_text(const char *name, const char *text, size_t len,
+				 char *err, size_t errlen);
 /* Quick command line: -i names, optional -u, server addresses. */
 struct config *config_from_args(char **ifaces, size_t nifaces, const char *upstream,
 				char **servers, size_t nservers, char *err, size_t errlen);

@@ -291,6 +291,27 @@ static int v_iface_title(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* A rule's name is a metric label and a log word: 1..63 printable
+ * bytes (longer ones would be cut and could then collide). */
+static int v_boot_title(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	const char *t = cfg_title(sec);
+	size_t n = t ? strlen(t) : 0;
+
+	if (n == 0 || n > 63) {
+		cfg_error(cfg, "boot \"%.20s%s\": a rule name is 1 to 63 characters",
+			  t ? t : "", n > 20 ? "..." : "");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f) {
+			cfg_error(cfg, "boot: control character in rule name");
+			return -1;
+		}
+	return 0;
+}
+
 static int v_hostport(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *s = cfg_opt_getnstr(opt, 0);
@@ -389,6 +410,7 @@ static void set_validators(cfg_t *cfg)
 		{ "option82|circuit-id", v_idfmt },
 		{ "option82|remote-id", v_idfmt },
 		{ "interface", v_iface_title },
+		{ "boot", v_boot_title },
 		{ "interface|giaddr", v_addr },
 		{ "interface|servers", v_addr_list },
 		{ "interface|circuit-id", v_idfmt },
@@ -571,12 +593,39 @@ static int read_file(cfg_t *cfg, struct config *c)
  * libconfuse sees it. */
 #define CONFIG_MAX_BYTES (4 << 20)
 
-static char *read_without_comments(const char *path, char *err, size_t errlen)
+/* Blank every comment of text[0..n) in place, newlines kept, quoted
+ * strings left alone. */
+static void blank_comments(char *buf, size_t n)
+{
+	char quote = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (quote) {
+			if (buf[i] == '\\' && i + 1 < n && buf[i + 1] != '\n')
+				i++;
+			else if (buf[i] == quote)
+				quote = 0;
+		} else if (buf[i] == '"' || buf[i] == '\'') {
+			quote = buf[i];
+		} else if (buf[i] == '#' || (buf[i] == '/' && i + 1 < n && buf[i + 1] == '/')) {
+			while (i < n && buf[i] != '\n')
+				buf[i++] = ' ';
+		} else if (buf[i] == '/' && i + 1 < n && buf[i + 1] == '*') {
+			for (; i < n && !(buf[i] == '*' && i + 1 < n && buf[i + 1] == '/'); i++)
+				if (buf[i] != '\n')
+					buf[i] = ' ';
+			if (i < n)
+				buf[i] = buf[i + 1] = ' ';
+			i++;
+		}
+	}
+}
+
+static char *read_config_file(const char *path, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char *buf;
 	size_t n;
-	char quote = 0;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -598,26 +647,7 @@ static char *read_without_comments(const char *path, char *err, size_t errlen)
 	}
 	fclose(f);
 	buf[n] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (quote) {
-			if (buf[i] == '\\' && i + 1 < n && buf[i + 1] != '\n')
-				i++;
-			else if (buf[i] == quote)
-				quote = 0;
-		} else if (buf[i] == '"' || buf[i] == '\'') {
-			quote = buf[i];
-		} else if (buf[i] == '#' || (buf[i] == '/' && buf[i + 1] == '/')) {
-			while (i < n && buf[i] != '\n')
-				buf[i++] = ' ';
-		} else if (buf[i] == '/' && buf[i + 1] == '*') {
-			for (; i < n && !(buf[i] == '*' && buf[i + 1] == '/'); i++)
-				if (buf[i] != '\n')
-					buf[i] = ' ';
-			if (i < n)
-				buf[i] = buf[i + 1] = ' ';
-			i++;
-		}
-	}
+	*len = n;
 	return buf;
 }
 
@@ -648,42 +678,56 @@ static int section_line(const char *buf, const char *kind, const char *title)
 	return 0;
 }
 
-struct config *config_load(const char *path, char *err, size_t errlen)
+/* text: len bytes (NUL bytes inside make it invalid); name is what
+ * messages call it. */
+struct config *config_parse_text(const char *name, const char *data, size_t len,
+				 char *err, size_t errlen)
 {
-	struct config *c = malloc(sizeof(*c));
+	struct config *c;
 	char *text;
 	cfg_t *cfg;
 	int r;
 
-	if (!c) {
+	if (len > CONFIG_MAX_BYTES) {
+		snprintf(err, errlen, "%s: larger than 4 MiB", name);
+		return NULL;
+	}
+	if (memchr(data, '\0', len)) {
+		snprintf(err, errlen, "%s: contains a NUL byte, not a text file", name);
+		return NULL;
+	}
+	c = malloc(sizeof(*c));
+	text = malloc(len + 1);
+	if (!c || !text) {
+		free(c);
+		free(text);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	memcpy(text, data, len);
+	text[len] = '\0';
+	blank_comments(text, len);
 	config_defaults(c);
-	copy_str(c->source, sizeof(c->source), path);
+	copy_str(c->source, sizeof(c->source), name);
 	cfg = cfg_init(root_opts, CFGF_NONE);
 	if (!cfg) {
 		free(c);
+		free(text);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	cfg_set_error_function(cfg, cfg_errfunc);
 	set_validators(cfg);
-	text = read_without_comments(path, err, errlen);
-	if (!text)
-		goto fail;
 	cfg_errbuf[0] = '\0';
-	cfg_errpath = path;
+	cfg_errpath = name;
 	r = cfg_parse_buf(cfg, text);
 	cfg_errpath = NULL;
 	if (r != CFG_SUCCESS) {
 		snprintf(err, errlen, "%s", cfg_errbuf[0] ? cfg_errbuf : "parse error");
-		free(text);
 		goto fail;
 	}
 	if (read_file(cfg, c) < 0) {
 		snprintf(err, errlen, "out of memory");
-		free(text);
 		goto fail;
 	}
 	for (size_t i = 0; i < c->nifaces; i++)
@@ -698,9 +742,23 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 	}
 	return c;
 fail:
+	free(text);
 	cfg_free(cfg);
 	config_free(c);
 	return NULL;
+}
+
+struct config *config_load(const char *path, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *text = read_config_file(path, &len, err, errlen);
+	struct config *c;
+
+	if (!text)
+		return NULL;
+	c = config_parse_text(path, text, len, err, errlen);
+	free(text);
+	return c;
 }
 
 struct config *config_from_args(char **ifaces, size_t nifaces, const char *upstream,

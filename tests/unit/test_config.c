@@ -273,6 +273,15 @@ static void test_unknown_escape_in_interface_circuit_id_is_reported_at_its_line(
 	expect_error_at(CONF("bad_iface_circuit_id.conf"), 4, "site1-%x");
 }
 
+/* Rule names longer than 63 bytes would be cut when stored, and two such
+ * names could then collide (found by fuzz_config). libconfuse reports a
+ * section title at the section's closing brace. */
+static void test_boot_rule_name_longer_than_63_is_refused(void **state)
+{
+	(void)state;
+	expect_error_at(CONF("boot_name_too_long.conf"), 7, "rule name is 1 to 63");
+}
+
 static void test_unknown_key_is_reported_at_its_line(void **state)
 {
 	(void)state;
@@ -724,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_bad_giaddr_in_interface_section_is_reported_at_its_line),
 		cmocka_unit_test(test_unknown_escape_in_interface_circuit_id_is_reported_at_its_line),
 		cmocka_unit_test(test_unknown_key_is_reported_at_its_line),
+		cmocka_unit_test(test_boot_rule_name_longer_than_63_is_refused),
 		cmocka_unit_test(test_bad_policy_in_option82_section_is_reported_at_its_line),
 		cmocka_unit_test(test_unknown_escape_in_option82_circuit_id_is_reported_at_its_line),
 		cmocka_unit_test(test_bad_cache_size_in_tftp_proxy_section_is_reported_at_its_line),
