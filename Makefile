@@ -25,7 +25,7 @@ LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS)
 # Pure modules: no I/O, linked alone by unit tests and fuzzers.
 PURE_SRC = src/dhcp_msg.c src/opt82.c src/relay.c src/frame.c src/classify.c \
 	   src/rewrite.c src/xid_table.c src/http.c src/metrics.c src/stats.c \
-	   src/tftp_proto.c src/tftp_proxy.c
+	   src/tftp_proto.c src/tftp_proxy.c src/ratelimit.c
 IO_SRC   = src/config.c src/log.c src/link.c src/capture.c \
 	   src/inject.c src/upstream.c src/replay.c src/metrics_server.c src/trace.c \
 	   src/tftp_server.c
@@ -36,9 +36,9 @@ OBJ      = $(SRC:src/%.c=$(BUILD)/%.o)
 BIN      = pxerelay
 
 UNIT_TESTS = dhcp_msg opt82 relay frame config classify rewrite xid_table http \
-	     tftp_proto tftp_proxy
+	     tftp_proto tftp_proxy ratelimit
 FUZZERS    = dhcp_msg relay_request relay_reply opt82 frame classify_rewrite http config \
-	     tftp_proto tftp_proxy
+	     tftp_proto tftp_proxy ratelimit
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps deps-lab check check-unit check-replay check-lab check-bench bench asan fuzz fuzz-smoke fuzz-long \

@@ -59,6 +59,14 @@ struct cfg_tftp {
 	unsigned max_age;                 /* seconds a cached file is served */
 };
 
+/* Requests relayed upstream, per second; 0: no limit. */
+struct cfg_ratelimit {
+	unsigned client;                  /* per client hardware address and link */
+	unsigned client_burst;
+	unsigned iface;                   /* per downstream link */
+	unsigned iface_burst;
+};
+
 struct config {
 	struct server_list servers;
 	enum forward_mode forward;
@@ -79,6 +87,7 @@ struct config {
 	struct cfg_boot *boots;
 	size_t nboots;
 	struct cfg_tftp tftp;
+	struct cfg_ratelimit ratelimit;
 	char metrics[64];
 	char pid_file[256];
 	char trace_file[256];

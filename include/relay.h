@@ -36,6 +36,8 @@ enum drop_reason {
 	DROP_REPLY_CIRCUIT_MISMATCH,
 	DROP_TOO_BIG,
 	DROP_SEND_FAILED,
+	DROP_RATE_CLIENT,             /* rate-limit client: one client too fast */
+	DROP_RATE_INTERFACE,          /* rate-limit interface: one link too fast */
 	DROP__COUNT
 };
 

@@ -13,6 +13,8 @@ struct stats_iface {
 	uint64_t requests;        /* BOOTREQUESTs relayed upstream from this link */
 	uint64_t replies;         /* BOOTREPLYs delivered to this link */
 	uint64_t drops;
+	uint64_t rate_client;     /* requests refused by rate-limit client */
+	uint64_t rate_iface;      /* requests refused by rate-limit interface */
 };
 
 struct stats_server {

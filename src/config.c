@@ -160,6 +160,8 @@ static int v_sessions(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 1, 
 static int v_blksize(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 8, 65464); }
 static int v_window(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 1, 65535); }
 static int v_age(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 0, 86400 * 365); }
+static int v_rate(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 0, 10000000); }
+static int v_burst(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 1, 10000000); }
 
 /* A circuit-id or remote-id template must expand to 1..255 bytes. */
 static int v_idfmt(cfg_t *cfg, cfg_opt_t *opt)
@@ -379,6 +381,14 @@ static cfg_opt_t tftp_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t ratelimit_opts[] = {
+	CFG_INT("client", 10, CFGF_NONE),
+	CFG_INT("client-burst", 30, CFGF_NONE),
+	CFG_INT("interface", 2000, CFGF_NONE),
+	CFG_INT("interface-burst", 4000, CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_opt_t root_opts[] = {
 	CFG_STR_LIST("servers", NULL, CFGF_NODEFAULT),
 	CFG_STR("forward", "all", CFGF_NONE),
@@ -391,6 +401,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_SEC("interface", iface_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("boot", boot_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("tftp-proxy", tftp_opts, CFGF_NONE),
+	CFG_SEC("rate-limit", ratelimit_opts, CFGF_NONE),
 	CFG_STR("metrics", "", CFGF_NONE),
 	CFG_STR("pid-file", "", CFGF_NONE),
 	CFG_STR("trace-file", "", CFGF_NONE),
@@ -433,6 +444,10 @@ static void set_validators(cfg_t *cfg)
 		{ "tftp-proxy|upstream-blksize", v_blksize },
 		{ "tftp-proxy|upstream-windowsize", v_window },
 		{ "tftp-proxy|cache-max-age", v_age },
+		{ "rate-limit|client", v_rate },
+		{ "rate-limit|client-burst", v_burst },
+		{ "rate-limit|interface", v_rate },
+		{ "rate-limit|interface-burst", v_burst },
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -455,6 +470,10 @@ void config_defaults(struct config *c)
 	c->tftp.upstream_blksize = 1468;
 	c->tftp.upstream_windowsize = 16;
 	c->tftp.max_age = 300;
+	c->ratelimit.client = 10;
+	c->ratelimit.client_burst = 30;
+	c->ratelimit.iface = 2000;
+	c->ratelimit.iface_burst = 4000;
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -584,6 +603,12 @@ static int read_file(cfg_t *cfg, struct config *c)
 	c->tftp.upstream_blksize = (unsigned)cfg_getint(sec, "upstream-blksize");
 	c->tftp.upstream_windowsize = (unsigned)cfg_getint(sec, "upstream-windowsize");
 	c->tftp.max_age = (unsigned)cfg_getint(sec, "cache-max-age");
+
+	sec = cfg_getsec(cfg, "rate-limit");
+	c->ratelimit.client = (unsigned)cfg_getint(sec, "client");
+	c->ratelimit.client_burst = (unsigned)cfg_getint(sec, "client-burst");
+	c->ratelimit.iface = (unsigned)cfg_getint(sec, "interface");
+	c->ratelimit.iface_burst = (unsigned)cfg_getint(sec, "interface-burst");
 	return 0;
 }
 
@@ -985,4 +1010,7 @@ void config_print(const struct config *c, FILE *out)
 	fprintf(out, "\n  max-sessions = %u\n  upstream-blksize = %u\n"
 		"  upstream-windowsize = %u\n  cache-max-age = %u\n}\n", c->tftp.max_sessions,
 		c->tftp.upstream_blksize, c->tftp.upstream_windowsize, c->tftp.max_age);
+	fprintf(out, "rate-limit {\n  client = %u\n  client-burst = %u\n  interface = %u\n"
+		"  interface-burst = %u\n}\n", c->ratelimit.client, c->ratelimit.client_burst,
+		c->ratelimit.iface, c->ratelimit.iface_burst);
 }

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_server.h"
+#include "ratelimit.h"
 #include "relay.h"
 #include "replay.h"
 #include "stats.h"
@@ -41,6 +42,8 @@
 #define CAPTURE_BUFFER (1 << 20)   /* kernel ring; resident, so sized with care */
 #define BATCH 64
 #define XID_CAPACITY 8192          /* requests remembered until their reply */
+#define RL_CLIENT_CAPACITY 8192    /* clients with a rate-limit bucket */
+#define RL_IFACE_CAPACITY 8192     /* links with a rate-limit bucket */
 #define XID_TTL_MS 60000
 
 struct daemon {
@@ -57,6 +60,8 @@ struct daemon {
 	int ep;
 	struct stats st;
 	struct xid_table xids;
+	struct rl_table rl_clients;       /* rate-limit client, per (link, chaddr) */
+	struct rl_table rl_ifaces;        /* rate-limit interface, per ifindex */
 	uint32_t generation;           /* bumped by each reload: rule indexes */
 	bool debug;
 	struct metrics_server *metrics;
@@ -161,6 +166,26 @@ static int links_rebuild(struct daemon *d)
 
 /* ---- requests: capture -> relay -> servers ---- */
 
+/* rate-limit: the client's own bucket first, so a client that is refused
+ * does not spend its link's tokens; then the link's. */
+static enum drop_reason rate_check(struct daemon *d, const struct dhcp_msg *m,
+				   const struct relay_link *l, int64_t now)
+{
+	struct stats_iface *si = l->cfg_idx < d->st.nifaces ? &d->st.ifaces[l->cfg_idx] : NULL;
+
+	if (!rl_take(&d->rl_clients, rl_client_key(l->ifindex, m->chaddr, m->hlen), now)) {
+		if (si)
+			si->rate_client++;
+		return DROP_RATE_CLIENT;
+	}
+	if (!rl_take(&d->rl_ifaces, (uint64_t)(uint32_t)l->ifindex, now)) {
+		if (si)
+			si->rate_iface++;
+		return DROP_RATE_INTERFACE;
+	}
+	return DROP_NONE;
+}
+
 static void remember_request(struct daemon *d, const struct dhcp_msg *m,
 			     const struct relay_link *l, int64_t now,
 			     char *label, size_t label_len, const struct cfg_boot **rule_out);
@@ -187,6 +212,8 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 		return;
 	}
 	r = relay_request(&ctx, &rx, &d->msg, &d->fwd);
+	if (r == DROP_NONE)
+		r = rate_check(d, &d->msg, d->fwd.link, rx.now_ms);
 	if (r != DROP_NONE) {
 		count_drop(d, r, d->fwd.link, &d->msg, "request");
 		return;
@@ -461,6 +488,8 @@ static void reload(struct daemon *d)
 	}
 	d->generation++;
 	log_set_level(d->debug ? LOG_LVL_DEBUG : d->cfg->log_level);
+	rl_set(&d->rl_clients, d->cfg->ratelimit.client, d->cfg->ratelimit.client_burst);
+	rl_set(&d->rl_ifaces, d->cfg->ratelimit.iface, d->cfg->ratelimit.iface_burst);
 	for (size_t i = 0; i < d->cfg->nifaces && !d->tftp; i++)
 		if (d->cfg->ifaces[i].tftp_proxy) {
 			/* Port 69 can only be bound as root, at start. */
@@ -593,7 +622,11 @@ static int daemon_start(struct daemon *d)
 		return -1;
 	if (stats_configure(&d->st, d->cfg) < 0 ||
 	    xid_table_init(&d->xids, XID_CAPACITY, XID_TTL_MS,
-			   (uint64_t)now_ms() * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid()) < 0)
+			   (uint64_t)now_ms() * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid()) < 0 ||
+	    rl_init(&d->rl_clients, RL_CLIENT_CAPACITY, d->cfg->ratelimit.client,
+		    d->cfg->ratelimit.client_burst, d->xids.seed ^ 0x5bd1e995u) < 0 ||
+	    rl_init(&d->rl_ifaces, RL_IFACE_CAPACITY, d->cfg->ratelimit.iface,
+		    d->cfg->ratelimit.iface_burst, d->xids.seed ^ 0x27d4eb2fu) < 0)
 		return -1;
 	d->lw = link_watch_open(err, sizeof(err));
 	if (!d->lw)
@@ -704,6 +737,8 @@ static void daemon_stop(struct daemon *d)
 	relay_links_free(&d->links);
 	stats_free(&d->st);
 	xid_table_free(&d->xids);
+	rl_free(&d->rl_clients);
+	rl_free(&d->rl_ifaces);
 	config_free(d->cfg);
 }
 

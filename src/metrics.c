@@ -113,6 +113,16 @@ void metrics_render(const struct stats *s, const struct metrics_extra *x, struct
 			    esc(s->ifaces[i].name, e1, sizeof(e1)),
 			    (unsigned long long)s->ifaces[i].drops);
 
+	family(b, "pxerelay_rate_limited_total", "counter",
+	       "Requests not relayed because a rate limit was exceeded, by link and limit.");
+	for (size_t i = 0; i < s->nifaces; i++) {
+		esc(s->ifaces[i].name, e1, sizeof(e1));
+		mbuf_printf(b, "pxerelay_rate_limited_total{interface=\"%s\",limit=\"client\"} %llu\n",
+			    e1, (unsigned long long)s->ifaces[i].rate_client);
+		mbuf_printf(b, "pxerelay_rate_limited_total{interface=\"%s\",limit=\"interface\"} %llu\n",
+			    e1, (unsigned long long)s->ifaces[i].rate_iface);
+	}
+
 	family(b, "pxerelay_server_messages_total", "counter",
 	       "Requests sent to and replies received from each server.");
 	for (size_t i = 0; i < s->nservers; i++) {

@@ -30,6 +30,8 @@ static const char *const drop_names[DROP__COUNT] = {
 	[DROP_REPLY_CIRCUIT_MISMATCH] = "reply_circuit_mismatch",
 	[DROP_TOO_BIG] = "too_big",
 	[DROP_SEND_FAILED] = "send_failed",
+	[DROP_RATE_CLIENT] = "rate_limit_client",
+	[DROP_RATE_INTERFACE] = "rate_limit_interface",
 };
 
 const char *drop_reason_name(enum drop_reason r)

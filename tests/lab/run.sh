@@ -21,6 +21,7 @@ TESTS=(
     "test_tftp_proxy.sh"
     "test_boot_rules.sh"
     "test_daemon.sh"
+    "test_ratelimit.sh"
     "test_valgrind.sh"
 )
 
