@@ -10,6 +10,9 @@ void log_open(bool to_stderr, enum log_level level);
 void log_set_level(enum log_level level);
 /* Write out what stderr holds (call before the loop waits). */
 void log_flush(void);
+struct fmt;
+/* One line built with fmt.h (the per-message lines), at level. */
+void log_line(enum log_level level, const struct fmt *f);
 bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

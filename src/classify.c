@@ -2,6 +2,8 @@
 #define _GNU_SOURCE   /* FNM_CASEFOLD */
 #include "classify.h"
 
+#include "fmt.h"
+
 #include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
@@ -158,7 +160,7 @@ void classify_request(const struct dhcp_msg *m, const char *ifname, struct clien
 
 	memset(c, 0, sizeof(*c));
 	c->arch = c->arch_wire = ARCH_UNKNOWN;
-	snprintf(c->ifname, sizeof(c->ifname), "%s", ifname ? ifname : "");
+	fmt_copy(c->ifname, sizeof(c->ifname), ifname ? ifname : "");
 	if (m->htype == 1 && m->hlen == 6)
 		memcpy(c->mac, m->chaddr, 6);
 	opt_text(m, DHO_VENDOR_CLASS, c->vendor_class, sizeof(c->vendor_class));
@@ -208,7 +210,10 @@ const char *class_label(const struct client_class *c, char *buf, size_t len)
 		? (c->pxe ? "PXE (no arch)" : c->http ? "HTTP (no arch)" : "unknown")
 		: arch_name(c->arch_wire);
 
-	snprintf(buf, len, "%s%s", base, c->ipxe ? " iPXE" : "");
+	size_t n = fmt_copy(buf, len, base);
+
+	if (c->ipxe)
+		fmt_copy(buf + n, len - n, " iPXE");
 	return buf;
 }
 
@@ -246,11 +251,11 @@ bool classify_rule_matches(const struct cfg_boot *b, const struct client_class *
 			return false;
 	}
 	if (b->mac[0]) {
-		char mac[18];
+		struct fmt mac;
 
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
-			 c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
-		if (fnmatch(b->mac, mac, FNM_CASEFOLD) != 0)
+		fmt_init(&mac);
+		fmt_mac(&mac, c->mac);
+		if (fnmatch(b->mac, mac.s, FNM_CASEFOLD) != 0)
 			return false;
 	}
 	return true;

@@ -1,6 +1,8 @@
 /* log.c - stderr (foreground) or syslog. */
 #include "log.h"
 
+#include "fmt.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,25 +41,65 @@ bool log_enabled(enum log_level level)
 	return level <= log_level;
 }
 
+/* "HH:MM:SS" of the current second, remade only when the second changes:
+ * localtime_r and strftime for every line cost more than the line. */
+static const char *stamp_now(long *ms)
+{
+	static time_t cached = (time_t)-1;
+	static char stamp[16];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != cached) {
+		struct tm tm;
+
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+		cached = ts.tv_sec;
+	}
+	*ms = ts.tv_nsec / 1000000;
+	return stamp;
+}
+
+static void write_line(enum log_level level, const char *msg, size_t len, const char *suffix)
+{
+	if (log_stderr) {
+		long ms;
+		const char *stamp = stamp_now(&ms);
+		char pre[16] = { 0 };
+
+		memcpy(pre, stamp, 8);
+		pre[8] = '.';
+		pre[9] = (char)('0' + ms / 100 % 10);
+		pre[10] = (char)('0' + ms / 10 % 10);
+		pre[11] = (char)('0' + ms % 10);
+		pre[12] = ' ';
+		fwrite(pre, 1, 13, stderr);
+		fputs(level_tag[level], stderr);
+		fputs(": ", stderr);
+		fwrite(msg, 1, len, stderr);
+		fputs(suffix, stderr);
+		fputc('\n', stderr);
+	} else {
+		syslog(syslog_prio[level], "%.*s%s", (int)len, msg, suffix);
+	}
+}
+
 __attribute__((format(printf, 3, 0)))
 static void log_v(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
 	char msg[1024];
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log_stderr) {
-		struct timespec ts;
-		struct tm tm;
-		char stamp[32];
+	if (n < 0)
+		n = 0;
+	write_line(level, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1, suffix);
+}
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		localtime_r(&ts.tv_sec, &tm);
-		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-		fprintf(stderr, "%s.%03ld %s: %s%s\n", stamp, ts.tv_nsec / 1000000,
-			level_tag[level], msg, suffix);
-	} else {
-		syslog(syslog_prio[level], "%s%s", msg, suffix);
-	}
+void log_line(enum log_level level, const struct fmt *f)
+{
+	if (log_enabled(level))
+		write_line(level, f->s, f->n, "");
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -6,6 +6,7 @@
 #include "dhcp_msg.h"
 #include "inject.h"
 #include "link.h"
+#include "fmt.h"
 #include "log.h"
 #include "metrics.h"
 #include "metrics_server.h"
@@ -92,14 +93,22 @@ static int64_t now_ms(void)
 
 static const char *mac_str(const uint8_t *mac, char *buf)
 {
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x",
-		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	struct fmt f;
+
+	fmt_init(&f);
+	fmt_mac(&f, mac);
+	memcpy(buf, f.s, 18);
 	return buf;
 }
 
 static const char *ip_str(uint32_t a, char *buf)
 {
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+	struct fmt f;
+
+	fmt_init(&f);
+	fmt_ip(&f, a);
+	memcpy(buf, f.s, f.n + 1);
+	return buf;
 }
 
 static void count_drop(struct daemon *d, enum drop_reason r, const struct relay_link *l,
@@ -198,7 +207,7 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 	struct relay_rx rx;
 	enum drop_reason r;
 	const struct cfg_boot *rule = NULL;
-	char mac[18], a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN], label[64] = "-";
+	char mac[18], label[64] = "-";
 
 	if (parse_error < 0) {
 		count_drop(d, DROP_MALFORMED, NULL, NULL, "frame");
@@ -247,10 +256,28 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 		}
 		trace_udp(d->trace, 0, SLL2_OUTGOING, ss ? ss->source : 0, d->fwd.servers[i],
 			  DHCP_SERVER_PORT, DHCP_SERVER_PORT, d->fwd.buf, (size_t)d->fwd.len);
-		log_info("relay request %s mac %s if %s xid %08x class %s rule %s giaddr %s -> server %s",
-			 dhcp_msg_type_name(dhcp_msg_type(&d->msg)), mac_str(d->msg.chaddr, mac),
-			 d->fwd.link->name, d->msg.xid, label, rule ? rule->name : "-",
-			 ip_str(d->msg.giaddr, a), ip_str(d->fwd.servers[i], s));
+		if (log_enabled(LOG_LVL_INFO)) {
+			struct fmt f;
+
+			fmt_init(&f);
+			fmt_str(&f, "relay request ");
+			fmt_str(&f, dhcp_msg_type_name(dhcp_msg_type(&d->msg)));
+			fmt_str(&f, " mac ");
+			fmt_mac(&f, d->msg.chaddr);
+			fmt_str(&f, " if ");
+			fmt_str(&f, d->fwd.link->name);
+			fmt_str(&f, " xid ");
+			fmt_hex32(&f, d->msg.xid);
+			fmt_str(&f, " class ");
+			fmt_str(&f, label);
+			fmt_str(&f, " rule ");
+			fmt_str(&f, rule ? rule->name : "-");
+			fmt_str(&f, " giaddr ");
+			fmt_ip(&f, d->msg.giaddr);
+			fmt_str(&f, " -> server ");
+			fmt_ip(&f, d->fwd.servers[i]);
+			log_line(LOG_LVL_INFO, &f);
+		}
 	}
 	d->st.ifaces[d->fwd.link->cfg_idx].requests++;
 }
@@ -362,14 +389,32 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 	}
 	if (rule && dv->rewrite.changed) {
 		d->st.rules[rule - d->cfg->boots].rewritten++;
-		log_info("rewrite %s mac %s if %s class %s%s rule %s file \"%s\" -> \"%s\" "
-			 "server %s -> %s%s", dhcp_msg_type_name(dhcp_msg_type(&d->msg)),
-			 mac_str(d->msg.chaddr, mac), dv->link->name,
-			 xe->arch_wire >= 0 ? arch_name(xe->arch_wire) : "unknown",
-			 xe->flags & XID_F_IPXE ? " iPXE" : "", rule->name,
-			 dv->rewrite.old_file, dv->rewrite.new_file,
-			 ip_str(dv->rewrite.old_siaddr, a), ip_str(dv->rewrite.new_siaddr, s),
-			 dv->rewrite.added_http_vendor_class ? " +HTTPClient" : "");
+		if (log_enabled(LOG_LVL_INFO)) {
+			struct fmt f;
+
+			fmt_init(&f);
+			fmt_str(&f, "rewrite ");
+			fmt_str(&f, dhcp_msg_type_name(dhcp_msg_type(&d->msg)));
+			fmt_str(&f, " mac ");
+			fmt_mac(&f, d->msg.chaddr);
+			fmt_str(&f, " if ");
+			fmt_str(&f, dv->link->name);
+			fmt_str(&f, " class ");
+			fmt_str(&f, xe->arch_wire >= 0 ? arch_name(xe->arch_wire) : "unknown");
+			fmt_str(&f, xe->flags & XID_F_IPXE ? " iPXE" : "");
+			fmt_str(&f, " rule ");
+			fmt_str(&f, rule->name);
+			fmt_str(&f, " file \"");
+			fmt_str(&f, dv->rewrite.old_file);
+			fmt_str(&f, "\" -> \"");
+			fmt_str(&f, dv->rewrite.new_file);
+			fmt_str(&f, "\" server ");
+			fmt_ip(&f, dv->rewrite.old_siaddr);
+			fmt_str(&f, " -> ");
+			fmt_ip(&f, dv->rewrite.new_siaddr);
+			fmt_str(&f, dv->rewrite.added_http_vendor_class ? " +HTTPClient" : "");
+			log_line(LOG_LVL_INFO, &f);
+		}
 	}
 	relay_server_replied(&d->servers, src, rx.now_ms);
 	ss = stats_server(&d->st, src);
@@ -386,10 +431,28 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 		return;
 	}
 	d->st.ifaces[dv->link->cfg_idx].replies++;
-	log_info("relay reply %s mac %s if %s xid %08x yiaddr %s from server %s -> %s %s",
-		 dhcp_msg_type_name(dhcp_msg_type(&d->msg)), mac_str(d->msg.chaddr, mac),
-		 dv->link->name, d->msg.xid, ip_str(d->msg.yiaddr, a), ip_str(src, s),
-		 how[dv->mode], ip_str(dv->dst_ip, a));
+	if (log_enabled(LOG_LVL_INFO)) {
+		struct fmt f;
+
+		fmt_init(&f);
+		fmt_str(&f, "relay reply ");
+		fmt_str(&f, dhcp_msg_type_name(dhcp_msg_type(&d->msg)));
+		fmt_str(&f, " mac ");
+		fmt_mac(&f, d->msg.chaddr);
+		fmt_str(&f, " if ");
+		fmt_str(&f, dv->link->name);
+		fmt_str(&f, " xid ");
+		fmt_hex32(&f, d->msg.xid);
+		fmt_str(&f, " yiaddr ");
+		fmt_ip(&f, d->msg.yiaddr);
+		fmt_str(&f, " from server ");
+		fmt_ip(&f, src);
+		fmt_str(&f, " -> ");
+		fmt_str(&f, how[dv->mode]);
+		fmt_char(&f, ' ');
+		fmt_ip(&f, dv->dst_ip);
+		log_line(LOG_LVL_INFO, &f);
+	}
 }
 
 static void drain_upstream(struct daemon *d)

@@ -87,7 +87,7 @@ static void print_diff(FILE *out, const struct dhcp_msg *a, const struct dhcp_ms
 		size_t alen = 0, blen = 0;
 		const uint8_t *av = dhcp_opt_get(a, (uint8_t)code, 0, UINT16_MAX, &alen);
 		const uint8_t *bv = dhcp_opt_get(b, (uint8_t)code, 0, UINT16_MAX, &blen);
-		char name[16];
+		char name[24];
 
 		if (!av && !bv)
 			continue;

@@ -1,6 +1,8 @@
 /* rewrite.c - see rewrite.h. */
 #include "rewrite.h"
 
+#include "fmt.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -98,7 +100,7 @@ int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_cla
 	memset(res, 0, sizeof(*res));
 	res->old_siaddr = res->new_siaddr = m->siaddr;
 	current_file(m, res->old_file, sizeof(res->old_file));
-	snprintf(res->new_file, sizeof(res->new_file), "%s", res->old_file);
+	fmt_copy(res->new_file, sizeof(res->new_file), res->old_file);
 	if (!rule || m->op != BOOTREPLY)
 		return 0;
 	/* A BOOTP reply has no option 53 (type 0). */
@@ -107,13 +109,13 @@ int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_cla
 	boot_fields_save(m, &before);
 
 	if (rule->next_server) {
-		char txt[INET_ADDRSTRLEN];
+		char txt[16];
+		size_t tlen = fmt_ip_text(txt, rule->next_server);
 
-		inet_ntop(AF_INET, &rule->next_server, txt, sizeof(txt));
 		m->siaddr = rule->next_server;
 		res->new_siaddr = rule->next_server;
 		if (m->has_cookie) {
-			r = dhcp_opt_set(m, DHO_TFTP_SERVER, txt, strlen(txt));
+			r = dhcp_opt_set(m, DHO_TFTP_SERVER, txt, tlen);
 			if (r < 0)
 				return r;
 		}
@@ -132,7 +134,7 @@ int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_cla
 			if (r < 0)
 				return r;
 		}
-		snprintf(res->new_file, sizeof(res->new_file), "%s", rule->filename);
+		fmt_copy(res->new_file, sizeof(res->new_file), rule->filename);
 		/* UEFI HTTP boot drops an offer whose option 60 is not
 		 * HTTPClient, and loops on DISCOVER if file and option 67
 		 * disagree (seen with OVMF). */
@@ -179,8 +181,7 @@ uint32_t rewrite_tftp_proxy(struct dhcp_msg *m, uint32_t relay_addr)
 	if (!server || server == relay_addr)
 		return server == relay_addr ? 0 : server;
 	m->siaddr = relay_addr;
-	inet_ntop(AF_INET, &relay_addr, txt, sizeof(txt));
-	if (m->has_cookie && dhcp_opt_set(m, DHO_TFTP_SERVER, txt, strlen(txt)) < 0)
+	if (m->has_cookie && dhcp_opt_set(m, DHO_TFTP_SERVER, txt, fmt_ip_text(txt, relay_addr)) < 0)
 		return 0;
 	return server;
 }

@@ -183,6 +183,14 @@ lab_exit() {
         done
         ip netns del "$ns" 2>/dev/null || log "could not delete namespace $ns"
     done
+    # A relay built with sanitizers (make asan) reports into its log; any
+    # report fails the test, whatever the checks said.
+    local san
+    if [[ -n ${PXR_TMP:-} && -d $PXR_TMP ]]; then
+        san=$(grep -s -m 3 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer' \
+            "$PXR_TMP"/*.log | head -n 3 | tr '\n' ' ')
+        [[ -z $san ]] || fail "$PXR_TEST-sanitizer" "$san"
+    fi
     if ((rc != 0 && PXR_NFAIL == 0)); then
         fail "$PXR_TEST" "aborted with status $rc${PXR_ERR_AT:+ at $PXR_ERR_AT}"
     fi
@@ -1071,7 +1079,7 @@ tbench_ping() {
 # held at a lock, then let go at once: TBENCH_WAVE_MS is the time from that
 # instant to the last one's exit (empty when the wave did not report).
 tbench_wave() {
-    local ns=$1 dir=$2 url=$3 secs=$4 out
+    local ns=$1 dir=$2 url=$3 secs=$4 out t0 t1
     shift 4
     TBENCH_WAVE_MS=
     mkdir -p "$dir"
@@ -1103,6 +1111,7 @@ tbench_wave() {
         echo "${t0/[.,]/} ${t1/[.,]/}"
     ' _ "$dir" "$url" "$secs" "$@" 2>"$dir/.wave.err") || true
     read -r t0 t1 <<<"$out" || true
+    # shellcheck disable=SC2034 # read by the caller
     [[ -n ${t1:-} ]] && TBENCH_WAVE_MS=$(((t1 - t0) / 1000))
     return 0
 }
@@ -1136,11 +1145,13 @@ tbench_wave_check() {
         fi
     done
     if ((TBENCH_BAD > 0)); then
+        # shellcheck disable=SC2034 # read by the caller
         TBENCH_BAD_WHY=$(sort "$dir/.why" | uniq -c | sort -rn | head -n 3 | sed 's/^ *//' | tr '\n' ';')
     fi
     if ((${#times[@]} > 0)); then
+        # shellcheck disable=SC2034 # read by the caller
         read -r TBENCH_T50 TBENCH_TMAX < <(printf '%s\n' "${times[@]}" | sort -g |
-            awk '{ v[NR] = $1 } END { printf "%.2f %.2f\n", v[int((NR + 1) / 2)], v[NR] }')
+            awk '{ v[NR] = $1 } END { printf "%.3f %.3f\n", v[int((NR + 1) / 2)], v[NR] }')
     fi
     find "$dir" -maxdepth 1 -name '*.bin' -delete
 }
@@ -1164,7 +1175,7 @@ measure() { echo "# MEASURE $1 $2 $3"; }
 ms_to_s() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
 
 # epoch_ms_of TEXT: TEXT is "EPOCH.FRACTION" (seconds): milliseconds.
-epoch_ms_of() { awk -v t="$1" 'BEGIN { printf "%d\n", t * 1000 }'; }
+epoch_ms_of() { awk -v t="$1" 'BEGIN { printf "%.0f\n", t * 1000 }'; }
 
 # log_stamp_ms LINE: the epoch milliseconds of a relay log line
 # ("HH:MM:SS.mmm level: ...", local time, today).
@@ -1259,4 +1270,11 @@ pcap_first_ms() {
     t=$(tcpdump -n -tt -r "$1" "$2" 2>/dev/null | head -n 1 | cut -d' ' -f1)
     [[ -n $t ]] || return 1
     epoch_ms_of "$t"
+}
+
+# metrics_snap NAME NS HOST:PORT: GET /metrics from NS into the snapshot
+# $PXR_TMP/snap-NAME.txt ("SAMPLE VALUE" lines, as fault_snap writes).
+metrics_snap() {
+    ip netns exec "$2" curl -sS --max-time 5 "http://$3/metrics" 2>/dev/null |
+        grep -v '^#' >"$PXR_TMP/snap-$1.txt" && [[ -s $PXR_TMP/snap-$1.txt ]]
 }
