@@ -41,7 +41,7 @@ FUZZERS    = dhcp_msg relay_request relay_reply opt82 frame classify_rewrite htt
 	     tftp_proto tftp_proxy ratelimit fmt
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps deps-lab check check-unit check-replay check-lab check-bench bench asan asan-unit asan-lab fuzz fuzz-smoke fuzz-long \
+.PHONY: all deps deps-lab check check-unit check-replay check-lab check-bench bench asan asan-unit asan-lab fuzz fuzz-smoke fuzz-long soak \
 	install uninstall clean demo
 
 all: $(BIN)
@@ -137,6 +137,11 @@ fuzz-long:
 # ---- lab (network namespaces, real servers and clients) ----
 check-lab: $(BIN)
 	bash tests/lab/run.sh
+
+# Soak: SOAK_MINUTES (30) of mixed DHCP/TFTP load and faults; RSS and open
+# fds sampled every SOAK_SAMPLE_SECONDS (60) must stay flat. Not in check.
+soak: $(BIN)
+	bash tests/soak/soak.sh
 
 # Relay benchmark: pxerelay, ISC dhcrelay, dhcp-helper, dnsmasq under the same
 # offered loads; prints the table and writes tests/bench/RESULTS.md.

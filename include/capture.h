@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#define CAPTURE_SNAPLEN 1900
+
 struct capture;
 
 typedef void (*capture_cb)(void *user, const struct frame_info *fi, int parse_error);

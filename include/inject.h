@@ -17,6 +17,16 @@ int inject_udp(struct inject *in, int ifindex,
 	       const uint8_t src_mac[6], const uint8_t dst_mac[6],
 	       uint32_t src_ip, uint32_t dst_ip, uint16_t sport, uint16_t dport,
 	       const uint8_t *payload, size_t len);
+/* The same, queued: frames built during one loop turn go out with one
+ * sendmmsg at inject_flush() (or when the queue is full). done() runs for
+ * each frame with 0 or -errno once the kernel took it or refused it. */
+typedef void (*inject_done_fn)(void *user, uintptr_t tag, int err);
+int inject_udp_queued(struct inject *in, int ifindex,
+		      const uint8_t src_mac[6], const uint8_t dst_mac[6],
+		      uint32_t src_ip, uint32_t dst_ip, uint16_t sport, uint16_t dport,
+		      const uint8_t *payload, size_t len, uintptr_t tag,
+		      inject_done_fn done, void *user);
+void inject_flush(struct inject *in, inject_done_fn done, void *user);
 /* Called with each frame sent (the packet trace). */
 void inject_set_observer(struct inject *in,
 			 void (*fn)(void *user, int ifindex, const uint8_t *frame, size_t len),

@@ -1,6 +1,8 @@
 /* capture.c - see capture.h. */
 #include "capture.h"
 
+#include <errno.h>
+
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +33,11 @@ struct capture *capture_open_any(int buffer_bytes, char *err, size_t errlen)
 	c->p = pcap_create("any", perr);
 	if (!c->p)
 		goto fail;
-	/* A BOOTREQUEST fits in 1500 bytes plus the cooked header. */
-	if (pcap_set_snaplen(c->p, 2048) || pcap_set_immediate_mode(c->p, 1) ||
+	/* A BOOTREQUEST in a 1500-byte packet plus the cooked header fits;
+	 * at 1900 a ring frame (with libpcap's header) stays within 2 KiB,
+	 * two to a page, so the ring holds twice the frames it would at
+	 * 2048. */
+	if (pcap_set_snaplen(c->p, CAPTURE_SNAPLEN) || pcap_set_immediate_mode(c->p, 1) ||
 	    pcap_set_buffer_size(c->p, buffer_bytes) || pcap_set_timeout(c->p, 100))
 		goto pfail;
 	if (pcap_activate(c->p) < 0)
@@ -72,8 +77,20 @@ int capture_fd(const struct capture *c)
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct capture *c = (struct capture *)user;
-	struct frame_info fi;
-	int r = frame_parse_sll2(bytes, h->caplen, &fi);
+	struct frame_info fi = { 0 };
+	int r;
+
+	/* Cut by the snap length: only a request over CAPTURE_SNAPLEN on a
+	 * jumbo-frame link; refused as too big, not as malformed. The link
+	 * is the SLL2 header's interface index (bytes 4..7). */
+	if (h->caplen < h->len) {
+		r = -EMSGSIZE;
+		if (h->caplen >= 8)
+			fi.ifindex = (int)((uint32_t)bytes[4] << 24 | (uint32_t)bytes[5] << 16 |
+					   (uint32_t)bytes[6] << 8 | bytes[7]);
+	} else {
+		r = frame_parse_sll2(bytes, h->caplen, &fi);
+	}
 
 	c->cb(c->user, &fi, r);
 }

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -40,12 +41,14 @@
 #define DEFAULT_CONFIG "/etc/pxerelay/pxerelay.conf"
 #define DHCP_SERVER_PORT 67
 #define DHCP_CLIENT_PORT 68
-#define CAPTURE_BUFFER (1 << 20)   /* kernel ring; resident, so sized with care */
+#define CAPTURE_BUFFER (512 << 10) /* kernel ring; all of it resident */
 #define BATCH 64
 #define XID_CAPACITY 8192          /* requests remembered until their reply */
 #define RL_CLIENT_CAPACITY 8192    /* clients with a rate-limit bucket */
 #define RL_IFACE_CAPACITY 8192     /* links with a rate-limit bucket */
-#define XID_TTL_MS 60000
+/* A request's class is needed until the server's reply to it, which comes
+ * within a second or two; each request of an exchange refreshes it. */
+#define XID_TTL_MS 15000
 
 struct daemon {
 	struct config *cfg;
@@ -80,7 +83,8 @@ struct daemon {
 	struct dhcp_msg msg;
 	struct relay_fwd fwd;
 	struct relay_delivery dlv;
-	uint8_t rxbuf[DHCP_MAX_LEN + 1];
+	struct upstream_rx *urx;          /* recvmmsg buffers for replies */
+	struct upstream_tx *utx;          /* requests queued for sendmmsg */
 };
 
 static int64_t now_ms(void)
@@ -199,6 +203,63 @@ static void remember_request(struct daemon *d, const struct dhcp_msg *m,
 			     const struct relay_link *l, int64_t now,
 			     char *label, size_t label_len, const struct cfg_boot **rule_out);
 
+/* A send the kernel refused, after the batch went out. */
+static void count_send_failed(struct daemon *d, size_t cfg_idx, const char *what, int err)
+{
+	unsigned more;
+
+	d->st.drop[DROP_SEND_FAILED]++;
+	if (cfg_idx < d->st.nifaces)
+		d->st.ifaces[cfg_idx].drops++;
+	if (log_ratelimit_ok(&d->rl[DROP_SEND_FAILED], now_ms(), &more))
+		log_warn("drop %s on %s: send_failed: %s (%u more like it not shown)", what,
+			 cfg_idx < d->cfg->nifaces ? d->cfg->ifaces[cfg_idx].name : "?",
+			 strerror(-err), more);
+}
+
+/* upstream_queue()'s report for one request sent to one server. */
+static void request_sent(void *user, uint32_t server, const uint8_t *buf, size_t len,
+			 uintptr_t cfg_idx, int err)
+{
+	struct daemon *d = user;
+	struct stats_server *ss;
+
+	if (err < 0) {
+		count_send_failed(d, cfg_idx, "request", err);
+		return;
+	}
+	relay_server_sent(&d->servers, server, now_ms());
+	ss = stats_server(&d->st, server);
+	if (ss) {
+		ss->sent++;
+		if (d->trace && !ss->source)
+			ss->source = upstream_source_for(ss->addr);
+	}
+	trace_udp(d->trace, 0, SLL2_OUTGOING, ss ? ss->source : 0, server,
+		  DHCP_SERVER_PORT, DHCP_SERVER_PORT, buf, len);
+}
+
+/* inject_udp_queued()'s report for one reply frame. */
+static void reply_sent(void *user, uintptr_t cfg_idx, int err)
+{
+	struct daemon *d = user;
+
+	if (err < 0) {
+		count_send_failed(d, cfg_idx, "reply", err);
+		return;
+	}
+	if (cfg_idx < d->st.nifaces)
+		d->st.ifaces[cfg_idx].replies++;
+}
+
+/* Everything queued this loop turn goes out. Also before the link table
+ * or the configuration change, which the queued tags index. */
+static void flush_sends(struct daemon *d)
+{
+	upstream_flush(d->udp_fd, d->utx, request_sent, d);
+	inject_flush(d->inj, reply_sent, d);
+}
+
 static void on_request(void *user, const struct frame_info *fi, int parse_error)
 {
 	struct daemon *d = user;
@@ -210,7 +271,8 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 	char mac[18], label[64] = "-";
 
 	if (parse_error < 0) {
-		count_drop(d, DROP_MALFORMED, NULL, NULL, "frame");
+		count_drop(d, parse_error == -EMSGSIZE ? DROP_TOO_BIG : DROP_MALFORMED,
+			   relay_links_by_ifindex(&d->links, fi->ifindex), NULL, "frame");
 		return;
 	}
 	trace_sll2(d->trace, fi->frame, fi->frame_len);
@@ -239,23 +301,9 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 				 d->fwd.link->name, more);
 	}
 	for (size_t i = 0; i < d->fwd.nservers; i++) {
-		struct stats_server *ss = stats_server(&d->st, d->fwd.servers[i]);
-		int e = upstream_send(d->udp_fd, d->fwd.servers[i], DHCP_SERVER_PORT,
-				      d->fwd.buf, (size_t)d->fwd.len);
-
-		if (e < 0) {
-			errno = -e;
-			count_drop(d, DROP_SEND_FAILED, d->fwd.link, &d->msg, "request");
-			continue;
-		}
-		relay_server_sent(&d->servers, d->fwd.servers[i], rx.now_ms);
-		if (ss) {
-			ss->sent++;
-			if (d->trace && !ss->source)
-				ss->source = upstream_source_for(ss->addr);
-		}
-		trace_udp(d->trace, 0, SLL2_OUTGOING, ss ? ss->source : 0, d->fwd.servers[i],
-			  DHCP_SERVER_PORT, DHCP_SERVER_PORT, d->fwd.buf, (size_t)d->fwd.len);
+		upstream_queue(d->udp_fd, d->utx, d->fwd.servers[i], DHCP_SERVER_PORT,
+			       d->fwd.buf, (size_t)d->fwd.len, d->fwd.link->cfg_idx,
+			       request_sent, d);
 		if (log_enabled(LOG_LVL_INFO)) {
 			struct fmt f;
 
@@ -420,9 +468,9 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 	ss = stats_server(&d->st, src);
 	if (ss)
 		ss->replies++;
-	e = inject_udp(d->inj, dv->link->ifindex, dv->link->mac, dv->dst_mac,
-		       dv->link->addrs[0], dv->dst_ip, DHCP_SERVER_PORT, DHCP_CLIENT_PORT,
-		       dv->buf, (size_t)dv->len);
+	e = inject_udp_queued(d->inj, dv->link->ifindex, dv->link->mac, dv->dst_mac,
+			      dv->link->addrs[0], dv->dst_ip, DHCP_SERVER_PORT, DHCP_CLIENT_PORT,
+			      dv->buf, (size_t)dv->len, dv->link->cfg_idx, reply_sent, d);
 	if (e < 0) {
 		errno = -e;
 		log_errno(LOG_LVL_WARN, "reply to %s on %s", mac_str(d->msg.chaddr, mac),
@@ -430,7 +478,6 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 		count_drop(d, DROP_SEND_FAILED, dv->link, &d->msg, "reply");
 		return;
 	}
-	d->st.ifaces[dv->link->cfg_idx].replies++;
 	if (log_enabled(LOG_LVL_INFO)) {
 		struct fmt f;
 
@@ -457,23 +504,25 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 
 static void drain_upstream(struct daemon *d)
 {
-	for (int i = 0; i < BATCH; i++) {
-		uint32_t src, dst;
-		int ifindex;
-		ssize_t n = upstream_recv(d->udp_fd, d->rxbuf, sizeof(d->rxbuf), &src, &dst, &ifindex);
+	struct upstream_msg m[UPSTREAM_RX_BATCH];
+	bool drained = false;
 
-		if (n == -EAGAIN || n == -EWOULDBLOCK)
-			return;
-		if (n == -EMSGSIZE) {
-			count_drop(d, DROP_TOO_BIG, NULL, NULL, "reply");
-			continue;
-		}
+	/* A few batches at most per wake-up, so the capture gets its turn. */
+	for (int round = 0; round < 4 && !drained; round++) {
+		int n = upstream_recv_batch(d->udp_fd, d->urx, m, &drained);
+
 		if (n < 0) {
-			errno = (int)-n;
+			errno = -n;
 			log_errno(LOG_LVL_WARN, "upstream socket");
 			return;
 		}
-		on_reply(d, d->rxbuf, (size_t)n, src, dst, ifindex);
+		for (int i = 0; i < n; i++) {
+			if (m[i].len == -EMSGSIZE) {
+				count_drop(d, DROP_TOO_BIG, NULL, NULL, "reply");
+				continue;
+			}
+			on_reply(d, m[i].buf, (size_t)m[i].len, m[i].src, m[i].dst, m[i].ifindex);
+		}
 	}
 }
 
@@ -673,6 +722,12 @@ static int daemon_start(struct daemon *d)
 	struct timespec ts;
 	bool *present;
 
+	/* glibc raises its mmap threshold after the first large free and
+	 * then keeps freed TFTP file buffers in the heap (measured: 6 MiB
+	 * more after each failed 64 MiB fetch). A fixed threshold puts large
+	 * buffers in their own mappings, returned to the kernel when freed. */
+	mallopt(M_MMAP_THRESHOLD, 256 << 10);
+	mallopt(M_TRIM_THRESHOLD, 256 << 10);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	d->start_time = (double)ts.tv_sec + ts.tv_nsec / 1e9;
 	if (gethostname(d->hostname, sizeof(d->hostname) - 1) < 0)
@@ -700,6 +755,12 @@ static int daemon_start(struct daemon *d)
 	d->udp_fd = upstream_open(DHCP_SERVER_PORT, err, sizeof(err));
 	if (d->udp_fd < 0)
 		goto fail;
+	d->urx = upstream_rx_new();
+	d->utx = upstream_tx_new();
+	if (!d->urx || !d->utx) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
 	d->inj = inject_open(err, sizeof(err));
 	if (!d->inj)
 		goto fail;
@@ -789,7 +850,11 @@ static void daemon_stop(struct daemon *d)
 		close(d->pid_fd);
 	}
 	capture_close(d->cap);
+	if (d->inj && d->utx && d->udp_fd > 0)
+		flush_sends(d);
 	inject_close(d->inj);
+	upstream_rx_free(d->urx);
+	upstream_tx_free(d->utx);
 	link_watch_close(d->lw);
 	if (d->udp_fd > 0)
 		close(d->udp_fd);
@@ -841,10 +906,12 @@ static int daemon_loop(struct daemon *d)
 				drain_upstream(d);
 				break;
 			case TAG_NETLINK:
+				flush_sends(d);
 				if (link_watch_process(d->lw) > 0)
 					links_rebuild(d);
 				break;
 			case TAG_SIGNAL:
+				flush_sends(d);
 				on_signal(d);
 				break;
 			case TAG_METRICS:
@@ -862,6 +929,7 @@ static int daemon_loop(struct daemon *d)
 				break;
 			}
 		}
+		flush_sends(d);
 	}
 	return 0;
 }

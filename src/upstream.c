@@ -1,10 +1,12 @@
 /* upstream.c - see upstream.h. */
+#define _GNU_SOURCE
 #include "upstream.h"
 
 #include <errno.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -82,6 +84,133 @@ ssize_t upstream_recv(int fd, uint8_t *buf, size_t cap, uint32_t *src, uint32_t 
 			*dst = pi.ipi_addr.s_addr;
 		}
 	return n;
+}
+
+struct upstream_rx {
+	struct mmsghdr mh[UPSTREAM_RX_BATCH];
+	struct iovec iov[UPSTREAM_RX_BATCH];
+	struct sockaddr_in from[UPSTREAM_RX_BATCH];
+	char cbuf[UPSTREAM_RX_BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
+	uint8_t buf[UPSTREAM_RX_BATCH][UPSTREAM_RX_BYTES];
+};
+
+struct upstream_rx *upstream_rx_new(void)
+{
+	return malloc(sizeof(struct upstream_rx));
+}
+
+void upstream_rx_free(struct upstream_rx *rx)
+{
+	free(rx);
+}
+
+int upstream_recv_batch(int fd, struct upstream_rx *rx, struct upstream_msg *out,
+			bool *drained)
+{
+	int n;
+
+	for (int i = 0; i < UPSTREAM_RX_BATCH; i++) {
+		rx->iov[i] = (struct iovec){ rx->buf[i], UPSTREAM_RX_BYTES };
+		rx->mh[i].msg_hdr = (struct msghdr){
+			.msg_name = &rx->from[i], .msg_namelen = sizeof(rx->from[i]),
+			.msg_iov = &rx->iov[i], .msg_iovlen = 1,
+			.msg_control = rx->cbuf[i], .msg_controllen = sizeof(rx->cbuf[i]),
+		};
+	}
+	n = recvmmsg(fd, rx->mh, UPSTREAM_RX_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		*drained = true;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+	}
+	*drained = n < UPSTREAM_RX_BATCH;
+	for (int i = 0; i < n; i++) {
+		struct msghdr *mh = &rx->mh[i].msg_hdr;
+
+		out[i] = (struct upstream_msg){ rx->buf[i], (ssize_t)rx->mh[i].msg_len,
+						rx->from[i].sin_addr.s_addr, 0, 0 };
+		/* A datagram fills the buffer, so one that filled it whole was
+		 * larger than any message we take. */
+		if ((mh->msg_flags & MSG_TRUNC) || rx->mh[i].msg_len >= UPSTREAM_RX_BYTES)
+			out[i].len = -EMSGSIZE;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				out[i].ifindex = pi.ipi_ifindex;
+				out[i].dst = pi.ipi_addr.s_addr;
+			}
+	}
+	return n;
+}
+
+struct upstream_tx {
+	unsigned n;
+	struct mmsghdr mh[UPSTREAM_TX_BATCH];
+	struct iovec iov[UPSTREAM_TX_BATCH];
+	struct sockaddr_in to[UPSTREAM_TX_BATCH];
+	uintptr_t tag[UPSTREAM_TX_BATCH];
+	uint8_t buf[UPSTREAM_TX_BATCH][UPSTREAM_TX_BYTES];
+};
+
+struct upstream_tx *upstream_tx_new(void)
+{
+	struct upstream_tx *tx = malloc(sizeof(*tx));
+
+	if (tx)
+		tx->n = 0;
+	return tx;
+}
+
+void upstream_tx_free(struct upstream_tx *tx)
+{
+	free(tx);
+}
+
+void upstream_flush(int fd, struct upstream_tx *tx, upstream_done_fn done, void *user)
+{
+	unsigned i = 0;
+
+	while (i < tx->n) {
+		int r = sendmmsg(fd, &tx->mh[i], tx->n - i, MSG_DONTWAIT);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* The first of the rest failed: report it, go on after it. */
+			done(user, tx->to[i].sin_addr.s_addr, tx->buf[i], tx->iov[i].iov_len,
+			     tx->tag[i], -errno);
+			i++;
+			continue;
+		}
+		for (int k = 0; k < r; k++, i++)
+			done(user, tx->to[i].sin_addr.s_addr, tx->buf[i], tx->iov[i].iov_len,
+			     tx->tag[i], 0);
+	}
+	tx->n = 0;
+}
+
+void upstream_queue(int fd, struct upstream_tx *tx, uint32_t dst, uint16_t port,
+		    const uint8_t *buf, size_t len, uintptr_t tag, upstream_done_fn done,
+		    void *user)
+{
+	unsigned i;
+
+	if (len > UPSTREAM_TX_BYTES) {
+		done(user, dst, buf, len, tag, upstream_send(fd, dst, port, buf, len));
+		return;
+	}
+	if (tx->n == UPSTREAM_TX_BATCH)
+		upstream_flush(fd, tx, done, user);
+	i = tx->n++;
+	memcpy(tx->buf[i], buf, len);
+	tx->to[i] = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(port),
+					  .sin_addr.s_addr = dst };
+	tx->iov[i] = (struct iovec){ tx->buf[i], len };
+	tx->mh[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &tx->to[i],
+						   .msg_namelen = sizeof(tx->to[i]),
+						   .msg_iov = &tx->iov[i], .msg_iovlen = 1 } };
+	tx->tag[i] = tag;
 }
 
 uint32_t upstream_source_for(uint32_t dst)

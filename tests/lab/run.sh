@@ -24,6 +24,8 @@ TESTS=(
     "test_boot_rules.sh"
     "test_daemon.sh"
     "test_ratelimit.sh"
+    "test_faults.sh"
+    "test_malformed.sh"
     "test_valgrind.sh"
 )
 
