@@ -50,5 +50,9 @@ bool xid_table_put(struct xid_table *t, const struct xid_entry *e, int64_t now_m
 /* NULL when absent or expired. */
 const struct xid_entry *xid_table_get(struct xid_table *t, const uint8_t *chaddr,
 				      uint8_t hlen, uint32_t xid, int64_t now_ms);
+/* The exchange is over (its ACK or NAK was relayed): free the entry that
+ * xid_table_get() returned, so finished exchanges never push out live
+ * ones. */
+void xid_table_done(struct xid_table *t, const struct xid_entry *e);
 
 #endif

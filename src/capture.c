@@ -1,12 +1,14 @@
 /* capture.c - see capture.h. */
 #include "capture.h"
+#include "log.h"
 
 #include <errno.h>
-
+#include <linux/if_packet.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* Inbound only (our own forwarded requests leave as outbound), UDP to the
  * server port, BOOTP op 1. libpcap adds the fragment-offset test that
@@ -44,6 +46,20 @@ struct capture *capture_open_any(int buffer_bytes, char *err, size_t errlen)
 		goto pfail;
 	if (pcap_set_datalink(c->p, DLT_LINUX_SLL2) < 0)
 		goto pfail;
+	/* Inbound only, in the kernel (PACKET_IGNORE_OUTGOING): every frame
+	 * this host sends, our own replies and requests among them, is then
+	 * not even copied to the capture to be filtered out. */
+	if (pcap_setdirection(c->p, PCAP_D_IN) < 0)
+		goto pfail;
+	{
+		int one = 1;
+
+		/* libpcap 1.10 checks the direction in user space only. */
+		if (setsockopt(pcap_fileno(c->p), SOL_PACKET, PACKET_IGNORE_OUTGOING,
+			       &one, sizeof(one)) < 0)
+			log_debug("capture: PACKET_IGNORE_OUTGOING: %s (filtered instead)",
+				  strerror(errno));
+	}
 	if (pcap_compile(c->p, &prog, CAPTURE_FILTER, 1, PCAP_NETMASK_UNKNOWN) < 0)
 		goto pfail;
 	if (pcap_setfilter(c->p, &prog) < 0) {

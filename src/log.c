@@ -1,4 +1,5 @@
 /* log.c - stderr (foreground) or syslog. */
+#define _GNU_SOURCE
 #include "log.h"
 
 #include "fmt.h"
@@ -64,22 +65,31 @@ static const char *stamp_now(long *ms)
 static void write_line(enum log_level level, const char *msg, size_t len, const char *suffix)
 {
 	if (log_stderr) {
+		/* One line, one fwrite: "HH:MM:SS.mmm level: msg suffix\n". */
+		char line[1400];
 		long ms;
 		const char *stamp = stamp_now(&ms);
-		char pre[16] = { 0 };
+		size_t tag = strlen(level_tag[level]), sl = strlen(suffix), n = 0;
 
-		memcpy(pre, stamp, 8);
-		pre[8] = '.';
-		pre[9] = (char)('0' + ms / 100 % 10);
-		pre[10] = (char)('0' + ms / 10 % 10);
-		pre[11] = (char)('0' + ms % 10);
-		pre[12] = ' ';
-		fwrite(pre, 1, 13, stderr);
-		fputs(level_tag[level], stderr);
-		fputs(": ", stderr);
-		fwrite(msg, 1, len, stderr);
-		fputs(suffix, stderr);
-		fputc('\n', stderr);
+		if (len > sizeof(line) - 32 - sl)
+			len = sizeof(line) - 32 - sl;
+		memcpy(line, stamp, 8);
+		line[8] = '.';
+		line[9] = (char)('0' + ms / 100 % 10);
+		line[10] = (char)('0' + ms / 10 % 10);
+		line[11] = (char)('0' + ms % 10);
+		line[12] = ' ';
+		n = 13;
+		memcpy(line + n, level_tag[level], tag);
+		n += tag;
+		line[n++] = ':';
+		line[n++] = ' ';
+		memcpy(line + n, msg, len);
+		n += len;
+		memcpy(line + n, suffix, sl);
+		n += sl;
+		line[n++] = '\n';
+		fwrite_unlocked(line, 1, n, stderr);
 	} else {
 		syslog(syslog_prio[level], "%.*s%s", (int)len, msg, suffix);
 	}

@@ -500,6 +500,14 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 		fmt_ip(&f, dv->dst_ip);
 		log_line(LOG_LVL_INFO, &f);
 	}
+	/* An ACK or NAK (or a BOOTP reply) ends the exchange; an OFFER does
+	 * not, its REQUEST is classified again anyway. */
+	if (xe) {
+		int t = dhcp_msg_type(&d->msg);
+
+		if (t == DHCPACK || t == DHCPNAK || t == 0)
+			xid_table_done(&d->xids, xe);
+	}
 }
 
 static void drain_upstream(struct daemon *d)

@@ -100,3 +100,12 @@ const struct xid_entry *xid_table_get(struct xid_table *t, const uint8_t *chaddr
 	t->misses++;
 	return NULL;
 }
+
+void xid_table_done(struct xid_table *t, const struct xid_entry *e)
+{
+	struct xid_entry *slot = (struct xid_entry *)e;
+
+	/* e points into t->slots (from xid_table_get). */
+	if (slot >= t->slots && slot < t->slots + t->nbuckets * XID_WAYS)
+		slot->used = false;
+}

@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/bench/run.sh [--smoke] - DHCP relay benchmark in network namespaces.
 #
-#   server ns: stubserver on srv0 10.0.0.2 (answers every relayed request at once)
+#   server ns: stubserver on srv0 10.0.0.2 (answers every relayed request at once),
+#              then kea-dhcp4 there
 #        |
 #   router ns: the relay under test    up0 10.0.0.1, vlan10 10.10.0.1/16
 #        |
@@ -26,14 +27,24 @@
 # build/bench/peers, `apt-get download` into build/bench/peers; a .deb is
 # unpacked with `dpkg -x` (the two packages conflict as installs).
 #
+# Then the same relays again against Kea as a realistic server (full run
+# only): the stub stopped, kea-dhcp4 in the server ns on srv0/10.0.0.2 (UDP
+# sockets, memfile lease database with persist false, one subnet
+# 10.10.0.0/16 with pool 10.10.0.2 - 10.10.255.254, valid lifetime 120 s,
+# multi-threading off, logging at WARN: no line per packet), started afresh
+# for each relay so each begins on an empty lease database, at each rate of
+# BENCH_KEA_RATES for BENCH_SECONDS, measured the same way into a second
+# table "against Kea"; the detail lines then carry kea_cpu_ticks.
+#
 # --smoke (make check): pxerelay only, 200/s for 2 s; passes when the tools
 # build, run and report (a summary line, completed > 0, server totals).
 # The last line is "1 passed, 0 failed" or "0 passed, 1 failed".
 #
-# Environment: BENCH_RATES ("1000 10000 30000"), BENCH_SECONDS (3),
+# Environment: BENCH_RATES ("1000 10000 30000 60000"), BENCH_SECONDS (3),
 # BENCH_TIMEOUT_MS (1000: an exchange not ACKed by then is lost),
 # BENCH_CLIENTS (65536), BENCH_RESULTS (tests/bench/RESULTS.md),
-# BENCH_RELAYS (all six names above; a subset to run fewer), CC (cc),
+# BENCH_RELAYS (all six names above; a subset to run fewer),
+# BENCH_KEA_RATES ("1000 3000"; empty: no Kea phase), CC (cc),
 # PXERELAY, DHCRELAY, DHCP_HELPER, PXR_KEEP=1 (keep the logs).
 # Needs root.  Every process and namespace it makes is removed on exit.
 set -euo pipefail
@@ -90,16 +101,18 @@ if [[ $MODE == smoke-inner ]]; then
     RATES=(200)
     SECS=2
     RELAYS=(pxerelay)
+    KEA_RATES=()
     TAG=bsm
 else
-    read -r -a RATES <<<"${BENCH_RATES:-1000 10000 30000}"
+    read -r -a RATES <<<"${BENCH_RATES:-1000 10000 30000 60000}"
+    read -r -a KEA_RATES <<<"${BENCH_KEA_RATES-1000 3000}"
     SECS=${BENCH_SECONDS:-3}
     read -r -a RELAYS <<<"${BENCH_RELAYS:-pxerelay pxerelay+rules pxerelay+rules,warn dhcrelay dhcp-helper dnsmasq}"
     TAG=bench
 fi
-# Bounded: at most 10 rates of at most 30 s each.
-if ((${#RATES[@]} > 10 || SECS < 1 || SECS > 30)); then
-    echo "BENCH_RATES: at most 10 rates; BENCH_SECONDS: 1..30" >&2
+# Bounded: at most 10 rates (and 10 Kea rates) of at most 30 s each.
+if ((${#RATES[@]} > 10 || ${#KEA_RATES[@]} > 10 || SECS < 1 || SECS > 30)); then
+    echo "BENCH_RATES, BENCH_KEA_RATES: at most 10 rates; BENCH_SECONDS: 1..30" >&2
     exit 2
 fi
 
@@ -239,6 +252,75 @@ stub_start() {
     fi
 }
 
+# Kea's pool: the whole /16 but the network, the relay's 10.10.0.1 and the
+# broadcast address; one lease per client, so BENCH_CLIENTS up to 65533
+# never run it dry (every loadgen run starts again at client 0, so a Kea
+# holds at most min(max rate x BENCH_SECONDS + warm-up, BENCH_CLIENTS)).
+KEA_POOL="10.10.0.2 - 10.10.255.254"
+KEA_POOL_SIZE=65533
+KEA_BIN=
+KEA_VERSION=
+
+# kea_write_conf: kea-dhcp4's configuration for the Kea phase.  Logging at
+# WARN: at INFO Kea writes lines per packet (DHCP4_LEASE_ADVERT,
+# DHCP4_LEASE_ALLOC), which would make its logging the bottleneck.
+# Multi-threading is off (Kea 2.2's default; 2.4 turned it on) so the
+# figures do not depend on the Kea version's default.
+kea_write_conf() {
+    mkdir -p "$PXR_TMP/kea"
+    cat >"$PXR_TMP/kea/kea-dhcp4.json" <<EOF
+{
+  "Dhcp4": {
+    "interfaces-config": { "interfaces": [ "srv0/10.0.0.2" ], "dhcp-socket-type": "udp" },
+    "lease-database": { "type": "memfile", "persist": false, "lfc-interval": 0 },
+    "multi-threading": { "enable-multi-threading": false },
+    "valid-lifetime": 120,
+    "renew-timer": 60,
+    "rebind-timer": 105,
+    "subnet4": [
+      { "id": 1, "subnet": "10.10.0.0/16",
+        "pools": [ { "pool": "$KEA_POOL" } ],
+        "option-data": [ { "name": "routers", "data": "10.10.0.1" } ] }
+    ],
+    "loggers": [ {
+      "name": "kea-dhcp4",
+      "output_options": [ { "output": "stdout" } ],
+      "severity": "WARN"
+    } ]
+  }
+}
+EOF
+}
+
+kea_ready_or_dead() {
+    ! proc_alive "$(pid_of kea)" || udp_listening "$NS_SRV" 67 10.0.0.2
+}
+
+# kea_start: a fresh kea-dhcp4 (empty lease database) as process "kea";
+# fails when it does not listen on 10.0.0.2:67 within 15 s.  At WARN it
+# logs nothing when it starts, so its socket says it is ready.  Its lock
+# and pid files go to the temp dir (a system Kea or a lab test's may run).
+kea_start() {
+    bg_run kea "$NS_SRV" env KEA_LOCKFILE_DIR="$PXR_TMP/kea" KEA_PIDFILE_DIR="$PXR_TMP/kea" \
+        "$KEA_BIN" -c "$PXR_TMP/kea/kea-dhcp4.json"
+    wait_until 15 kea_ready_or_dead || true
+    proc_alive "$(pid_of kea)" && udp_listening "$NS_SRV" 67 10.0.0.2
+}
+
+# kea_log_summary NAME: after relay NAME's runs, what Kea logged at WARN or
+# above as "MESSAGE_ID xCOUNT" pairs, into the details (it says
+# DHCP4_STARTING at INFO before it reads its logging configuration).
+kea_log_summary() {
+    local s
+    # shellcheck disable=SC2016 # awk fields, not shell
+    s=$(awk '{ for (i = 2; i < NF; i++) if ($i ~ /^\[kea-dhcp4/) {
+                   if ($(i - 1) ~ /^(WARN|ERROR|FATAL)$/) n[$(i + 1)]++
+                   break } }
+             END { for (k in n) printf "%s x%d ", k, n[k] }' "$PXR_TMP/kea.log" 2>/dev/null || true)
+    DETAILS+=("$1 via kea-dhcp4: Kea's log at WARN and above: ${s:-nothing}")
+    log "${DETAILS[-1]}"
+}
+
 write_rules_conf() {
     cat >"$PXR_TMP/rules.conf" <<'EOF'
 # tests/bench: the command-line mode's settings plus one boot rule per arch
@@ -298,11 +380,12 @@ cpu_ticks() {
     awk '{ print $12 + $13 }' <<<"$rest"
 }
 
-# udp_rcvbuf_errors: datagrams the kernel dropped in the router ns because
-# a UDP socket's receive buffer was full (where a relay loses load).
+# udp_rcvbuf_errors [NS]: datagrams the kernel dropped in NS (default the
+# router ns) because a UDP socket's receive buffer was full (where a relay,
+# or in the server ns the server, loses load).
 # shellcheck disable=SC2016 # awk fields, not shell
 udp_rcvbuf_errors() {
-    ip netns exec "$NS_RTR" awk '$1 == "Udp:" {
+    ip netns exec "${1:-$NS_RTR}" awk '$1 == "Udp:" {
         if (!h) { for (i = 2; i <= NF; i++) col[$i] = i; h = 1 } else print $col["RcvbufErrors"]
     }' /proc/net/snmp
 }
@@ -321,20 +404,29 @@ softnet_drops() {
 kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n 1; }
 
 ROWS=()
+STUB_ROWS=()
+KEA_ROWS=()
 SUMMARIES=()
+# The server process measure() charges ("stub" or "kea") and what the
+# detail lines of its phase say after the rate.
+SERVER=stub
+PHASE_LABEL=
 
 # row RELAY OFFERED RECEIVED LOSS P50 P99 CPU RSS: one table row.
 row() {
     ROWS+=("$(printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %9s |' "$@")")
 }
 
-# measure NAME RATE: one loadgen run against the running relay; adds a row.
+# measure NAME RATE: one loadgen run against the running relay and server
+# (SERVER); adds a row.
 measure() {
-    local name=$1 rate=$2 pid t0 t1 d0 d1 s0 s1 b0 b1 out cpu loss rss note=
+    local name=$1 rate=$2 pid spid t0 t1 d0 d1 e0 e1 s0 s1 b0 b1 out cpu loss rss note=
     pid=$(pid_of relay)
+    spid=$(pid_of "$SERVER")
     d0=$(udp_rcvbuf_errors)
+    e0=$(udp_rcvbuf_errors "$NS_SRV")
     b0=$(softnet_drops)
-    s0=$(cpu_ticks "$(pid_of stub)")
+    s0=$(cpu_ticks "$spid")
     t0=$(cpu_ticks "$pid")
     out=$(ip netns exec "$NS_CLI" "$LOADGEN" -i eth0 -r "$rate" -t "$SECS" \
         -T "$TIMEOUT_MS" -n "$CLIENTS" 2>>"$PXR_TMP/loadgen.err") || true
@@ -342,13 +434,20 @@ measure() {
         row "$name" "$rate" "relay exited" "" "" "" "" ""
         return 1
     fi
+    if ! proc_alive "$spid"; then
+        DETAILS+=("$name $rate/s$PHASE_LABEL: the server ($SERVER) exited: $(tail -n 3 "$PXR_TMP/$SERVER.log" | tr '\n' ' ')")
+        log "${DETAILS[-1]}"
+        row "$name" "$rate" "$SERVER exited" "" "" "" "" ""
+        return 1
+    fi
     t1=$(cpu_ticks "$pid")
-    s1=$(cpu_ticks "$(pid_of stub)")
+    s1=$(cpu_ticks "$spid")
     d1=$(udp_rcvbuf_errors)
+    e1=$(udp_rcvbuf_errors "$NS_SRV")
     b1=$(softnet_drops)
     rss=$(proc_status "$pid" VmHWM | awk '{ printf "%.1f MiB", $1 / 1024 }' || echo '?')
     SUMMARIES+=("$out")
-    DETAILS+=("$name $rate/s: ${out:-no report} relay_cpu_ticks=$((t1 - t0)) stub_cpu_ticks=$((s1 - s0)) router_udp_rcvbuf_errors=$((d1 - d0)) softnet_drops=$((b1 - b0))")
+    DETAILS+=("$name $rate/s$PHASE_LABEL: ${out:-no report} relay_cpu_ticks=$((t1 - t0)) ${SERVER}_cpu_ticks=$((s1 - s0)) router_udp_rcvbuf_errors=$((d1 - d0)) server_udp_rcvbuf_errors=$((e1 - e0)) softnet_drops=$((b1 - b0))")
     log "${DETAILS[-1]}"
     if [[ -z $out ]]; then
         row "$name" "$rate" "no report" "" "" "" "" "$rss"
@@ -377,15 +476,17 @@ measure() {
         "$cpu" "$rss"
 }
 
-# bench_relay NAME: locate, start, warm up, measure every rate, stop.
+# bench_relay NAME RATE...: locate, start, warm up, measure every RATE, stop.
 bench_relay() {
-    local name=$1 rate warm
+    local name=$1 rate warm v
+    shift
     if ! relay_locate "$name"; then
         log "$name: not available: $PEER_WHY"
         row "$name" "-" "not available: $PEER_WHY" "" "" "" "" ""
         return 0
     fi
-    VERSIONS+=("$name: $RELAY_VERSION$(deb_version "$RELAY_BIN") (${RELAY_BIN#"$TOP"/})")
+    v="$name: $RELAY_VERSION$(deb_version "$RELAY_BIN") (${RELAY_BIN#"$TOP"/})"
+    [[ " ${VERSIONS[*]} " == *" $v "* ]] || VERSIONS+=("$v")
     if ! relay_launch "$name"; then
         log "$name did not start: $(tail -n 3 "$PXR_TMP/relay.log" | tr '\n' ' ')"
         row "$name" "-" "not available: did not start" "" "" "" "" ""
@@ -397,14 +498,14 @@ bench_relay() {
     sleep 0.3
     warm=$(ip netns exec "$NS_CLI" "$LOADGEN" -i eth0 -r 100 -t 1 -T "$TIMEOUT_MS" -n "$CLIENTS" \
         2>>"$PXR_TMP/loadgen.err") || true
-    log "$name warm-up: $warm"
+    log "$name warm-up$PHASE_LABEL: $warm"
     if [[ -z $warm || $(kv "$warm" completed) == 0 ]]; then
         row "$name" "-" "no exchange completed" "" "" "" "" ""
         cp "$PXR_TMP/relay.log" "$PXR_TMP/relay-$name.log"
         proc_stop relay
         return 0
     fi
-    for rate in "${RATES[@]}"; do
+    for rate in "$@"; do
         measure "$name" "$rate" || break
         sleep 0.5
     done
@@ -413,18 +514,74 @@ bench_relay() {
         local counters
         counters=$(relay_dump 2>/dev/null | awk '$2 != 0 && $1 ~ /dropped|drops|xid_table|server_messages/' |
             tr '\n' ' ' || true)
-        DETAILS+=("$name counters over all its runs: ${counters:-(no dump)}")
+        DETAILS+=("$name counters over all its runs$PHASE_LABEL: ${counters:-(no dump)}")
         log "${DETAILS[-1]}"
     fi
     proc_stop relay
-    cp "$PXR_TMP/relay.log" "$PXR_TMP/relay-$name.log"
+    cp "$PXR_TMP/relay.log" "$PXR_TMP/relay-$name${PHASE_LABEL:+-kea}.log"
 }
 
+# kea_phase: every relay again, each against a fresh kea-dhcp4, at the
+# rates of KEA_RATES; the rows go to KEA_ROWS.
+kea_phase() {
+    local r
+    ROWS=()
+    SERVER=kea PHASE_LABEL=" via kea-dhcp4"
+    KEA_BIN=$(command -v kea-dhcp4 || true)
+    if [[ -z $KEA_BIN ]]; then
+        log "kea-dhcp4 not installed: no run against Kea"
+        for r in "${RELAYS[@]}"; do
+            row "$r" "-" "not available: no kea-dhcp4" "" "" "" "" ""
+        done
+        KEA_ROWS=("${ROWS[@]}")
+        return 0
+    fi
+    KEA_VERSION=$("$KEA_BIN" -v 2>/dev/null | head -n 1)
+    VERSIONS+=("kea-dhcp4: ${KEA_VERSION:-?} ($KEA_BIN)")
+    if (($(kea_clients_needed) > KEA_POOL_SIZE)); then
+        log "warning: up to $(kea_clients_needed) clients at the highest Kea rate, more than" \
+            "Kea's $KEA_POOL_SIZE addresses: the pool will run dry"
+    fi
+    kea_write_conf
+    for r in "${RELAYS[@]}"; do
+        # A relay that is not there gets its row without a Kea started.
+        if ! relay_locate "$r"; then
+            bench_relay "$r"
+            continue
+        fi
+        if ! kea_start; then
+            log "kea-dhcp4 did not start: $(tail -n 3 "$PXR_TMP/kea.log" | tr '\n' ' ')"
+            row "$r" "-" "not available: kea-dhcp4 did not start" "" "" "" "" ""
+            proc_stop kea
+            continue
+        fi
+        bench_relay "$r" "${KEA_RATES[@]}"
+        proc_stop kea
+        cp "$PXR_TMP/kea.log" "$PXR_TMP/kea-$r.log"
+        kea_log_summary "$r"
+    done
+    # shellcheck disable=SC2034 # read through table's nameref
+    KEA_ROWS=("${ROWS[@]}")
+}
+
+# kea_clients_needed: the most distinct clients one Kea sees (each loadgen
+# run starts at client 0, the warm-up takes 100).
+kea_clients_needed() {
+    local r n=100
+    for r in "${KEA_RATES[@]}"; do
+        ((r * SECS > n)) && n=$((r * SECS))
+    done
+    ((n > CLIENTS)) && n=$CLIENTS
+    echo "$n"
+}
+
+# table ROWS_ARRAY_NAME: the header and the rows of one table.
 table() {
+    local -n rows_=$1
     printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %9s |\n' relay "offered/s" \
         "done/s" loss "p50 ms" "p99 ms" "CPU us/ex" "peak RSS"
     echo "|---------------------|----------:|----------:|--------:|---------:|---------:|----------:|----------:|"
-    printf '%s\n' "${ROWS[@]}"
+    printf '%s\n' "${rows_[@]}"
 }
 
 # machine_busy_pct: how busy the CPUs are with something else, over 1 s
@@ -457,9 +614,14 @@ write_results() {
         echo "- machine: $(nproc) CPUs, $(cpu_model), Linux $(uname -r)"
         echo "- load: ${RATES[*]} DISCOVERs/s offered, $SECS s each, $CLIENTS clients," \
             "timeout $TIMEOUT_MS ms"
+        if ((${#KEA_RATES[@]} > 0)); then
+            echo "- against Kea: ${KEA_RATES[*]} DISCOVERs/s offered, $SECS s each"
+        fi
         echo "- CPUs busy with other work just before the run: $BUSY_BEFORE%"
         echo
-        table
+        echo "## against the stub server"
+        echo
+        table STUB_ROWS
         echo
         echo "One exchange is DISCOVER -> OFFER -> REQUEST -> ACK, all four through" \
             "the relay; \"done/s\" counts ACKed exchanges per second of offered load," \
@@ -469,12 +631,19 @@ write_results() {
             "the relay's utime+stime (/proc/PID/stat) over the run divided by the" \
             "exchanges completed; \"peak RSS\" its VmHWM after the run."
         echo
+        if ((${#KEA_RATES[@]} > 0)); then
+            kea_results
+            echo
+        fi
         echo "Setup: three network namespaces on one host (client ns -- veth -- router" \
             "ns with the relay -- veth -- server ns). The load generator" \
             "(tests/bench/loadgen.c) sends from 65536 MACs on an AF_PACKET socket," \
             "broadcast flag set, option 93 cycling 0/6/7/9/11/16 and option 60;" \
             "the stub server (tests/bench/stubserver.c) answers every relayed" \
-            "request at once. Generator, relay and server share the machine's CPUs."
+            "request at once, so the relay, not the server, is the bottleneck;" \
+            "$( ((${#KEA_RATES[@]} > 0)) && echo "the second table then puts kea-dhcp4 in" \
+                "its place, a realistic server, each relay with a fresh Kea (settings above);")" \
+            "generator, relay and server share the machine's CPUs."
         echo
         echo "Relays, each with its defaults apart from what is listed:"
         echo
@@ -490,17 +659,48 @@ write_results() {
         printf -- '- %s\n' "${VERSIONS[@]}"
         echo
         echo "Each run as the load generator reported it (cpu_us: its own CPU time;" \
-            "acks_with_file: ACKs a boot rule rewrote), then over the run the CPU ticks" \
-            "(CLK_TCK $CLK_TCK) of the relay and of the stub server, the router" \
-            "namespace's UDP receive-buffer drops (/proc/net/snmp RcvbufErrors) and the" \
-            "host's input-backlog drops (/proc/net/softnet_stat); for pxerelay also its" \
-            "non-zero drop and server counters (SIGUSR1 dump) after its last run:"
+            "acks_with_file: ACKs a boot rule rewrote; naks: DHCPNAKs received), then" \
+            "over the run the CPU ticks (CLK_TCK $CLK_TCK) of the relay and of the server" \
+            "(stub_cpu_ticks, or kea_cpu_ticks for the lines \"via kea-dhcp4\"), the" \
+            "router and server namespaces' UDP receive-buffer drops (/proc/net/snmp" \
+            "RcvbufErrors) and the host's input-backlog drops (/proc/net/softnet_stat);" \
+            "for pxerelay also its non-zero drop and server counters (SIGUSR1 dump)" \
+            "after its last run; against Kea also what Kea logged (WARN and above) over" \
+            "each relay's runs:"
         echo
         echo '```'
         printf '%s\n' "${DETAILS[@]}"
         echo '```'
     } >"$tmp"
     mv "$tmp" "$RESULTS"
+}
+
+kea_title() {
+    if [[ -n $KEA_BIN ]]; then
+        echo "against Kea (kea-dhcp4 ${KEA_VERSION:-?}, memfile)"
+    else
+        echo "against Kea (not run: kea-dhcp4 not installed)"
+    fi
+}
+
+# kea_results: the Kea section of RESULTS.md.
+kea_results() {
+    echo "## $(kea_title)"
+    echo
+    table KEA_ROWS
+    echo
+    echo "The same relays, load generator and columns (CPU and RSS still the" \
+        "relay's), the stub replaced by kea-dhcp4 on srv0/10.0.0.2: UDP sockets," \
+        "memfile lease database with persist false, one subnet 10.10.0.0/16, pool" \
+        "$KEA_POOL, valid lifetime 120 s, multi-threading off, logging at WARN" \
+        "(at INFO Kea logs every lease it offers and hands out, and that logging" \
+        "would set the pace). Kea is restarted before each relay, so each relay" \
+        "starts on an empty lease database; as every load generator run starts at" \
+        "client 0, a relay's later runs renew its earlier runs' leases before" \
+        "allocating new ones, the same work for every relay. The server now does" \
+        "real work (kea_cpu_ticks below), so these rows show a relay in front of a" \
+        "real server rather than its own limit. An exchange Kea NAKs (naks=) or" \
+        "leaves unanswered counts as lost."
 }
 
 # ------------------------------------------------------------------ main
@@ -524,15 +724,25 @@ bench_topology
 stub_start
 write_rules_conf
 for r in "${RELAYS[@]}"; do
-    bench_relay "$r"
+    bench_relay "$r" "${RATES[@]}"
 done
 proc_stop stub
 STUB_TOTALS=$(grep '^stubserver: received=' "$PXR_TMP/stub.log" || true)
 log "${STUB_TOTALS:-stubserver printed no totals}"
+# shellcheck disable=SC2034 # read through table's nameref
+STUB_ROWS=("${ROWS[@]}")
 
 echo
-table
+table STUB_ROWS
 echo
+
+if [[ $MODE == full ]] && ((${#KEA_RATES[@]} > 0)); then
+    kea_phase
+    echo
+    echo "$(kea_title):"
+    table KEA_ROWS
+    echo
+fi
 
 if [[ $MODE == smoke-inner ]]; then
     smoke_ok() {

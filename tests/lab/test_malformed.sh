@@ -256,7 +256,10 @@ good_client_kept() {
     measure malformed_good_client_longest_gap "$(ms_to_s "$gap")" s
     log "good client: $leases leases in $(secs $((T_CORPUS1 - T_CORPUS0))) s of corpus, $fails failed exchanges, longest gap $(ms_to_s "$gap") s"
     ((fails == 0)) || { why "$fails exchanges of the good client failed: $(grep '^fail' "$PXR_TMP/good.log" | head -n 3 | tr '\n' ' ')"; return 1; }
-    ((gap <= 3000)) || why "the good client went $(ms_to_s "$gap") s without a lease"
+    # No exchange may fail (above); the gap only catches a relay stalled
+    # for long, with room for a loaded machine (an ASan build on 2 busy
+    # cores once went 3.4 s between two leases, none failing).
+    ((gap <= 10000)) || why "the good client went $(ms_to_s "$gap") s without a lease"
 }
 check "$T good-client-served-throughout" good_client_kept
 
