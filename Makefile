@@ -10,7 +10,7 @@ UNITDIR ?= /lib/systemd/system
 
 CC      ?= cc
 FUZZCC  ?= clang
-PKGS     = libpcap libnl-3.0 libnl-route-3.0 libconfuse
+PKGS     = libpcap libnl-3.0 libconfuse
 # libnet1-dev ships libnet-config, no .pc; its --defines ask for the
 # deprecated _BSD_SOURCE, so the two it needs are named here.
 LIBNET_CFLAGS = -D_DEFAULT_SOURCE -DHAVE_NET_ETHERNET_H
@@ -25,7 +25,7 @@ LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS)
 # Pure modules: no I/O, linked alone by unit tests and fuzzers.
 PURE_SRC = src/dhcp_msg.c src/opt82.c src/relay.c src/frame.c src/classify.c \
 	   src/rewrite.c src/xid_table.c src/http.c src/metrics.c src/stats.c \
-	   src/tftp_proto.c src/tftp_proxy.c src/ratelimit.c src/fmt.c
+	   src/tftp_proto.c src/tftp_proxy.c src/ratelimit.c src/fmt.c src/link_table.c
 IO_SRC   = src/config.c src/log.c src/link.c src/capture.c \
 	   src/inject.c src/upstream.c src/replay.c src/metrics_server.c src/trace.c \
 	   src/tftp_server.c
@@ -36,9 +36,9 @@ OBJ      = $(SRC:src/%.c=$(BUILD)/%.o)
 BIN      = pxerelay
 
 UNIT_TESTS = dhcp_msg opt82 relay frame config classify rewrite xid_table http \
-	     tftp_proto tftp_proxy ratelimit fmt
+	     tftp_proto tftp_proxy ratelimit fmt link_table
 FUZZERS    = dhcp_msg relay_request relay_reply opt82 frame classify_rewrite http config \
-	     tftp_proto tftp_proxy ratelimit fmt
+	     tftp_proto tftp_proxy ratelimit fmt link_table
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps deps-lab check check-unit check-replay check-lab check-bench bench asan asan-unit asan-lab fuzz fuzz-smoke fuzz-long soak \
@@ -90,7 +90,8 @@ asan-unit:
 
 asan-lab:
 	$(MAKE) BUILD=build/asan BIN=build/asan/pxerelay CFLAGS="$(ASAN_CFLAGS)" build/asan/pxerelay
-	PXERELAY=$(CURDIR)/build/asan/pxerelay PXR_LAB_SKIP="test_valgrind.sh" bash tests/lab/run.sh
+	PXERELAY=$(CURDIR)/build/asan/pxerelay PXR_SANITIZER=1 PXR_LAB_SKIP="test_valgrind.sh" \
+		bash tests/lab/run.sh
 
 # ---- fuzzing (libFuzzer, clang) ----
 FUZZ_BIN = $(FUZZERS:%=build/fuzz/fuzz_%)
@@ -143,17 +144,23 @@ check-lab: $(BIN)
 soak: $(BIN)
 	bash tests/soak/soak.sh
 
-# Relay benchmark: pxerelay, ISC dhcrelay, dhcp-helper, dnsmasq under the same
-# offered loads; prints the table and writes tests/bench/RESULTS.md.
+# Benchmarks: the relays under the same offered loads (stub server, then
+# Kea), the relays at 2/256/4096 links, and TFTP through the proxy vs
+# direct (LAN, a 200-client storm, a 25 ms WAN). Writes
+# tests/bench/RESULTS.md.
 bench:
 	$(MAKE) deps
 	$(MAKE) deps-lab
 	$(MAKE) all
 	bash tests/bench/run.sh
+	bash tests/bench/scale.sh --append tests/bench/RESULTS.md
+	bash tests/bench/tftp.sh --append tests/bench/RESULTS.md
 
-# 2-second smoke of the bench tools: they build, run and report (no speed).
+# Smoke of the bench tools: they build, run and report (no speed judged).
 check-bench: $(BIN)
 	bash tests/bench/run.sh --smoke
+	bash tests/bench/scale.sh --smoke
+	bash tests/bench/tftp.sh --smoke
 
 check:
 	$(MAKE) deps

@@ -1,5 +1,6 @@
 /* link.h - interfaces and their IPv4 addresses, learned from the kernel at
- * start and followed live through rtnetlink (libnl cache manager). */
+ * start and followed live through rtnetlink (a libnl socket; only what the
+ * relay uses is kept, see link_table.h). */
 #ifndef PXR_LINK_H
 #define PXR_LINK_H
 

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* libconfuse's error hook takes no user pointer: the message of the parse
  * in progress lands here and is copied out by config_load(). Sections
@@ -649,20 +650,41 @@ static void blank_comments(char *buf, size_t n)
 static char *read_config_file(const char *path, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	char *buf;
-	size_t n;
+	size_t n, cap;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	buf = malloc(CONFIG_MAX_BYTES + 1);
+	/* Sized to the file (plus one byte to see it grow while read). */
+	if (fstat(fileno(f), &st) < 0 || st.st_size < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	cap = st.st_size > CONFIG_MAX_BYTES ? CONFIG_MAX_BYTES + 1 : (size_t)st.st_size + 1;
+	buf = malloc(cap + 1);
 	if (!buf) {
 		fclose(f);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+	n = fread(buf, 1, cap, f);
+	if (!ferror(f) && n == cap && n <= CONFIG_MAX_BYTES) {
+		/* It grew since fstat: read it again, up to the limit. */
+		char *bigger = realloc(buf, CONFIG_MAX_BYTES + 2);
+
+		if (!bigger) {
+			fclose(f);
+			free(buf);
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		buf = bigger;
+		n += fread(buf + n, 1, CONFIG_MAX_BYTES + 1 - n, f);
+	}
 	if (ferror(f) || n > CONFIG_MAX_BYTES) {
 		snprintf(err, errlen, "%s: %s", path,
 			 ferror(f) ? strerror(errno) : "larger than 4 MiB");
