@@ -7,6 +7,7 @@
 #include "config.h"
 #include "relay.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct link_watch;
@@ -18,6 +19,9 @@ int link_watch_fd(const struct link_watch *w);
  * 0 when not, negative on a hard error. Resynchronises by itself when the
  * kernel reports lost messages. */
 int link_watch_process(struct link_watch *w);
+/* A resynchronisation failed and is still owed: call link_watch_process()
+ * again after a while even if the socket stays quiet. */
+bool link_watch_resync_pending(const struct link_watch *w);
 /* The configured downstream links that exist now, with their addresses.
  * *upstream_ifindex: ifindex of cfg->upstream, 0 if unset or absent. */
 int link_watch_build(struct link_watch *w, const struct config *cfg,

@@ -118,6 +118,8 @@ struct relay_fwd {
 	const struct relay_link *link;
 	uint32_t servers[CFG_MAX_SERVERS];
 	size_t nservers;
+	uint32_t probed;                  /* failover: a silent server asked again, 0: none */
+	int64_t probe_prev_ms;            /* its probe time before, for relay_server_unprobe */
 	bool first_relay;                 /* giaddr was 0: the reply comes to us */
 	bool added_agent_option;
 	bool agent_option_too_big;        /* forwarded without option 82 (RFC 3046 §2.1) */
@@ -162,6 +164,9 @@ bool relay_is_server(const struct config *cfg, uint32_t addr);
 size_t relay_pick_servers(const struct relay_ctx *ctx, const struct server_list *list,
 			  int64_t now_ms, uint32_t *out);
 void relay_server_sent(struct relay_servers *s, uint32_t addr, int64_t now_ms);
+/* The request that would have probed addr was not sent after all (a rate
+ * limit refused it): the probe stays due. */
+void relay_server_unprobe(struct relay_servers *s, uint32_t addr, int64_t prev_ms);
 void relay_server_replied(struct relay_servers *s, uint32_t addr, int64_t now_ms);
 
 #endif

@@ -33,6 +33,8 @@ struct xid_entry {
 #define XID_F_HTTP 1
 #define XID_F_IPXE 2
 #define XID_F_PXE  4
+#define XID_F_DONE 8                  /* its ACK/NAK was relayed */
+#define XID_DONE_MS 2000              /* a finished entry answers this much longer */
 
 struct xid_table {
 	struct xid_entry *slots;
@@ -50,9 +52,10 @@ bool xid_table_put(struct xid_table *t, const struct xid_entry *e, int64_t now_m
 /* NULL when absent or expired. */
 const struct xid_entry *xid_table_get(struct xid_table *t, const uint8_t *chaddr,
 				      uint8_t hlen, uint32_t xid, int64_t now_ms);
-/* The exchange is over (its ACK or NAK was relayed): free the entry that
- * xid_table_get() returned, so finished exchanges never push out live
- * ones. */
-void xid_table_done(struct xid_table *t, const struct xid_entry *e);
+/* The exchange is over (its ACK or NAK was relayed): the entry that
+ * xid_table_get() returned still answers for XID_DONE_MS (a second
+ * server's reply to the same request, forward = all), and gives way to a
+ * new entry before any live one, without counting an eviction. */
+void xid_table_done(struct xid_table *t, const struct xid_entry *e, int64_t now_ms);
 
 #endif

@@ -40,7 +40,8 @@ struct link_watch {
 	int dump_state;          /* 0 running, 1 done, < 0 the kernel's error */
 	bool dump_intr;          /* NLM_F_DUMP_INTR: the dump may be inconsistent */
 	bool resync_pending;     /* the last resync failed */
-	unsigned char buf[LW_BUF];
+	/* Netlink headers and attributes are read in place: 4-byte aligned. */
+	unsigned char buf[LW_BUF] __attribute__((aligned(8)));
 };
 
 /* ---- parsing ---- */
@@ -289,8 +290,10 @@ static int resync(struct link_watch *w)
 
 	drain_events(w);
 	sk = nl_socket_alloc();
-	if (!sk)
+	if (!sk) {
+		w->resync_pending = true;
 		return -ENOMEM;
+	}
 	nl_socket_disable_auto_ack(sk);
 	r = nl_connect(sk, NETLINK_ROUTE);
 	if (r < 0) {
@@ -392,16 +395,22 @@ int link_watch_process(struct link_watch *w)
 			log_warn("netlink: %s; resynchronising links and addresses", strerror(-r));
 		r = resync(w);
 		if (r == -EINTR) {
-			log_info("netlink: links changed during the dump; reading them again at the next change");
-			return 0;
+			log_info("netlink: links changed during the dump; dumping again shortly");
+			return changed;
 		}
 		if (r < 0) {
-			log_error("netlink: resynchronising links and addresses: %s", strerror(-r));
-			return -EIO;
+			log_error("netlink: resynchronising links and addresses: %s; trying again in 1 s",
+				  strerror(-r));
+			return changed;
 		}
 		return 1;
 	}
 	return changed;
+}
+
+bool link_watch_resync_pending(const struct link_watch *w)
+{
+	return w->resync_pending;
 }
 
 /* ---- building the table ---- */

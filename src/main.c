@@ -66,6 +66,7 @@ struct daemon {
 	struct xid_table xids;
 	struct rl_table rl_clients;       /* rate-limit client, per (link, chaddr) */
 	struct rl_table rl_ifaces;        /* rate-limit interface, per ifindex */
+	int64_t resync_at_ms;             /* next try of a failed netlink resync */
 	uint32_t generation;           /* bumped by each reload: rule indexes */
 	bool debug;
 	struct metrics_server *metrics;
@@ -283,8 +284,11 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 		return;
 	}
 	r = relay_request(&ctx, &rx, &d->msg, &d->fwd);
-	if (r == DROP_NONE)
+	if (r == DROP_NONE) {
 		r = rate_check(d, &d->msg, d->fwd.link, rx.now_ms);
+		if (r != DROP_NONE && d->fwd.probed)
+			relay_server_unprobe(&d->servers, d->fwd.probed, d->fwd.probe_prev_ms);
+	}
 	if (r != DROP_NONE) {
 		count_drop(d, r, d->fwd.link, &d->msg, "request");
 		return;
@@ -506,7 +510,7 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 		int t = dhcp_msg_type(&d->msg);
 
 		if (t == DHCPACK || t == DHCPNAK || t == 0)
-			xid_table_done(&d->xids, xe);
+			xid_table_done(&d->xids, xe, rx.now_ms);
 	}
 }
 
@@ -847,6 +851,9 @@ fail:
 
 static void daemon_stop(struct daemon *d)
 {
+	/* What the last turn queued goes out while the trace is still open. */
+	if (d->inj && d->utx && d->udp_fd > 0)
+		flush_sends(d);
 	metrics_server_close(d->metrics);
 	tftp_server_close(d->tftp);
 	trace_close(d->trace);
@@ -858,8 +865,6 @@ static void daemon_stop(struct daemon *d)
 		close(d->pid_fd);
 	}
 	capture_close(d->cap);
-	if (d->inj && d->utx && d->udp_fd > 0)
-		flush_sends(d);
 	inject_close(d->inj);
 	upstream_rx_free(d->urx);
 	upstream_tx_free(d->utx);
@@ -893,6 +898,9 @@ static int daemon_loop(struct daemon *d)
 			if (t >= 0 && (timeout < 0 || t < timeout))
 				timeout = t;
 		}
+		/* A failed netlink resync is tried again within a second. */
+		if (link_watch_resync_pending(d->lw) && (timeout < 0 || timeout > 1000))
+			timeout = 1000;
 		log_flush();
 		n = epoll_wait(d->ep, ev, 8, timeout);
 
@@ -938,6 +946,11 @@ static int daemon_loop(struct daemon *d)
 			}
 		}
 		flush_sends(d);
+		if (link_watch_resync_pending(d->lw) && now_ms() >= d->resync_at_ms) {
+			d->resync_at_ms = now_ms() + 1000;
+			if (link_watch_process(d->lw) > 0)
+				links_rebuild(d);
+		}
 	}
 	return 0;
 }

@@ -215,8 +215,8 @@ void relay_server_replied(struct relay_servers *s, uint32_t addr, int64_t now_ms
  * has answered within failover-timeout of being asked; a server found
  * silent is still asked once every RELAY_FAILOVER_PROBE_MS, so it is taken
  * back as soon as it answers again. */
-size_t relay_pick_servers(const struct relay_ctx *ctx, const struct server_list *list,
-			  int64_t now_ms, uint32_t *out)
+static size_t pick_servers(const struct relay_ctx *ctx, const struct server_list *list,
+			   int64_t now_ms, uint32_t *out, uint32_t *probed, int64_t *probe_prev)
 {
 	const int64_t timeout = (int64_t)ctx->cfg->failover_timeout * 1000;
 	size_t n = 0;
@@ -237,12 +237,30 @@ size_t relay_pick_servers(const struct relay_ctx *ctx, const struct server_list 
 			chosen = true;
 		} else if (!chosen && now_ms >= st->probe_at_ms) {
 			out[n++] = list->addr[i];
+			if (probed && !*probed) {
+				*probed = list->addr[i];
+				*probe_prev = st->probe_at_ms;
+			}
 			st->probe_at_ms = now_ms + RELAY_FAILOVER_PROBE_MS;
 		}
 	}
 	if (!chosen && n == 0 && list->n)
 		out[n++] = list->addr[0];   /* all silent: keep trying the first */
 	return n;
+}
+
+size_t relay_pick_servers(const struct relay_ctx *ctx, const struct server_list *list,
+			  int64_t now_ms, uint32_t *out)
+{
+	return pick_servers(ctx, list, now_ms, out, NULL, NULL);
+}
+
+void relay_server_unprobe(struct relay_servers *s, uint32_t addr, int64_t prev_ms)
+{
+	struct relay_server_state *st = s && addr ? server_state(s, addr) : NULL;
+
+	if (st)
+		st->probe_at_ms = prev_ms;
 }
 
 /* ---- requests ---- */
@@ -306,6 +324,8 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 
 	out->link = l;
 	out->nservers = 0;
+	out->probed = 0;
+	out->probe_prev_ms = 0;
 	out->first_relay = false;
 	out->added_agent_option = false;
 	out->agent_option_too_big = false;
@@ -386,7 +406,8 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 	}
 
 	servers = config_servers(cfg, l->cfg);
-	out->nservers = relay_pick_servers(ctx, servers, rx->now_ms, out->servers);
+	out->nservers = pick_servers(ctx, servers, rx->now_ms, out->servers, &out->probed,
+				     &out->probe_prev_ms);
 	if (!out->nservers)
 		return DROP_NO_SERVERS;
 

@@ -68,6 +68,11 @@ bool xid_table_put(struct xid_table *t, const struct xid_entry *e, int64_t now_m
 	for (int i = 0; !victim && i < XID_WAYS; i++)
 		if (!b[i].used || b[i].expires_ms <= now_ms)
 			victim = &b[i];
+	/* A finished exchange gives way before a live one, and that is not
+	 * an eviction. */
+	for (int i = 0; !victim && i < XID_WAYS; i++)
+		if (b[i].flags & XID_F_DONE)
+			victim = &b[i];
 	if (!victim) {
 		victim = &b[0];
 		for (int i = 1; i < XID_WAYS; i++)
@@ -101,11 +106,14 @@ const struct xid_entry *xid_table_get(struct xid_table *t, const uint8_t *chaddr
 	return NULL;
 }
 
-void xid_table_done(struct xid_table *t, const struct xid_entry *e)
+void xid_table_done(struct xid_table *t, const struct xid_entry *e, int64_t now_ms)
 {
 	struct xid_entry *slot = (struct xid_entry *)e;
 
 	/* e points into t->slots (from xid_table_get). */
-	if (slot >= t->slots && slot < t->slots + t->nbuckets * XID_WAYS)
-		slot->used = false;
+	if (slot < t->slots || slot >= t->slots + t->nbuckets * XID_WAYS)
+		return;
+	slot->flags |= XID_F_DONE;
+	if (slot->expires_ms > now_ms + XID_DONE_MS)
+		slot->expires_ms = now_ms + XID_DONE_MS;
 }

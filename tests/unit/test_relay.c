@@ -586,6 +586,38 @@ static void test_failover_uses_first_until_silent_then_next_and_probes_back(void
 	assert_int_equal(out[0], ip("10.0.0.2"));
 }
 
+/* A request that would probe a silent server reports it, so that a caller
+ * that does not send it after all (a rate limit) can give the probe back. */
+static void test_failover_probe_reported_and_given_back(void **state)
+{
+	struct fixture *f = *state;
+	struct relay_rx rx;
+
+	f->cfg.forward = FORWARD_FAILOVER;
+	f->cfg.failover_timeout = 3;
+	relay_server_sent(&f->servers, ip("10.0.0.2"), 1000);
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	rx = rx_bcast(IF10);
+	rx.now_ms = 5000;
+	assert_int_equal(relay_request(&f->ctx, &rx, &f->m, &f->fwd), DROP_NONE);
+	assert_int_equal(f->fwd.nservers, 2);
+	assert_int_equal(f->fwd.probed, ip("10.0.0.2"));
+	relay_server_unprobe(&f->servers, f->fwd.probed, f->fwd.probe_prev_ms);
+	/* Not sent: the next request probes it again. */
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	rx.now_ms = 5001;
+	assert_int_equal(relay_request(&f->ctx, &rx, &f->m, &f->fwd), DROP_NONE);
+	assert_int_equal(f->fwd.nservers, 2);
+	assert_int_equal(f->fwd.probed, ip("10.0.0.2"));
+	/* Sent this time: no probe for the next 30 s. */
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	rx.now_ms = 5002;
+	assert_int_equal(relay_request(&f->ctx, &rx, &f->m, &f->fwd), DROP_NONE);
+	assert_int_equal(f->fwd.nservers, 1);
+	assert_int_equal(f->fwd.servers[0], ip("10.0.0.3"));
+	assert_int_equal(f->fwd.probed, 0);
+}
+
 static void test_forward_all_sends_to_every_server(void **state)
 {
 	struct fixture *f = *state;
@@ -956,6 +988,7 @@ int main(void)
 		T(test_rfc3046_no_room_forwards_without_option82),
 		T(test_per_interface_server_list),
 		T(test_failover_uses_first_until_silent_then_next_and_probes_back),
+		T(test_failover_probe_reported_and_given_back),
 		T(test_forward_all_sends_to_every_server),
 		T(test_reply_from_non_server_dropped),
 		T(test_reply_from_server_of_another_interface_dropped),

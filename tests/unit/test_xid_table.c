@@ -158,7 +158,7 @@ static void test_long_hlen_is_clamped(void **state)
 	xid_table_free(&t);
 }
 
-static void test_done_frees_the_slot_for_a_new_exchange(void **state)
+static void test_done_gives_way_first_and_answers_a_little_longer(void **state)
 {
 	struct xid_table t;
 	struct xid_entry e;
@@ -166,8 +166,7 @@ static void test_done_frees_the_slot_for_a_new_exchange(void **state)
 
 	(void)state;
 	assert_int_equal(xid_table_init(&t, XID_WAYS, 60000, 5), 0);
-	/* One bucket: fill it, finish one exchange, the next one evicts
-	 * nothing. */
+	/* One bucket: fill it, finish one exchange. */
 	for (uint32_t i = 0; i < XID_WAYS; i++) {
 		e = entry(i, 100 + i, 1);
 		assert_false(xid_table_put(&t, &e, 0));
@@ -175,23 +174,33 @@ static void test_done_frees_the_slot_for_a_new_exchange(void **state)
 	e = entry(2, 102, 1);
 	g = xid_table_get(&t, e.chaddr, e.hlen, e.xid, 10);
 	assert_non_null(g);
-	xid_table_done(&t, g);
-	assert_null(xid_table_get(&t, e.chaddr, e.hlen, e.xid, 10));
+	xid_table_done(&t, g, 10);
+	/* A second server's reply to the same request still finds it... */
+	assert_non_null(xid_table_get(&t, e.chaddr, e.hlen, e.xid, 10 + XID_DONE_MS - 1));
+	/* ...and a new exchange takes its slot, with no eviction. */
 	e = entry(9, 999, 2);
 	assert_false(xid_table_put(&t, &e, 20));
+	assert_int_equal(t.evictions, 0);
+	e = entry(2, 102, 1);
+	assert_null(xid_table_get(&t, e.chaddr, e.hlen, e.xid, 30));
 	for (uint32_t i = 0; i < XID_WAYS; i++) {
 		if (i == 2)
 			continue;
 		e = entry(i, 100 + i, 1);
 		assert_non_null(xid_table_get(&t, e.chaddr, e.hlen, e.xid, 30));
 	}
+	/* Done and left alone, it is gone after XID_DONE_MS. */
+	e = entry(0, 100, 1);
+	g = xid_table_get(&t, e.chaddr, e.hlen, e.xid, 40);
+	xid_table_done(&t, g, 40);
+	assert_null(xid_table_get(&t, e.chaddr, e.hlen, e.xid, 40 + XID_DONE_MS));
 	xid_table_free(&t);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_done_frees_the_slot_for_a_new_exchange),
+		cmocka_unit_test(test_done_gives_way_first_and_answers_a_little_longer),
 		cmocka_unit_test(test_put_then_get_same_key),
 		cmocka_unit_test(test_entries_expire_after_ttl),
 		cmocka_unit_test(test_request_of_dora_refreshes_and_replaces_the_class),
