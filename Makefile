@@ -38,7 +38,7 @@ BIN      = pxerelay
 UNIT_TESTS = dhcp_msg opt82 relay frame config classify rewrite xid_table http \
 	     tftp_proto tftp_proxy ratelimit fmt link_table
 FUZZERS    = dhcp_msg relay_request relay_reply opt82 frame classify_rewrite http config \
-	     tftp_proto tftp_proxy ratelimit fmt link_table
+	     tftp_proto tftp_proxy
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps deps-lab check check-unit check-replay check-lab check-bench bench asan asan-unit asan-lab fuzz fuzz-smoke fuzz-long soak \
