@@ -46,15 +46,12 @@ struct capture *capture_open_any(int buffer_bytes, char *err, size_t errlen)
 		goto pfail;
 	if (pcap_set_datalink(c->p, DLT_LINUX_SLL2) < 0)
 		goto pfail;
-	/* Inbound only, in the kernel (PACKET_IGNORE_OUTGOING): every frame
-	 * this host sends, our own replies and requests among them, is then
-	 * not even copied to the capture to be filtered out. */
-	if (pcap_setdirection(c->p, PCAP_D_IN) < 0)
-		goto pfail;
+	/* Inbound only, in the kernel: with PACKET_IGNORE_OUTGOING every
+	 * frame this host sends is not even copied to the capture; where the
+	 * kernel lacks it, the filter's "inbound" drops them. */
 	{
 		int one = 1;
 
-		/* libpcap 1.10 checks the direction in user space only. */
 		if (setsockopt(pcap_fileno(c->p), SOL_PACKET, PACKET_IGNORE_OUTGOING,
 			       &one, sizeof(one)) < 0)
 			log_debug("capture: PACKET_IGNORE_OUTGOING: %s (filtered instead)",
