@@ -9,7 +9,10 @@
 
 /* Bound to 0.0.0.0:port, non-blocking, with a socket filter that keeps
  * only BOOTREPLY (op 2): the same socket would otherwise get every client
- * broadcast, which the capture already delivers. Returns fd or -errno. */
+ * broadcast, which the capture already delivers. Its receive buffer is
+ * UPSTREAM_RCVBUF (the kernel doubles it for its bookkeeping). Returns fd
+ * or -errno. */
+#define UPSTREAM_RCVBUF (1024 * 1024)
 int upstream_open(uint16_t port, char *err, size_t errlen);
 int upstream_send(int fd, uint32_t dst, uint16_t port, const uint8_t *buf, size_t len);
 /* One datagram: source address, the header destination and the ifindex

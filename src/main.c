@@ -41,7 +41,11 @@
 #define DEFAULT_CONFIG "/etc/pxerelay/pxerelay.conf"
 #define DHCP_SERVER_PORT 67
 #define DHCP_CLIENT_PORT 68
-#define CAPTURE_BUFFER (512 << 10) /* kernel ring; all of it resident */
+/* The kernel ring for requests, all of it resident: 512 frames of 2 KiB,
+ * about 8 ms of requests at 60 000/s. At 512 KiB a 2-core router busy at
+ * 30 000 exchanges/s lost 0.1-0.4% of requests to the ring being full
+ * while the relay was not scheduled; at 1 MiB none in four runs. */
+#define CAPTURE_BUFFER (1024 << 10)
 #define BATCH 64
 #define XID_CAPACITY 8192          /* requests remembered until their reply */
 #define RL_CLIENT_CAPACITY 8192    /* clients with a rate-limit bucket */

@@ -23,7 +23,7 @@ int upstream_open(uint16_t port, char *err, size_t errlen)
 	};
 	struct sock_fprog prog = { .len = 4, .filter = only_replies };
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int one = 1, fd;
+	int one = 1, fd, size = UPSTREAM_RCVBUF;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -34,6 +34,13 @@ int upstream_open(uint16_t port, char *err, size_t errlen)
 	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
 		goto fail;
+	/* Replies come in bursts (a whole VLAN powering on); the default
+	 * buffer holds about 150 of them. Above net.core.rmem_max only as
+	 * root (we still are at this point); otherwise what the limit gives.
+	 * (Its overflows are not counted here: the socket's drop counter,
+	 * SO_RXQ_OVFL, also counts every broadcast the filter turns away.) */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		goto fail;
 	return fd;

@@ -330,6 +330,8 @@ write_rules_conf() {
 # clients sends at most 2 requests/s at 60k DISCOVERs/s.
 servers = {"10.0.0.2"}
 rate-limit { interface = 10000000  interface-burst = 10000000 }
+# Scraped before and after each run, for what the relay itself dropped.
+metrics = "127.0.0.1:9167"
 interface "vlan10" { }
 boot "bios"      { arch = {0}     filename = "undionly.kpxe"   next-server = "10.0.0.5" }
 boot "uefi-ia32" { arch = {6}     filename = "ipxe-ia32.efi"   next-server = "10.0.0.5" }
@@ -400,6 +402,17 @@ softnet_drops() {
     echo "$n"
 }
 
+# pxr_drops: pxerelay's own view of what it lost, from its metrics
+# endpoint: "CAPTURE_KERNEL_DROPS DROPPED" (the second the sum of
+# pxerelay_dropped_total over reasons); empty when the endpoint does not
+# answer. Replies lost to a full socket buffer are router_udp_rcvbuf_errors.
+pxr_drops() {
+    ip netns exec "$NS_RTR" curl -sS --max-time 3 http://127.0.0.1:9167/metrics 2>/dev/null |
+        awk '$1 == "pxerelay_capture_kernel_drops_total" { c = $2 }
+             $1 ~ /^pxerelay_dropped_total[{]/ { d += $2 }
+             END { if (c != "") printf "%d %d", c, d }'
+}
+
 # kv LINE KEY: the value of KEY=value in LINE.
 kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n 1; }
 
@@ -428,6 +441,9 @@ measure() {
     b0=$(softnet_drops)
     s0=$(cpu_ticks "$spid")
     t0=$(cpu_ticks "$pid")
+    local -a p0=() p1=()
+    local own=
+    [[ $name == pxerelay* ]] && read -r -a p0 <<<"$(pxr_drops)"
     out=$(ip netns exec "$NS_CLI" "$LOADGEN" -i eth0 -r "$rate" -t "$SECS" \
         -T "$TIMEOUT_MS" -n "$CLIENTS" 2>>"$PXR_TMP/loadgen.err") || true
     if ! proc_alive "$pid"; then
@@ -445,9 +461,13 @@ measure() {
     d1=$(udp_rcvbuf_errors)
     e1=$(udp_rcvbuf_errors "$NS_SRV")
     b1=$(softnet_drops)
+    [[ $name == pxerelay* ]] && read -r -a p1 <<<"$(pxr_drops)"
+    if ((${#p0[@]} == 2 && ${#p1[@]} == 2)); then
+        own=" relay_capture_kernel_drops=$((p1[0] - p0[0])) relay_dropped=$((p1[1] - p0[1]))"
+    fi
     rss=$(proc_status "$pid" VmHWM | awk '{ printf "%.1f MiB", $1 / 1024 }' || echo '?')
     SUMMARIES+=("$out")
-    DETAILS+=("$name $rate/s$PHASE_LABEL: ${out:-no report} relay_cpu_ticks=$((t1 - t0)) ${SERVER}_cpu_ticks=$((s1 - s0)) router_udp_rcvbuf_errors=$((d1 - d0)) server_udp_rcvbuf_errors=$((e1 - e0)) softnet_drops=$((b1 - b0))")
+    DETAILS+=("$name $rate/s$PHASE_LABEL: ${out:-no report} relay_cpu_ticks=$((t1 - t0)) ${SERVER}_cpu_ticks=$((s1 - s0)) router_udp_rcvbuf_errors=$((d1 - d0)) server_udp_rcvbuf_errors=$((e1 - e0)) softnet_drops=$((b1 - b0))$own")
     log "${DETAILS[-1]}"
     if [[ -z $out ]]; then
         row "$name" "$rate" "no report" "" "" "" "" "$rss"
