@@ -1,4 +1,5 @@
 /* tftp_server.c - see tftp_server.h. */
+#define _GNU_SOURCE
 #include "tftp_server.h"
 #include "log.h"
 
@@ -17,14 +18,19 @@
 
 #define TFTP_PORT 69
 #define MAX_PER_CLIENT 8
+#define SOCK_BATCH 4                    /* datagrams per recvmmsg on a session socket */
+#define DGRAM_MAX (TFTP_BLKSIZE_MAX + 4 + 1)
 
 struct tftp_server {
 	int listen_fd, ep;
 	uint32_t tag_sock;
+	int closed_fd;                  /* the last fd io_close closed */
 	char cache_dir[256];            /* "" or disabled after a write error */
 	uint64_t cache_size;
 	struct tftp_proxy *px;
-	uint8_t buf[TFTP_BLKSIZE_MAX + 4 + 1];
+	/* buf[0] also serves the listening socket. Only the bytes a datagram
+	 * fills are ever touched: an ACK touches one page. */
+	uint8_t buf[SOCK_BATCH][DGRAM_MAX];
 };
 
 static int io_open(void *user, uint32_t local_ip)
@@ -58,6 +64,7 @@ static void io_close(void *user, int fd)
 
 	epoll_ctl(ts->ep, EPOLL_CTL_DEL, fd, NULL);
 	close(fd);
+	ts->closed_fd = fd;
 }
 
 static int io_send(void *user, int fd, uint32_t ip, uint16_t port, const uint8_t *buf, size_t len)
@@ -210,6 +217,7 @@ struct tftp_server *tftp_server_open(const struct cfg_tftp *cfg, int ep, uint32_
 	}
 	ts->ep = ep;
 	ts->tag_sock = tag_sock;
+	ts->closed_fd = -1;
 	ts->cache_size = cfg->cache_size;
 	snprintf(ts->cache_dir, sizeof(ts->cache_dir), "%s", cfg->cache_dir);
 	if (ts->cache_dir[0] && mkdirs(ts->cache_dir) < 0) {
@@ -259,7 +267,7 @@ void tftp_server_on_listen(struct tftp_server *ts, const struct relay_links *lin
 	for (int i = 0; i < 64; i++) {
 		struct sockaddr_in from;
 		char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-		struct iovec iov = { .iov_base = ts->buf, .iov_len = sizeof(ts->buf) };
+		struct iovec iov = { .iov_base = ts->buf[0], .iov_len = sizeof(ts->buf[0]) };
 		struct msghdr mh = {
 			.msg_name = &from, .msg_namelen = sizeof(from),
 			.msg_iov = &iov, .msg_iovlen = 1,
@@ -281,22 +289,44 @@ void tftp_server_on_listen(struct tftp_server *ts, const struct relay_links *lin
 			log_debug("TFTP request from a link without tftp-proxy ignored");
 			continue;
 		}
-		tftp_proxy_request(ts->px, ts->buf, (size_t)n, from.sin_addr.s_addr,
+		tftp_proxy_request(ts->px, ts->buf[0], (size_t)n, from.sin_addr.s_addr,
 				   ntohs(from.sin_port), pi.ipi_addr.s_addr, l->mtu, now_ms);
 	}
 }
 
+/* A session socket sees one ACK (client side) or a window of DATA
+ * (upstream) per turn. recvmmsg reads what is there with one call and
+ * tells, by returning fewer than asked, that the socket is drained: per
+ * block served that saves the read that would only say EAGAIN. */
 void tftp_server_on_sock(struct tftp_server *ts, int fd, int64_t now_ms)
 {
-	for (int i = 0; i < 64; i++) {
-		struct sockaddr_in from;
-		socklen_t flen = sizeof(from);
-		ssize_t n = recvfrom(fd, ts->buf, sizeof(ts->buf), 0, (struct sockaddr *)&from, &flen);
+	struct mmsghdr mh[SOCK_BATCH];
+	struct iovec iov[SOCK_BATCH];
+	struct sockaddr_in from[SOCK_BATCH];
 
-		if (n < 0)
+	for (int round = 0; round < 64 / SOCK_BATCH; round++) {
+		int n;
+
+		for (int i = 0; i < SOCK_BATCH; i++) {
+			iov[i] = (struct iovec){ ts->buf[i], sizeof(ts->buf[i]) };
+			mh[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+							 .msg_namelen = sizeof(from[i]),
+							 .msg_iov = &iov[i], .msg_iovlen = 1 };
+		}
+		n = recvmmsg(fd, mh, SOCK_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
 			return;
-		tftp_proxy_input(ts->px, fd, ts->buf, (size_t)n, from.sin_addr.s_addr,
-				 ntohs(from.sin_port), now_ms);
+		for (int i = 0; i < n; i++) {
+			ts->closed_fd = -1;
+			tftp_proxy_input(ts->px, fd, ts->buf[i], mh[i].msg_len,
+					 from[i].sin_addr.s_addr, ntohs(from[i].sin_port), now_ms);
+			/* The session ended and its socket is closed (the
+			 * number may even be reused): the rest were for it. */
+			if (ts->closed_fd == fd)
+				return;
+		}
+		if (n < SOCK_BATCH)
+			return;
 	}
 }
 
