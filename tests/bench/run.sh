@@ -133,100 +133,8 @@ build_tools() {
 
 # ------------------------------------------------------------------ peers
 
-PEER_WHY=
-
-# first_file PATH...: the first PATH that is a file (globs left unexpanded
-# are not).
-first_file() {
-    local f
-    for f in "$@"; do
-        [[ -f $f ]] && { echo "$f"; return 0; }
-    done
-    return 0
-}
-
-# peer_binary PKG RELPATH CANDIDATE...: print the first executable
-# CANDIDATE, else RELPATH inside PKG's .deb extracted into PEERS_DIR (the
-# .deb taken from /tmp/peers or PEERS_DIR, else fetched with apt-get
-# download).  Fails with PEER_WHY set when there is none.
-peer_binary() {
-    local pkg=$1 rel=$2 c deb
-    shift 2
-    for c in "$@"; do
-        [[ -n $c && -x $c ]] && { echo "$c"; return 0; }
-    done
-    if [[ -x $PEERS_DIR/$pkg/$rel ]]; then
-        echo "$PEERS_DIR/$pkg/$rel"
-        return 0
-    fi
-    mkdir -p "$PEERS_DIR"
-    deb=$(first_file /tmp/peers/"$pkg"_*.deb "$PEERS_DIR"/"$pkg"_*.deb)
-    if [[ -z $deb ]] && command -v apt-get >/dev/null; then
-        if ! (cd "$PEERS_DIR" && timeout 120 apt-get download -q "$pkg") >"$PEERS_DIR/$pkg.apt.log" 2>&1; then
-            # A fresh machine may have no package lists yet.
-            timeout 300 apt-get update -q >>"$PEERS_DIR/$pkg.apt.log" 2>&1 || true
-            (cd "$PEERS_DIR" && timeout 120 apt-get download -q "$pkg") >>"$PEERS_DIR/$pkg.apt.log" 2>&1 || true
-        fi
-        deb=$(first_file "$PEERS_DIR"/"$pkg"_*.deb)
-    fi
-    if [[ -z $deb ]]; then
-        PEER_WHY="no $pkg .deb (apt-get download $pkg failed)"
-        return 1
-    fi
-    rm -rf "${PEERS_DIR:?}/$pkg"
-    if ! dpkg -x "$deb" "$PEERS_DIR/$pkg" 2>"$PEERS_DIR/$pkg.dpkg.log"; then
-        PEER_WHY="dpkg -x $(basename "$deb") failed"
-        return 1
-    fi
-    if [[ ! -x $PEERS_DIR/$pkg/$rel ]]; then
-        PEER_WHY="$(basename "$deb") has no $rel"
-        return 1
-    fi
-    dpkg-deb -f "$deb" Version >"$PEERS_DIR/$pkg.version" 2>/dev/null || true
-    echo "$PEERS_DIR/$pkg/$rel"
-}
-
-# deb_version BIN: ", Debian package VERSION" when BIN was unpacked from a
-# .deb here (dhcp-helper -v says "version UNKNOWN").
-deb_version() {
-    local f
-    for f in "$PEERS_DIR"/*.version; do
-        [[ -f $f && $1 == "$PEERS_DIR/$(basename "$f" .version)/"* ]] &&
-            echo ", Debian package $(basename "$f" .version) $(cat "$f")"
-    done
-    return 0
-}
-
-# relay_locate NAME: set RELAY_BIN (and RELAY_VERSION) or fail with PEER_WHY.
-relay_locate() {
-    RELAY_BIN='' RELAY_VERSION='' PEER_WHY=
-    case $1 in
-        pxerelay | pxerelay+rules | pxerelay+rules,warn)
-            RELAY_BIN=$(pxerelay_bin)
-            [[ -x $RELAY_BIN ]] || { PEER_WHY="no binary at $RELAY_BIN (make)"; return 1; }
-            RELAY_VERSION="pxerelay, tree at $PXR_GIT, binary built $(date -u -r "$RELAY_BIN" '+%Y-%m-%d %H:%M UTC')"
-            ;;
-        dhcrelay)
-            RELAY_BIN=$(peer_binary isc-dhcp-relay usr/sbin/dhcrelay "${DHCRELAY:-}" \
-                /usr/sbin/dhcrelay /tmp/peers/relay/usr/sbin/dhcrelay) || return 1
-            RELAY_VERSION=$("$RELAY_BIN" --version 2>&1 | head -n 1)
-            ;;
-        dhcp-helper)
-            RELAY_BIN=$(peer_binary dhcp-helper usr/sbin/dhcp-helper "${DHCP_HELPER:-}" \
-                /usr/sbin/dhcp-helper) || return 1
-            RELAY_VERSION=$("$RELAY_BIN" -v 2>&1 | head -n 1)
-            ;;
-        dnsmasq)
-            RELAY_BIN=$(command -v dnsmasq || true)
-            [[ -n $RELAY_BIN ]] || { PEER_WHY="dnsmasq not installed"; return 1; }
-            RELAY_VERSION=$("$RELAY_BIN" --version 2>&1 | head -n 1)
-            ;;
-        *)
-            PEER_WHY="unknown relay"
-            return 1
-            ;;
-    esac
-}
+# shellcheck source-path=SCRIPTDIR source=peers.sh
+source "$BENCH/peers.sh"
 
 # ------------------------------------------------------------------ topology
 
@@ -505,7 +413,7 @@ bench_relay() {
         row "$name" "-" "not available: $PEER_WHY" "" "" "" "" ""
         return 0
     fi
-    v="$name: $RELAY_VERSION$(deb_version "$RELAY_BIN") (${RELAY_BIN#"$TOP"/})"
+    v="$name: $RELAY_VERSION (${RELAY_BIN#"$TOP"/})"
     [[ " ${VERSIONS[*]} " == *" $v "* ]] || VERSIONS+=("$v")
     if ! relay_launch "$name"; then
         log "$name did not start: $(tail -n 3 "$PXR_TMP/relay.log" | tr '\n' ' ')"
@@ -684,7 +592,10 @@ write_results() {
             "(stub_cpu_ticks, or kea_cpu_ticks for the lines \"via kea-dhcp4\"), the" \
             "router and server namespaces' UDP receive-buffer drops (/proc/net/snmp" \
             "RcvbufErrors) and the host's input-backlog drops (/proc/net/softnet_stat);" \
-            "for pxerelay also its non-zero drop and server counters (SIGUSR1 dump)" \
+            "for pxerelay also, per run from its metrics endpoint, the requests its" \
+            "capture ring dropped (relay_capture_kernel_drops) and the messages it" \
+            "dropped itself (relay_dropped), and its non-zero drop and server" \
+            "counters (SIGUSR1 dump)" \
             "after its last run; against Kea also what Kea logged (WARN and above) over" \
             "each relay's runs:"
         echo

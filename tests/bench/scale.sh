@@ -154,105 +154,9 @@ build_stub() {
 }
 
 # ------------------------------------------------------------------ peers
-# The same places, in the same order, as tests/bench/run.sh looks.
 
-PEER_WHY=
-
-# existing_file PATH...: the first PATH that is a regular file.
-existing_file() {
-    local f
-    for f in "$@"; do
-        if [[ -f $f ]]; then
-            echo "$f"
-            return 0
-        fi
-    done
-    return 0
-}
-
-# find_peer PKG RELPATH CANDIDATE...: the first executable CANDIDATE, else
-# RELPATH in PKG's .deb unpacked under PEERS_DIR (the .deb from /tmp/peers
-# or PEERS_DIR, else `apt-get download`).  Sets PEER_WHY when none.
-find_peer() {
-    local pkg=$1 rel=$2 c deb dir
-    shift 2
-    for c in "$@"; do
-        if [[ -n $c && -x $c ]]; then
-            echo "$c"
-            return 0
-        fi
-    done
-    dir=$PEERS_DIR/$pkg
-    if [[ -x $dir/$rel ]]; then
-        echo "$dir/$rel"
-        return 0
-    fi
-    mkdir -p "$PEERS_DIR"
-    deb=$(existing_file /tmp/peers/"$pkg"_*.deb "$PEERS_DIR"/"$pkg"_*.deb)
-    if [[ -z $deb ]] && command -v apt-get >/dev/null; then
-        if ! (cd "$PEERS_DIR" && timeout 120 apt-get download -q "$pkg") >"$PEERS_DIR/$pkg.apt.log" 2>&1; then
-            timeout 300 apt-get update -q >>"$PEERS_DIR/$pkg.apt.log" 2>&1 || true
-            (cd "$PEERS_DIR" && timeout 120 apt-get download -q "$pkg") >>"$PEERS_DIR/$pkg.apt.log" 2>&1 || true
-        fi
-        deb=$(existing_file "$PEERS_DIR"/"$pkg"_*.deb)
-    fi
-    if [[ -z $deb ]]; then
-        PEER_WHY="no $pkg .deb (apt-get download $pkg failed)"
-        return 1
-    fi
-    rm -rf "${dir:?}"
-    if ! dpkg -x "$deb" "$dir" 2>"$PEERS_DIR/$pkg.dpkg.log"; then
-        PEER_WHY="dpkg -x $(basename "$deb") failed"
-        return 1
-    fi
-    if [[ ! -x $dir/$rel ]]; then
-        PEER_WHY="$(basename "$deb") has no $rel"
-        return 1
-    fi
-    dpkg-deb -f "$deb" Version >"$PEERS_DIR/$pkg.version" 2>/dev/null || true
-    echo "$dir/$rel"
-}
-
-# package_note BIN: ", Debian package PKG VERSION" when BIN was unpacked here.
-package_note() {
-    local f pkg
-    for f in "$PEERS_DIR"/*.version; do
-        [[ -f $f ]] || continue
-        pkg=$(basename "$f" .version)
-        if [[ $1 == "$PEERS_DIR/$pkg/"* ]]; then
-            echo ", Debian package $pkg $(cat "$f")"
-        fi
-    done
-    return 0
-}
-
-# locate NAME: RELAY_BIN and RELAY_VERSION, or fail with PEER_WHY.
-locate() {
-    RELAY_BIN='' RELAY_VERSION='' PEER_WHY=''
-    case $1 in
-        pxerelay)
-            RELAY_BIN=$(pxerelay_bin)
-            [[ -x $RELAY_BIN ]] || { PEER_WHY="no binary at $RELAY_BIN (make)"; return 1; }
-            RELAY_VERSION="pxerelay, tree at $PXR_GIT, binary built $(date -u -r "$RELAY_BIN" '+%Y-%m-%d %H:%M UTC')"
-            ;;
-        dhcrelay)
-            RELAY_BIN=$(find_peer isc-dhcp-relay usr/sbin/dhcrelay "${DHCRELAY:-}" \
-                /usr/sbin/dhcrelay /tmp/peers/relay/usr/sbin/dhcrelay) || return 1
-            RELAY_VERSION=$("$RELAY_BIN" --version 2>&1 | head -n 1)
-            ;;
-        dhcp-helper)
-            RELAY_BIN=$(find_peer dhcp-helper usr/sbin/dhcp-helper "${DHCP_HELPER:-}" \
-                /usr/sbin/dhcp-helper) || return 1
-            RELAY_VERSION=$("$RELAY_BIN" -v 2>&1 | head -n 1)
-            ;;
-        dnsmasq)
-            RELAY_BIN=$(command -v dnsmasq || true)
-            [[ -n $RELAY_BIN ]] || { PEER_WHY="dnsmasq not installed"; return 1; }
-            RELAY_VERSION=$("$RELAY_BIN" --version 2>&1 | head -n 1)
-            ;;
-    esac
-    RELAY_VERSION+=$(package_note "$RELAY_BIN")
-}
+# shellcheck source-path=SCRIPTDIR source=peers.sh
+source "$BENCH/peers.sh"
 
 # ------------------------------------------------------------------ topology
 
@@ -408,7 +312,7 @@ run_relay() {
     local name=$1 n=$2
     local p=relay-$name-$n q=probe-$name-$n rpid qpid t0 t1 pid
     local served='' hwm='' rss='' fds='' note='' reply
-    if ! locate "$name"; then
+    if ! relay_locate "$name"; then
         log "$name: not available: $PEER_WHY"
         add_row "$name" "$n" - - - - "not available: $PEER_WHY"
         return 0
