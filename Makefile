@@ -158,7 +158,8 @@ soak: $(BIN)
 # Benchmarks: the relays under the same offered loads (stub server, then
 # Kea), the relays at 2/256/4096 links, and TFTP through the proxy vs
 # direct (LAN, a 200-client storm, a 25 ms WAN). Writes
-# tests/bench/RESULTS.md.
+# tests/bench/RESULTS.md. The relay table is the median of BENCH_ROUNDS (3)
+# interleaved rounds.
 bench:
 	$(MAKE) deps
 	$(MAKE) deps-lab

@@ -10,7 +10,9 @@
 #              0/6/7/9/11/16 + option 60, broadcast flag; DISCOVER, REQUEST)
 #
 # Full run (make bench): every relay in turn, in the same namespaces, at
-# each offered rate of BENCH_RATES DISCOVERs/s for BENCH_SECONDS:
+# each offered rate of BENCH_RATES DISCOVERs/s for BENCH_SECONDS, and that
+# BENCH_ROUNDS times over (round 1 runs every relay, then round 2 ...), so
+# a noisy minute on the machine does not land on one relay alone:
 #   pxerelay         -f -c CONF: vlan10, server 10.0.0.2, link rate limit raised
 #   pxerelay+rules   -f -c CONF: the same plus a boot rule for each arch
 #   pxerelay+rules,warn  the same with log-level = warn (no line per message)
@@ -19,8 +21,9 @@
 #   dnsmasq          --port=0 --dhcp-relay=10.10.0.1,10.0.0.2 (no DHCP server)
 # and prints one table (offered and completed exchanges/s, loss, latency
 # DISCOVER->ACK p50/p99, relay CPU per exchange from /proc/PID/stat
-# utime+stime, peak RSS VmHWM), also written with the date and the machine
-# to tests/bench/RESULTS.md.  A relay that cannot be found or fetched is a
+# utime+stime, peak RSS VmHWM; each the median over the rounds, each run
+# in the detail lines), also written with the date and the machine to
+# tests/bench/RESULTS.md.  A relay that cannot be found or fetched is a
 # "not available" row, not a failure.  The peers come from, in order: the
 # DHCRELAY / DHCP_HELPER variables, an installed binary, one extracted
 # before (/tmp/peers/relay, build/bench/peers), a .deb in /tmp/peers or
@@ -41,6 +44,7 @@
 # The last line is "1 passed, 0 failed" or "0 passed, 1 failed".
 #
 # Environment: BENCH_RATES ("1000 10000 30000 60000"), BENCH_SECONDS (3),
+# BENCH_ROUNDS (3),
 # BENCH_TIMEOUT_MS (1000: an exchange not ACKed by then is lost),
 # BENCH_CLIENTS (65536), BENCH_RESULTS (tests/bench/RESULTS.md),
 # BENCH_RELAYS (all six names above; a subset to run fewer),
@@ -100,6 +104,7 @@ CLIENTS=${BENCH_CLIENTS:-65536}
 if [[ $MODE == smoke-inner ]]; then
     RATES=(200)
     SECS=2
+    ROUNDS=1
     RELAYS=(pxerelay)
     KEA_RATES=()
     TAG=bsm
@@ -107,6 +112,7 @@ else
     read -r -a RATES <<<"${BENCH_RATES:-1000 10000 30000 60000}"
     read -r -a KEA_RATES <<<"${BENCH_KEA_RATES-1000 3000}"
     SECS=${BENCH_SECONDS:-3}
+    ROUNDS=${BENCH_ROUNDS:-3}
     read -r -a RELAYS <<<"${BENCH_RELAYS:-pxerelay pxerelay+rules pxerelay+rules,warn dhcrelay dhcp-helper dnsmasq}"
     TAG=bench
 fi
@@ -328,14 +334,71 @@ ROWS=()
 STUB_ROWS=()
 KEA_ROWS=()
 SUMMARIES=()
+ROUND=1
 # The server process measure() charges ("stub" or "kea") and what the
 # detail lines of its phase say after the rate.
 SERVER=stub
 PHASE_LABEL=
 
-# row RELAY OFFERED RECEIVED LOSS P50 P99 CPU RSS: one table row.
+# Every run of a relay at a rate lands under the key "RELAY|RATE|PHASE";
+# the table shows, per key, the median of each column over the rounds.
+ROW_KEYS=()
+declare -A R_TEXT=() R_FAIL=() R_DONE=() R_LOSS=() R_NOTE=() R_P50=() R_P99=() R_CPU=() R_RSS=()
+
+# row_key RELAY RATE: set RK to the key of this phase, registered in order.
+row_key() {
+    RK="$1|$2|$PHASE_LABEL"
+    if [[ ! -v "R_FAIL[$RK]" ]]; then
+        ROW_KEYS+=("$RK")
+        R_FAIL[$RK]=0 R_TEXT[$RK]=
+    fi
+}
+
+# row RELAY RATE TEXT: a run that gave no figures (TEXT says why).
 row() {
-    ROWS+=("$(printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %9s |' "$@")")
+    row_key "$1" "$2"
+    R_FAIL[$RK]=$((R_FAIL[$RK] + 1))
+    [[ -n ${R_TEXT[$RK]} ]] || R_TEXT[$RK]=$3
+}
+
+# record RELAY RATE DONE LOSS_PCT NOTE P50_MS P99_MS CPU RSS_KB: one run's
+# figures.
+record() {
+    row_key "$1" "$2"
+    R_DONE[$RK]+="$3 " R_LOSS[$RK]+="$4 " R_P50[$RK]+="$6 " R_P99[$RK]+="$7 "
+    R_CPU[$RK]+="$8 " R_RSS[$RK]+="$9 "
+    R_NOTE[$RK]+=$5
+}
+
+# median VALUES: the middle one of the numbers ("-" ignored), the lower
+# middle for an even count; "-" when there is none.
+median() {
+    tr ' ' '\n' <<<"$1" | grep -E '^[0-9.]+$' | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'
+}
+
+# rows_of PHASE_LABEL: the table rows of that phase, in the order run.
+rows_of() {
+    local k name rate phase n failed note
+    ROWS=()
+    for k in "${ROW_KEYS[@]}"; do
+        IFS='|' read -r name rate phase <<<"$k"
+        [[ $phase == "$1" ]] || continue
+        n=$(wc -w <<<"${R_DONE[$k]:-}")
+        failed=${R_FAIL[$k]}
+        if ((n == 0)); then
+            ROWS+=("$(printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %9s |' \
+                "$name" "$rate" "${R_TEXT[$k]}" "" "" "" "" "")")
+            continue
+        fi
+        note=
+        [[ -n ${R_NOTE[$k]:-} ]] && note="*"
+        ((failed > 0)) && note+=" ($failed of $((n + failed)) runs: ${R_TEXT[$k]})"
+        ROWS+=("$(printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %9s |' \
+            "$name" "$rate" "$(median "${R_DONE[$k]}")" "$(median "${R_LOSS[$k]}")%$note" \
+            "$(median "${R_P50[$k]}")" "$(median "${R_P99[$k]}")" "$(median "${R_CPU[$k]}")" \
+            "$(median "${R_RSS[$k]}" | awk '$1 == "-" { print; next } { printf "%.1f MiB", $1 / 1024 }')")")
+    done
 }
 
 # measure NAME RATE: one loadgen run against the running relay and server
@@ -355,13 +418,13 @@ measure() {
     out=$(ip netns exec "$NS_CLI" "$LOADGEN" -i eth0 -r "$rate" -t "$SECS" \
         -T "$TIMEOUT_MS" -n "$CLIENTS" 2>>"$PXR_TMP/loadgen.err") || true
     if ! proc_alive "$pid"; then
-        row "$name" "$rate" "relay exited" "" "" "" "" ""
+        row "$name" "$rate" "relay exited"
         return 1
     fi
     if ! proc_alive "$spid"; then
         DETAILS+=("$name $rate/s$PHASE_LABEL: the server ($SERVER) exited: $(tail -n 3 "$PXR_TMP/$SERVER.log" | tr '\n' ' ')")
         log "${DETAILS[-1]}"
-        row "$name" "$rate" "$SERVER exited" "" "" "" "" ""
+        row "$name" "$rate" "$SERVER exited"
         return 1
     fi
     t1=$(cpu_ticks "$pid")
@@ -373,12 +436,12 @@ measure() {
     if ((${#p0[@]} == 2 && ${#p1[@]} == 2)); then
         own=" relay_capture_kernel_drops=$((p1[0] - p0[0])) relay_dropped=$((p1[1] - p0[1]))"
     fi
-    rss=$(proc_status "$pid" VmHWM | awk '{ printf "%.1f MiB", $1 / 1024 }' || echo '?')
+    rss=$(proc_status "$pid" VmHWM | awk '{ print $1 }' || echo '-')
     SUMMARIES+=("$out")
-    DETAILS+=("$name $rate/s$PHASE_LABEL: ${out:-no report} relay_cpu_ticks=$((t1 - t0)) ${SERVER}_cpu_ticks=$((s1 - s0)) router_udp_rcvbuf_errors=$((d1 - d0)) server_udp_rcvbuf_errors=$((e1 - e0)) softnet_drops=$((b1 - b0))$own")
+    DETAILS+=("$name $rate/s$PHASE_LABEL, round $ROUND: ${out:-no report} relay_cpu_ticks=$((t1 - t0)) ${SERVER}_cpu_ticks=$((s1 - s0)) router_udp_rcvbuf_errors=$((d1 - d0)) server_udp_rcvbuf_errors=$((e1 - e0)) softnet_drops=$((b1 - b0))$own")
     log "${DETAILS[-1]}"
     if [[ -z $out ]]; then
-        row "$name" "$rate" "no report" "" "" "" "" "$rss"
+        row "$name" "$rate" "no report"
         return 0
     fi
     local completed sent offered
@@ -392,13 +455,13 @@ measure() {
     else
         cpu=-
     fi
-    loss="$(kv "$out" loss_pct)%"
+    loss=$(kv "$out" loss_pct)
     # The generator could not offer everything (no idle client left, or
     # its own send failed): say so next to the loss.
     if ((sent * 100 < offered * 99)); then
         note="*"
     fi
-    row "$name" "$rate" "$(kv "$out" rate | cut -d. -f1)" "$loss$note" \
+    record "$name" "$rate" "$(kv "$out" rate | cut -d. -f1)" "$loss" "$note" \
         "$(awk -v u="$(kv "$out" p50_us)" 'BEGIN { printf "%.2f", u / 1000 }')" \
         "$(awk -v u="$(kv "$out" p99_us)" 'BEGIN { printf "%.2f", u / 1000 }')" \
         "$cpu" "$rss"
@@ -410,14 +473,14 @@ bench_relay() {
     shift
     if ! relay_locate "$name"; then
         log "$name: not available: $PEER_WHY"
-        row "$name" "-" "not available: $PEER_WHY" "" "" "" "" ""
+        row "$name" "-" "not available: $PEER_WHY"
         return 0
     fi
     v="$name: $RELAY_VERSION (${RELAY_BIN#"$TOP"/})"
     [[ " ${VERSIONS[*]} " == *" $v "* ]] || VERSIONS+=("$v")
     if ! relay_launch "$name"; then
         log "$name did not start: $(tail -n 3 "$PXR_TMP/relay.log" | tr '\n' ' ')"
-        row "$name" "-" "not available: did not start" "" "" "" "" ""
+        row "$name" "-" "not available: did not start"
         proc_stop relay
         return 0
     fi
@@ -426,9 +489,9 @@ bench_relay() {
     sleep 0.3
     warm=$(ip netns exec "$NS_CLI" "$LOADGEN" -i eth0 -r 100 -t 1 -T "$TIMEOUT_MS" -n "$CLIENTS" \
         2>>"$PXR_TMP/loadgen.err") || true
-    log "$name warm-up$PHASE_LABEL: $warm"
+    log "$name warm-up$PHASE_LABEL, round $ROUND: $warm"
     if [[ -z $warm || $(kv "$warm" completed) == 0 ]]; then
-        row "$name" "-" "no exchange completed" "" "" "" "" ""
+        row "$name" "-" "no exchange completed"
         cp "$PXR_TMP/relay.log" "$PXR_TMP/relay-$name.log"
         proc_stop relay
         return 0
@@ -442,7 +505,7 @@ bench_relay() {
         local counters
         counters=$(relay_dump 2>/dev/null | awk '$2 != 0 && $1 ~ /dropped|drops|xid_table|server_messages/' |
             tr '\n' ' ' || true)
-        DETAILS+=("$name counters over all its runs$PHASE_LABEL: ${counters:-(no dump)}")
+        DETAILS+=("$name counters over its runs$PHASE_LABEL in round $ROUND: ${counters:-(no dump)}")
         log "${DETAILS[-1]}"
     fi
     proc_stop relay
@@ -453,14 +516,14 @@ bench_relay() {
 # rates of KEA_RATES; the rows go to KEA_ROWS.
 kea_phase() {
     local r
-    ROWS=()
     SERVER=kea PHASE_LABEL=" via kea-dhcp4"
     KEA_BIN=$(command -v kea-dhcp4 || true)
     if [[ -z $KEA_BIN ]]; then
         log "kea-dhcp4 not installed: no run against Kea"
         for r in "${RELAYS[@]}"; do
-            row "$r" "-" "not available: no kea-dhcp4" "" "" "" "" ""
+            row "$r" "-" "not available: no kea-dhcp4"
         done
+        rows_of "$PHASE_LABEL"
         KEA_ROWS=("${ROWS[@]}")
         return 0
     fi
@@ -471,23 +534,26 @@ kea_phase() {
             "Kea's $KEA_POOL_SIZE addresses: the pool will run dry"
     fi
     kea_write_conf
-    for r in "${RELAYS[@]}"; do
-        # A relay that is not there gets its row without a Kea started.
-        if ! relay_locate "$r"; then
-            bench_relay "$r"
-            continue
-        fi
-        if ! kea_start; then
-            log "kea-dhcp4 did not start: $(tail -n 3 "$PXR_TMP/kea.log" | tr '\n' ' ')"
-            row "$r" "-" "not available: kea-dhcp4 did not start" "" "" "" "" ""
+    for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+        for r in "${RELAYS[@]}"; do
+            # A relay that is not there gets its row without a Kea started.
+            if ! relay_locate "$r"; then
+                bench_relay "$r"
+                continue
+            fi
+            if ! kea_start; then
+                log "kea-dhcp4 did not start: $(tail -n 3 "$PXR_TMP/kea.log" | tr '\n' ' ')"
+                row "$r" "-" "not available: kea-dhcp4 did not start"
+                proc_stop kea
+                continue
+            fi
+            bench_relay "$r" "${KEA_RATES[@]}"
             proc_stop kea
-            continue
-        fi
-        bench_relay "$r" "${KEA_RATES[@]}"
-        proc_stop kea
-        cp "$PXR_TMP/kea.log" "$PXR_TMP/kea-$r.log"
-        kea_log_summary "$r"
+            cp "$PXR_TMP/kea.log" "$PXR_TMP/kea-$r.log"
+            kea_log_summary "$r"
+        done
     done
+    rows_of "$PHASE_LABEL"
     # shellcheck disable=SC2034 # read through table's nameref
     KEA_ROWS=("${ROWS[@]}")
 }
@@ -542,6 +608,9 @@ write_results() {
         echo "- machine: $(nproc) CPUs, $(cpu_model), Linux $(uname -r)"
         echo "- load: ${RATES[*]} DISCOVERs/s offered, $SECS s each, $CLIENTS clients," \
             "timeout $TIMEOUT_MS ms"
+        echo "- rounds: $ROUNDS; each round runs every relay at every rate, one relay" \
+            "after the other; a table cell is the median of that column over the" \
+            "rounds (each run is in the detail lines)"
         if ((${#KEA_RATES[@]} > 0)); then
             echo "- against Kea: ${KEA_RATES[*]} DISCOVERs/s offered, $SECS s each"
         fi
@@ -654,12 +723,15 @@ fi
 bench_topology
 stub_start
 write_rules_conf
-for r in "${RELAYS[@]}"; do
-    bench_relay "$r" "${RATES[@]}"
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    for r in "${RELAYS[@]}"; do
+        bench_relay "$r" "${RATES[@]}"
+    done
 done
 proc_stop stub
 STUB_TOTALS=$(grep '^stubserver: received=' "$PXR_TMP/stub.log" || true)
 log "${STUB_TOTALS:-stubserver printed no totals}"
+rows_of ""
 # shellcheck disable=SC2034 # read through table's nameref
 STUB_ROWS=("${ROWS[@]}")
 

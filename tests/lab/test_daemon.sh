@@ -131,6 +131,19 @@ privileges_dropped() {
 }
 check "$T privileges-dropped" privileges_dropped
 
+# The reply socket asked for its 1 MiB (2 MiB as the kernel counts it)
+# while still root, so it keeps it whatever net.core.rmem_max says.
+reply_socket_buffer() {
+    local line rb
+    line=$(ip netns exec "$NS_RTR" ss -uanmp 'sport = :67' 2>/dev/null | tr -d '\n' |
+        grep -o "pid=$RELAY_PID,[^(]*skmem:([^)]*)" | head -n 1) || true
+    rb=$(grep -o 'rb[0-9]*' <<<"$line" | tr -d rb)
+    [[ -n $rb ]] || { why "no UDP socket on port 67 of pid $RELAY_PID in ss -uanmp"; return 1; }
+    ((rb >= 2097152)) || { why "port 67 receive buffer is $rb bytes, want 2097152"; return 1; }
+    log "port 67 receive buffer $rb bytes (net.core.rmem_max $(sysctl -n net.core.rmem_max))"
+}
+check "$T reply-socket-buffer" reply_socket_buffer
+
 # ---------------------------------------------------------------- pid file
 
 pid_file_holds_pid() {
