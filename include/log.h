@@ -5,11 +5,24 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 void log_open(bool to_stderr, enum log_level level);
 void log_set_level(enum log_level level);
-/* Write out what stderr holds (call before the loop waits). */
+/* Write out what stderr holds, or with the writer thread running, hand it
+ * what was queued (call before the loop waits). */
 void log_flush(void);
+/* From here on a thread writes the lines; the caller never blocks on the
+ * log output, a line that finds the queue full is dropped and counted.
+ * Start it after any fork. Returns 0 or -errno. */
+int log_async_start(void);
+/* Write out what is queued and end the thread. */
+void log_async_stop(void);
+/* Before the loop waits. With the thread running: hand queued lines over
+ * once 32 KiB wait or the oldest is 100 ms old; returns the ms until it
+ * wants to be called again (a bound on the wait), -1 when nothing waits.
+ * Without the thread: log_flush(), -1. */
+int log_tick(int64_t now_ms);
 struct fmt;
 /* One line built with fmt.h (the per-message lines), at level. */
 void log_line(enum log_level level, const struct fmt *f);

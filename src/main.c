@@ -908,7 +908,12 @@ static int daemon_loop(struct daemon *d)
 		/* A failed netlink resync is tried again within a second. */
 		if (link_watch_resync_pending(d->lw) && (timeout < 0 || timeout > 1000))
 			timeout = 1000;
-		log_flush();
+		{
+			int t = log_tick(now);
+
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
+		}
 		n = epoll_wait(d->ep, ev, 8, timeout);
 
 		if (n < 0) {
@@ -1092,8 +1097,14 @@ int main(int argc, char **argv)
 		log_errno(LOG_LVL_ERROR, "going to the background");
 		return 1;
 	}
+	/* From here no log output can hold up the relay. */
+	if ((rc = log_async_start()) < 0) {
+		errno = -rc;
+		log_errno(LOG_LVL_WARN, "log writer thread; writing the log in line");
+	}
 	rc = daemon_start(&d) < 0 ? 1 : daemon_loop(&d) < 0 ? 1 : 0;
 	daemon_stop(&d);
+	log_async_stop();
 	log_flush();
 	return rc;
 }

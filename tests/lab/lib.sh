@@ -260,6 +260,21 @@ topo_del_vlan() {
 
 # ------------------------------------------------------------------ servers
 
+# topo_with_server KIND N...: the server and router namespaces, VLAN N...
+# (10.N.0.0/24 each, a client namespace behind each) and a KIND server
+# (dhcpd, kea, dnsmasq) serving them all.
+topo_with_server() {
+    local kind=$1 n
+    local -a nets=()
+    shift
+    topo_create
+    for n in "$@"; do
+        topo_add_vlan "$n"
+        nets+=("10.$n.0")
+    done
+    server_start "$kind" "${nets[@]}"
+}
+
 # server_start KIND NET...: write a config serving each NET ("a.b.c" = a.b.c.0/24,
 # pool .100-.200, router .1) and start KIND in the server ns, wait until ready.
 server_start() {

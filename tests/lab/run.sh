@@ -25,6 +25,7 @@ TESTS=(
     "test_daemon.sh"
     "test_ratelimit.sh"
     "test_faults.sh"
+    "test_logstall.sh"
     "test_malformed.sh"
     "test_valgrind.sh"
 )

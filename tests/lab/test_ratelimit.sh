@@ -27,10 +27,7 @@ T=ratelimit
 lab_init rl "$T"
 FLOOD=$LAB/flood.py
 
-topo_create
-topo_add_vlan 10
-topo_add_vlan 20
-server_start dnsmasq 10.10.0 10.20.0
+topo_with_server dnsmasq 10 20
 
 CONF=$PXR_TMP/pxerelay.conf
 cat >"$CONF" <<'EOF2'
