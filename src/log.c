@@ -50,9 +50,10 @@ void log_open(bool to_stderr, enum log_level level)
 
 	log_stderr = to_stderr;
 	log_level = level;
-	/* One write per loop turn, not one per line: at tens of thousands
-	 * of messages a second, unbuffered stderr is most of the cost. The
-	 * loop calls log_flush() before it waits. */
+	/* Until the writer thread runs, one write per loop turn, not one
+	 * per line: at tens of thousands of messages a second, unbuffered
+	 * stderr is most of the cost. The loop calls log_tick() before it
+	 * waits, which flushes when there is no thread. */
 	if (to_stderr)
 		setvbuf(stderr, buf, _IOFBF, sizeof(buf));
 	if (!to_stderr)
