@@ -57,6 +57,7 @@ struct cfg_tftp {
 	unsigned upstream_blksize;
 	unsigned upstream_windowsize;
 	unsigned max_age;                 /* seconds a cached file is served */
+	unsigned fetch_timeout;           /* seconds an upstream transfer may take */
 };
 
 /* Requests relayed upstream, per second; 0: no limit. */

@@ -139,7 +139,8 @@ struct relay_delivery {
 	uint32_t dst_ip;
 	uint8_t dst_mac[6];
 	struct rewrite_result rewrite;    /* what the boot rule changed */
-	uint32_t tftp_server;             /* tftp-proxy link: the real boot server, 0: none */
+	uint32_t tftp_server;             /* tftp-proxy link, DHCPACK or BOOTP reply: the
+					   * real boot server the proxy learns, 0: none */
 	int len;
 	uint8_t buf[DHCP_MAX_LEN];
 };

@@ -49,7 +49,9 @@ struct tftp_pkt {
 	char error_msg[128];
 };
 
-/* Returns 0 or -EBADMSG (truncated, missing NUL, unknown opcode). */
+/* Returns 0 or -EBADMSG (truncated, missing NUL, unknown opcode); for a
+ * RRQ/WRQ also -ENOENT (empty file name), -ENAMETOOLONG (file name of
+ * TFTP_PATH_MAX bytes or more), -EINVAL (empty mode, or 16 bytes or more). */
 int tftp_parse(const uint8_t *buf, size_t len, struct tftp_pkt *p);
 
 /* Builders return the length written or -EMSGSIZE. */
@@ -60,8 +62,11 @@ int tftp_build_data_hdr(uint8_t *out, size_t cap, uint16_t block);
 int tftp_build_error(uint8_t *out, size_t cap, uint16_t code, const char *msg);
 
 /* Normalise a requested path: backslashes become '/', duplicate and
- * leading slashes and "." segments go. Returns 0, or -EACCES when a ".."
- * segment or a control byte appears, -ENAMETOOLONG if it does not fit. */
+ * leading slashes and "." segments go. Returns 0, or -EACCES when a
+ * control byte appears or a segment some server could take for more than
+ * a name: made only of dots and spaces, starting with "..", ending in a
+ * dot or a space, an NTFS stream ("::" or ":$"), or a drive letter first;
+ * -ENAMETOOLONG if it does not fit. */
 int tftp_normalise_path(const char *in, char *out, size_t cap);
 
 #endif

@@ -25,6 +25,11 @@ struct tftp_io {
 	/* A UDP socket bound to (local_ip, ephemeral port). Returns an id
 	 * >= 0 or a negative errno. */
 	int (*open)(void *user, uint32_t local_ip);
+	/* A UDP socket for a fetch from server_ip, bound to the address the
+	 * route to it leaves from; *ifindex is that route's interface, the
+	 * only one the server's answers may arrive on. Returns an id >= 0 or
+	 * a negative errno (no route). */
+	int (*open_upstream)(void *user, uint32_t server_ip, int *ifindex);
 	void (*close)(void *user, int sock);
 	int (*send)(void *user, int sock, uint32_t ip, uint16_t port, const uint8_t *buf, size_t len);
 	/* Optional second level of the cache (cache-dir): load a file not
@@ -42,7 +47,22 @@ struct tftp_proxy_cfg {
 	unsigned upstream_blksize;
 	unsigned upstream_windowsize;
 	int64_t cache_max_age_ms;     /* a cached file older than this is fetched again */
+	int64_t fetch_timeout_ms;     /* a whole upstream transfer ends by then (0: 300 s) */
 };
+
+/* Memory: every byte of file data, cached or still arriving, counts
+ * against cache_size. A fetch that would pass it first evicts cached
+ * files nobody reads, then stops fetches nobody waits for; a file that
+ * still does not fit is refused (ERROR 3) and counted. */
+
+/* A client's "timeout" option above this many seconds is not granted:
+ * the session keeps its own backoff, and a silent client is given up
+ * within RETRIES tries of at most this long. */
+#define TFTP_PROXY_TIMEOUT_CAP 10
+/* A session that no ACK has confirmed yet (the address may be forged) is
+ * on probation: it holds no slot of max_sessions, a newer request may
+ * evict the oldest one, and it ends this long after its first answer. */
+#define TFTP_PROXY_PROBATION_MS 10000
 
 struct tftp_stats {
 	uint64_t sessions, sessions_refused, cache_hits, cache_misses, coalesced;
@@ -50,6 +70,15 @@ struct tftp_stats {
 	uint64_t errors_sent, unknown_tid, evictions;
 	uint64_t disk_hits;
 	uint64_t malformed;           /* packets that were not TFTP, dropped */
+	uint64_t bad_requests;        /* requests answered with ERROR: unparsable, bad path */
+	uint64_t upstream_wrong_link; /* fetch packets from another interface, dropped */
+	uint64_t upstream_invalid;    /* OACK or data breaking RFC 2347-2349/7440: fetch failed */
+	uint64_t budget_refused;      /* files that do not fit cache-size: ERROR 3 */
+	uint64_t fetches_stopped;     /* fetches nobody waited for, stopped for memory */
+	uint64_t fetch_deadline;      /* fetches over fetch-timeout */
+	uint64_t slots_full;          /* confirmed sessions refused: max-sessions in use */
+	uint64_t probation_evicted;   /* unconfirmed sessions pushed out by newer requests */
+	uint64_t probation_expired;   /* unconfirmed sessions that never got an ACK */
 };
 
 struct tftp_proxy;
@@ -66,17 +95,21 @@ void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
 			uint32_t client_ip, uint16_t client_port, uint32_t local_ip,
 			unsigned mtu, int64_t now_ms);
 
-/* A datagram on socket sock (a session's or a fetch's). */
+/* A datagram on socket sock (a session's or a fetch's), arrived on
+ * interface ifindex. */
 void tftp_proxy_input(struct tftp_proxy *px, int sock, const uint8_t *buf, size_t len,
-		      uint32_t src_ip, uint16_t src_port, int64_t now_ms);
+		      uint32_t src_ip, uint16_t src_port, int ifindex, int64_t now_ms);
 
 /* Retransmissions and timeouts. Returns ms until the next deadline, -1
  * when nothing is pending. */
 int tftp_proxy_tick(struct tftp_proxy *px, int64_t now_ms);
 
 const struct tftp_stats *tftp_proxy_stats(const struct tftp_proxy *px);
-/* Live sessions and fetches, and cached bytes (for tests and metrics). */
+/* Live sessions (confirmed and on probation) and fetches, and the bytes
+ * of file data held (for tests and metrics). */
 void tftp_proxy_usage(const struct tftp_proxy *px, unsigned *sessions, unsigned *fetches,
 		      uint64_t *cached_bytes);
+/* Bytes allocated for file data: never above cfg.cache_size. */
+uint64_t tftp_proxy_held(const struct tftp_proxy *px);
 
 #endif

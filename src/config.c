@@ -161,6 +161,7 @@ static int v_sessions(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 1, 
 static int v_blksize(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 8, 65464); }
 static int v_window(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 1, 65535); }
 static int v_age(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 0, 86400 * 365); }
+static int v_fetch_timeout(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 1, 86400); }
 static int v_rate(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 0, 10000000); }
 static int v_burst(cfg_t *cfg, cfg_opt_t *opt) { return v_range(cfg, opt, 1, 10000000); }
 
@@ -379,6 +380,7 @@ static cfg_opt_t tftp_opts[] = {
 	CFG_INT("upstream-blksize", 1468, CFGF_NONE),
 	CFG_INT("upstream-windowsize", 16, CFGF_NONE),
 	CFG_INT("cache-max-age", 300, CFGF_NONE),
+	CFG_INT("fetch-timeout", 300, CFGF_NONE),
 	CFG_END()
 };
 
@@ -445,6 +447,7 @@ static void set_validators(cfg_t *cfg)
 		{ "tftp-proxy|upstream-blksize", v_blksize },
 		{ "tftp-proxy|upstream-windowsize", v_window },
 		{ "tftp-proxy|cache-max-age", v_age },
+		{ "tftp-proxy|fetch-timeout", v_fetch_timeout },
 		{ "rate-limit|client", v_rate },
 		{ "rate-limit|client-burst", v_burst },
 		{ "rate-limit|interface", v_rate },
@@ -471,6 +474,7 @@ void config_defaults(struct config *c)
 	c->tftp.upstream_blksize = 1468;
 	c->tftp.upstream_windowsize = 16;
 	c->tftp.max_age = 300;
+	c->tftp.fetch_timeout = 300;
 	c->ratelimit.client = 10;
 	c->ratelimit.client_burst = 30;
 	c->ratelimit.iface = 2000;
@@ -604,6 +608,7 @@ static int read_file(cfg_t *cfg, struct config *c)
 	c->tftp.upstream_blksize = (unsigned)cfg_getint(sec, "upstream-blksize");
 	c->tftp.upstream_windowsize = (unsigned)cfg_getint(sec, "upstream-windowsize");
 	c->tftp.max_age = (unsigned)cfg_getint(sec, "cache-max-age");
+	c->tftp.fetch_timeout = (unsigned)cfg_getint(sec, "fetch-timeout");
 
 	sec = cfg_getsec(cfg, "rate-limit");
 	c->ratelimit.client = (unsigned)cfg_getint(sec, "client");
@@ -1030,8 +1035,9 @@ void config_print(const struct config *c, FILE *out)
 	fprintf(out, "\n  cache-dir = ");
 	print_quoted(out, c->tftp.cache_dir);
 	fprintf(out, "\n  max-sessions = %u\n  upstream-blksize = %u\n"
-		"  upstream-windowsize = %u\n  cache-max-age = %u\n}\n", c->tftp.max_sessions,
-		c->tftp.upstream_blksize, c->tftp.upstream_windowsize, c->tftp.max_age);
+		"  upstream-windowsize = %u\n  cache-max-age = %u\n  fetch-timeout = %u\n}\n",
+		c->tftp.max_sessions, c->tftp.upstream_blksize, c->tftp.upstream_windowsize,
+		c->tftp.max_age, c->tftp.fetch_timeout);
 	fprintf(out, "rate-limit {\n  client = %u\n  client-burst = %u\n  interface = %u\n"
 		"  interface-burst = %u\n}\n", c->ratelimit.client, c->ratelimit.client_burst,
 		c->ratelimit.iface, c->ratelimit.iface_burst);

@@ -58,3 +58,35 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
 	memcpy(req->path, path, plen);
 	return 0;
 }
+
+enum http_admit http_admit(const struct http_slot *slots, size_t n, uint32_t peer,
+			   int64_t now_ms, bool has_request, unsigned per_peer,
+			   int64_t grace_ms, size_t *slot)
+{
+	size_t free_slot = n, oldest = n;
+	unsigned from_peer = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!slots[i].used) {
+			if (free_slot == n)
+				free_slot = i;
+			continue;
+		}
+		if (slots[i].peer == peer)
+			from_peer++;
+		if (slots[i].reading &&
+		    (oldest == n || slots[i].opened_ms < slots[oldest].opened_ms))
+			oldest = i;
+	}
+	if (from_peer >= per_peer)
+		return HTTP_ADMIT_PEER;
+	if (free_slot < n) {
+		*slot = free_slot;
+		return HTTP_ADMIT_FREE;
+	}
+	if (oldest < n && (has_request || now_ms - slots[oldest].opened_ms >= grace_ms)) {
+		*slot = oldest;
+		return HTTP_ADMIT_EVICT;
+	}
+	return HTTP_ADMIT_FULL;
+}

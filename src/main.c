@@ -555,6 +555,8 @@ static void render_metrics(void *user, struct mbuf *out)
 	};
 
 	metrics_render(&d->st, &x, out);
+	if (d->metrics)
+		metrics_render_http(metrics_server_stats(d->metrics), out);
 	if (d->tftp) {
 		unsigned sessions, fetches;
 		uint64_t cached;
@@ -813,7 +815,8 @@ static int daemon_start(struct daemon *d)
 		if (!d->cfg->ifaces[i].tftp_proxy)
 			continue;
 		/* Each TFTP transfer, client or upstream, holds a socket:
-		 * 2 x max-sessions may pass the usual soft limit of 1024. */
+		 * max-sessions confirmed, as many on probation and as many
+		 * fetches may pass the usual soft limit of 1024. */
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 			rl.rlim_cur = rl.rlim_max;
 			setrlimit(RLIMIT_NOFILE, &rl);

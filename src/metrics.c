@@ -185,6 +185,24 @@ void metrics_render(const struct stats *s, const struct metrics_extra *x, struct
 		    (unsigned long long)x->capture_kernel_drops);
 }
 
+void metrics_render_http(const struct metrics_http_stats *h, struct mbuf *b)
+{
+	family(b, "pxerelay_metrics_http_total", "counter",
+	       "Metrics endpoint connections refused (503: slots full, or too many from one "
+	       "address), closed while still sending their request (to free a slot, or "
+	       "past the deadline), answered 400.");
+	mbuf_printf(b, "pxerelay_metrics_http_total{event=\"rejected_full\"} %llu\n",
+		    (unsigned long long)h->rejected_full);
+	mbuf_printf(b, "pxerelay_metrics_http_total{event=\"rejected_peer\"} %llu\n",
+		    (unsigned long long)h->rejected_peer);
+	mbuf_printf(b, "pxerelay_metrics_http_total{event=\"evicted_slow\"} %llu\n",
+		    (unsigned long long)h->evicted_slow);
+	mbuf_printf(b, "pxerelay_metrics_http_total{event=\"request_timeout\"} %llu\n",
+		    (unsigned long long)h->request_timeout);
+	mbuf_printf(b, "pxerelay_metrics_http_total{event=\"bad_request\"} %llu\n",
+		    (unsigned long long)h->bad_request);
+}
+
 void metrics_render_tftp(const struct tftp_stats *t, unsigned sessions, unsigned fetches,
 			 uint64_t cached_bytes, struct mbuf *b)
 {
@@ -217,7 +235,11 @@ void metrics_render_tftp(const struct tftp_stats *t, unsigned sessions, unsigned
 		    (unsigned long long)t->upstream_failures);
 	family(b, "pxerelay_tftp_events_total", "counter",
 	       "TFTP errors sent, packets from unknown transfer IDs, cache evictions, "
-	       "files read back from cache-dir, packets that were not TFTP.");
+	       "files read back from cache-dir, packets that were not TFTP, requests answered "
+	       "with an error, boot-server packets from the wrong interface, boot servers "
+	       "breaking the protocol, files over cache-size, abandoned fetches stopped, "
+	       "fetches over fetch-timeout, sessions refused for max-sessions, unconfirmed "
+	       "sessions pushed out or expired.");
 	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"error_sent\"} %llu\n",
 		    (unsigned long long)t->errors_sent);
 	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"unknown_tid\"} %llu\n",
@@ -228,4 +250,21 @@ void metrics_render_tftp(const struct tftp_stats *t, unsigned sessions, unsigned
 		    (unsigned long long)t->disk_hits);
 	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"malformed\"} %llu\n",
 		    (unsigned long long)t->malformed);
+	{
+		const struct { const char *name; uint64_t v; } ev[] = {
+			{ "bad_request", t->bad_requests },
+			{ "upstream_wrong_link", t->upstream_wrong_link },
+			{ "upstream_invalid", t->upstream_invalid },
+			{ "budget_refused", t->budget_refused },
+			{ "fetch_stopped", t->fetches_stopped },
+			{ "fetch_deadline", t->fetch_deadline },
+			{ "slots_full", t->slots_full },
+			{ "probation_evicted", t->probation_evicted },
+			{ "probation_expired", t->probation_expired },
+		};
+
+		for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+			mbuf_printf(b, "pxerelay_tftp_events_total{event=\"%s\"} %llu\n", ev[i].name,
+				    (unsigned long long)ev[i].v);
+	}
 }

@@ -568,8 +568,16 @@ enum drop_reason relay_reply(const struct relay_ctx *ctx, const struct relay_rx 
 	/* DESIGN §1.4: on a tftp-proxy link the client fetches from us;
 	 * the server it would have used is remembered by the proxy. */
 	out->tftp_server = 0;
-	if (ctx->tftp_proxy && l->cfg && l->cfg->tftp_proxy && l->naddrs)
-		out->tftp_server = rewrite_tftp_proxy(m, l->addrs[0]);
+	if (ctx->tftp_proxy && l->cfg && l->cfg->tftp_proxy && l->naddrs) {
+		uint32_t server = rewrite_tftp_proxy(m, l->addrs[0]);
+
+		/* Only a lease the server granted (DHCPACK, or a BOOTP reply,
+		 * which has no message type) makes the client one the proxy
+		 * serves: an OFFER names an address nobody may hold yet, and
+		 * any host can collect OFFERs for made-up MACs. */
+		if (type == DHCPACK || type == 0)
+			out->tftp_server = server;
+	}
 
 	/* The reply may grow (rewrites) or shrink (option 82 gone); it may
 	 * never exceed what the client said it takes, nor what the server

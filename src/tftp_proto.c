@@ -101,11 +101,19 @@ int tftp_parse(const uint8_t *buf, size_t len, struct tftp_pkt *p)
 	switch (op) {
 	case TFTP_RRQ:
 	case TFTP_WRQ:
-		if (!take_string(&c, &s, &slen) || slen == 0 || slen >= sizeof(p->path))
+		/* A request the proxy cannot take still gets an ERROR with the
+		 * reason, so each failure has its own code here. */
+		if (!take_string(&c, &s, &slen))
 			return -EBADMSG;
+		if (slen == 0)
+			return -ENOENT;
+		if (slen >= sizeof(p->path))
+			return -ENAMETOOLONG;
 		memcpy(p->path, s, slen);
-		if (!take_string(&c, &s, &slen) || slen == 0 || slen >= sizeof(p->mode))
+		if (!take_string(&c, &s, &slen))
 			return -EBADMSG;
+		if (slen == 0 || slen >= sizeof(p->mode))
+			return -EINVAL;
 		for (size_t i = 0; i < slen; i++)
 			p->mode[i] = (char)tolower((unsigned char)s[i]);
 		parse_options(&c, p);
@@ -239,10 +247,38 @@ int tftp_build_error(uint8_t *out, size_t cap, uint16_t code, const char *msg)
 	return done(&o);
 }
 
+/* A segment some boot server could read as something other than a plain
+ * name: "..", any run of dots and spaces ("...", ".. "), ".." followed by
+ * anything ("..;", "..::$DATA": servers on Windows strip trailing dots,
+ * spaces and stream suffixes, others cut at ';'), a name ending in a dot
+ * or a space (Windows drops those, so "file." is "file"), an NTFS stream
+ * ("name::$DATA", "name:stream:$DATA") and a drive letter ("C:") at the
+ * start. iPXE's "${mac}" names ("52:54:00:12:34:56.ipxe") stay allowed. */
+static bool segment_refused(const char *seg, size_t len, bool first)
+{
+	bool dots_spaces = true;
+
+	for (size_t i = 0; i < len; i++)
+		if (seg[i] != '.' && seg[i] != ' ')
+			dots_spaces = false;
+	if (dots_spaces && !(len == 1 && seg[0] == '.'))
+		return true;
+	if (len >= 2 && seg[0] == '.' && seg[1] == '.')
+		return true;
+	if (seg[len - 1] == '.' || seg[len - 1] == ' ')
+		return true;
+	for (size_t i = 0; i + 1 < len; i++)
+		if (seg[i] == ':' && (seg[i + 1] == ':' || seg[i + 1] == '$'))
+			return true;
+	return first && len >= 2 && seg[1] == ':' &&
+	       ((seg[0] >= 'a' && seg[0] <= 'z') || (seg[0] >= 'A' && seg[0] <= 'Z'));
+}
+
 int tftp_normalise_path(const char *in, char *out, size_t cap)
 {
 	size_t n = 0;
 	const char *p = in;
+	bool first = true;
 
 	if (cap == 0)
 		return -ENAMETOOLONG;
@@ -261,8 +297,9 @@ int tftp_normalise_path(const char *in, char *out, size_t cap)
 		}
 		if (len == 0 || (len == 1 && seg[0] == '.'))
 			continue;
-		if (len == 2 && seg[0] == '.' && seg[1] == '.')
+		if (segment_refused(seg, len, first))
 			return -EACCES;
+		first = false;
 		if (n + (n ? 1 : 0) + len >= cap)
 			return -ENAMETOOLONG;
 		if (n)

@@ -15,12 +15,15 @@
 #define LEARN_WAYS 4
 #define LEARN_TTL_MS (24 * 3600 * 1000LL)
 #define IP_UDP_TFTP_HDR (20 + 8 + 4)
+#define FETCH_TIMEOUT_DEFAULT_MS (300 * 1000LL)
+#define FIRST_ALLOC 65536
 
 struct entry;
 
 /* One client transfer: the relay is the server here. */
 struct session {
 	bool used;
+	bool confirmed;                    /* the client ACKed something: it holds a slot */
 	int sock;
 	uint32_t client_ip, local_ip;
 	uint16_t client_port;
@@ -36,6 +39,8 @@ struct session {
 	uint64_t sent;                     /* highest block sent */
 	int tries;
 	int64_t deadline_ms;
+	int64_t started_ms;
+	int64_t probation_end_ms;          /* unconfirmed: given up then (0: nothing sent yet) */
 };
 
 /* One upstream transfer: the relay is the client here. */
@@ -44,15 +49,18 @@ struct fetch {
 	int sock;
 	uint32_t server_ip;
 	uint16_t server_port;              /* the server's TID, 0 until it answers */
+	int ifindex;                       /* answers arrive here or nowhere */
 	bool oack_seen;
 	bool gap_acked;                    /* a gap after gap_at was acknowledged */
 	uint64_t gap_at;
 	struct entry *e;
 	uint32_t blksize, windowsize;
+	uint32_t asked_blksize, asked_windowsize;
 	uint64_t received;                 /* blocks in order so far */
 	uint64_t acked;                    /* last block we acknowledged */
 	int tries;
 	int64_t rto_ms, deadline_ms;
+	int64_t end_ms;                    /* fetch-timeout: the whole transfer ends by then */
 	uint8_t rrq[600];
 	size_t rrq_len;
 };
@@ -63,8 +71,8 @@ struct entry {
 	uint32_t server_ip;
 	char path[TFTP_PATH_MAX];
 	uint8_t *data;
-	size_t len, cap;
-	bool size_known;
+	size_t len, cap;                   /* cap counts against cache_size */
+	bool size_known;                   /* from the server's OACK tsize, or the end */
 	uint64_t size;
 	bool complete, failed;
 	uint16_t err_code;
@@ -89,11 +97,12 @@ struct tftp_proxy {
 	struct tftp_proxy_cfg cfg;
 	struct tftp_io io;
 	struct tftp_stats st;
-	struct session *sessions;
-	struct fetch *fetches;
+	struct session *sessions;          /* 2 * nslots: confirmed and on probation */
+	struct fetch *fetches;             /* nslots */
 	unsigned nslots;
 	struct entry *cache;
-	uint64_t cached_bytes;
+	uint64_t cached_bytes;             /* file bytes held */
+	uint64_t held;                     /* bytes allocated for them, <= cfg.cache_size */
 	struct learned learned[LEARN_SLOTS];
 	struct sockmap *socks;
 	size_t nsocks;
@@ -192,6 +201,9 @@ static uint32_t learned_server(struct tftp_proxy *px, uint32_t client_ip, int64_
 
 /* ---- cache ---- */
 
+static void fetch_fail(struct tftp_proxy *px, struct fetch *f, uint16_t code, const char *msg,
+		       int64_t now_ms);
+
 static void entry_free(struct tftp_proxy *px, struct entry *e)
 {
 	struct entry **pp;
@@ -202,26 +214,63 @@ static void entry_free(struct tftp_proxy *px, struct entry *e)
 			break;
 		}
 	px->cached_bytes -= e->len;
+	px->held -= e->cap;
 	free(e->data);
 	free(e);
 }
 
-/* Drop complete files no session reads, oldest use first, until the
- * cache fits; a file larger than the cache lives only while read. */
-static void cache_trim(struct tftp_proxy *px)
+/* Room for `extra` more bytes of file data within cache_size. First go
+ * complete files nobody reads, oldest use first; then fetches nobody
+ * waits for any more (a client that asked and left must not keep the
+ * memory from one that is waiting). `keep` is the entry asking. */
+static bool budget_make_room(struct tftp_proxy *px, uint64_t extra, const struct entry *keep,
+			     int64_t now_ms)
 {
-	while (px->cached_bytes > px->cfg.cache_size) {
+	if (extra > px->cfg.cache_size)
+		return false;
+	while (px->held + extra > px->cfg.cache_size) {
 		struct entry *victim = NULL;
 
 		for (struct entry *e = px->cache; e; e = e->next)
-			if ((e->complete || e->failed) && !e->sessions && !e->fetch &&
+			if (e != keep && (e->complete || e->failed) && !e->sessions && !e->fetch &&
 			    (!victim || e->used_ms < victim->used_ms))
 				victim = e;
+		if (victim) {
+			entry_free(px, victim);
+			px->st.evictions++;
+			continue;
+		}
+		for (struct entry *e = px->cache; e && !victim; e = e->next)
+			if (e != keep && e->fetch && !e->sessions && e->cap)
+				victim = e;
 		if (!victim)
-			return;
-		entry_free(px, victim);
-		px->st.evictions++;
+			return false;
+		px->st.fetches_stopped++;
+		if (victim->fetch->server_port)
+			send_error(px, victim->fetch->sock, victim->fetch->server_ip,
+				   victim->fetch->server_port, TFTP_ENOSPACE, "transfer no longer wanted");
+		/* No session waits: fetch_fail frees the entry. */
+		fetch_fail(px, victim->fetch, TFTP_ENOSPACE, "stopped: memory needed", now_ms);
 	}
+	return true;
+}
+
+/* Grow e's buffer to `cap` bytes, within the budget. */
+static bool entry_reserve(struct tftp_proxy *px, struct entry *e, size_t cap, int64_t now_ms)
+{
+	uint8_t *p;
+
+	if (cap <= e->cap)
+		return true;
+	if (!budget_make_room(px, cap - e->cap, e, now_ms))
+		return false;
+	p = realloc(e->data, cap);
+	if (!p)
+		return false;
+	e->data = p;
+	px->held += cap - e->cap;
+	e->cap = cap;
+	return true;
 }
 
 static struct entry *cache_find(struct tftp_proxy *px, uint32_t server, const char *path,
@@ -255,7 +304,8 @@ static struct entry *disk_find(struct tftp_proxy *px, uint32_t server, const cha
 	    px->io.load(px->io.user, server, path, px->cfg.cache_max_age_ms, &data, &len, &age) < 0)
 		return NULL;
 	e = calloc(1, sizeof(*e));
-	if (!e) {
+	if (!e || !budget_make_room(px, len, NULL, now_ms)) {
+		free(e);
 		free(data);
 		return NULL;
 	}
@@ -270,27 +320,28 @@ static struct entry *disk_find(struct tftp_proxy *px, uint32_t server, const cha
 	e->next = px->cache;
 	px->cache = e;
 	px->cached_bytes += len;
+	px->held += len;
 	px->st.disk_hits++;
 	return e;
 }
 
-static bool entry_append(struct tftp_proxy *px, struct entry *e, const uint8_t *d, size_t n)
+/* Keep n more bytes. The buffer doubles (exactly the declared size when
+ * the server gave one), never past the budget: near it, it grows by what
+ * is needed. False: no room. */
+static bool entry_append(struct tftp_proxy *px, struct entry *e, const uint8_t *d, size_t n,
+			 int64_t now_ms)
 {
 	if (n == 0)
 		return true;       /* the empty last block of a file: nothing to keep */
 	if (e->len + n > e->cap) {
-		size_t cap = e->cap ? e->cap : 65536;
-		uint8_t *p;
+		size_t cap = e->cap ? e->cap : FIRST_ALLOC;
 
 		while (cap < e->len + n)
 			cap *= 2;
 		if (e->size_known && e->size >= e->len + n && e->size < cap)
 			cap = (size_t)e->size;
-		p = realloc(e->data, cap);
-		if (!p)
+		if (!entry_reserve(px, e, cap, now_ms) && !entry_reserve(px, e, e->len + n, now_ms))
 			return false;
-		e->data = p;
-		e->cap = cap;
 	}
 	memcpy(e->data + e->len, d, n);
 	e->len += n;
@@ -317,7 +368,17 @@ static void session_end(struct tftp_proxy *px, struct session *s)
 	s->used = false;
 	if (e && e->failed && !e->sessions && !e->fetch)
 		entry_free(px, e);
-	cache_trim(px);
+}
+
+/* The next timer: a retransmission, or the end of the probation, which
+ * starts with the first packet sent to the client. */
+static void session_arm(struct session *s, int64_t now_ms, bool sent)
+{
+	if (sent && !s->confirmed && !s->probation_end_ms)
+		s->probation_end_ms = now_ms + TFTP_PROXY_PROBATION_MS;
+	s->deadline_ms = now_ms + s->rto_ms;
+	if (!s->confirmed && s->probation_end_ms && s->probation_end_ms < s->deadline_ms)
+		s->deadline_ms = s->probation_end_ms;
 }
 
 static void session_fail(struct tftp_proxy *px, struct session *s, uint16_t code, const char *msg)
@@ -337,6 +398,7 @@ static void session_send_from(struct tftp_proxy *px, struct session *s, uint64_t
 			      int64_t now_ms)
 {
 	struct entry *e = s->e;
+	bool sent = false;
 
 	for (uint64_t b = from; b <= s->acked + s->windowsize; b++) {
 		uint64_t off = (b - 1) * s->blksize;
@@ -354,11 +416,12 @@ static void session_send_from(struct tftp_proxy *px, struct session *s, uint64_t
 		px->io.send(px->io.user, s->sock, s->client_ip, s->client_port, px->buf,
 			    (size_t)h + n);
 		px->st.bytes_served += n;
+		sent = true;
 		if (b > s->sent)
 			s->sent = b;
 	}
 	e->used_ms = now_ms;
-	s->deadline_ms = now_ms + s->rto_ms;
+	session_arm(s, now_ms, sent);
 }
 
 static void session_send_oack(struct tftp_proxy *px, struct session *s, int64_t now_ms)
@@ -372,7 +435,7 @@ static void session_send_oack(struct tftp_proxy *px, struct session *s, int64_t 
 		px->io.send(px->io.user, s->sock, s->client_ip, s->client_port, px->buf, (size_t)n);
 	s->oack_pending = false;
 	s->oack_sent = true;
-	s->deadline_ms = now_ms + s->rto_ms;
+	session_arm(s, now_ms, true);
 }
 
 /* The entry learned something (size, data, end, failure): move on. */
@@ -411,6 +474,41 @@ static void session_start(struct tftp_proxy *px, struct session *s, int64_t now_
 	}
 }
 
+static unsigned sessions_of(const struct tftp_proxy *px, uint32_t client_ip, bool confirmed)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 2 * px->nslots; i++) {
+		const struct session *s = &px->sessions[i];
+
+		n += s->used && s->confirmed == confirmed &&
+		     (client_ip == 0 || s->client_ip == client_ip);
+	}
+	return n;
+}
+
+/* The client answered from the address and port we sent to: it is real.
+ * From now on it holds one of max_sessions' slots. False: the session
+ * was refused and has ended. */
+static bool session_confirm(struct tftp_proxy *px, struct session *s)
+{
+	if (s->confirmed)
+		return true;
+	if (sessions_of(px, 0, true) >= px->nslots) {
+		px->st.slots_full++;
+		px->st.sessions_refused++;
+		session_fail(px, s, TFTP_ENOTDEFINED, "server busy");
+		return false;
+	}
+	if (sessions_of(px, s->client_ip, true) >= px->cfg.max_per_client) {
+		px->st.sessions_refused++;
+		session_fail(px, s, TFTP_ENOTDEFINED, "too many transfers");
+		return false;
+	}
+	s->confirmed = true;
+	return true;
+}
+
 static void session_on_packet(struct tftp_proxy *px, struct session *s, const struct tftp_pkt *p,
 			      int64_t now_ms)
 {
@@ -426,7 +524,7 @@ static void session_on_packet(struct tftp_proxy *px, struct session *s, const st
 		return;
 	}
 	if (s->oack_sent) {
-		if (p->block != 0)
+		if (p->block != 0 || !session_confirm(px, s))
 			return;
 		s->oack_sent = false;
 		s->tries = 0;
@@ -438,8 +536,14 @@ static void session_on_packet(struct tftp_proxy *px, struct session *s, const st
 	ack = (s->acked & ~(uint64_t)0xffff) | p->block;
 	if (ack < s->acked)
 		ack += 0x10000;
+	/* RFC 1123 4.2.3.1 (the Sorcerer's Apprentice Syndrome): "The sender
+	 * (i.e., the side originating the DATA packets) must never resend the
+	 * current DATA packet on receipt of a duplicate ACK." A duplicate or
+	 * foreign ACK changes nothing; the timer resends. */
 	if (ack <= s->acked || ack > s->sent)
-		return;    /* duplicate or foreign: the timer resends, never the ACK (RFC 1350 §4 apprentice) */
+		return;
+	if (!session_confirm(px, s))
+		return;
 	s->acked = ack;
 	s->tries = 0;
 	if (!s->fixed_rto)
@@ -449,15 +553,6 @@ static void session_on_packet(struct tftp_proxy *px, struct session *s, const st
 		return;
 	}
 	session_send_from(px, s, s->acked + 1, now_ms);
-}
-
-static unsigned sessions_of(struct tftp_proxy *px, uint32_t client_ip)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < px->nslots; i++)
-		n += px->sessions[i].used && px->sessions[i].client_ip == client_ip;
-	return n;
 }
 
 /* ---- upstream fetches ---- */
@@ -489,6 +584,14 @@ static void fetch_fail(struct tftp_proxy *px, struct fetch *f, uint16_t code, co
 	entry_wake(px, e, now_ms);
 }
 
+/* The next timer: a retransmission, or the end of fetch-timeout. */
+static void fetch_arm(struct fetch *f, int64_t now_ms)
+{
+	f->deadline_ms = now_ms + f->rto_ms;
+	if (f->end_ms < f->deadline_ms)
+		f->deadline_ms = f->end_ms;
+}
+
 static void fetch_ack(struct tftp_proxy *px, struct fetch *f, uint64_t block, int64_t now_ms)
 {
 	int n = tftp_build_ack(px->buf, sizeof(px->buf), (uint16_t)block);
@@ -496,22 +599,93 @@ static void fetch_ack(struct tftp_proxy *px, struct fetch *f, uint64_t block, in
 	if (n > 0)
 		px->io.send(px->io.user, f->sock, f->server_ip, f->server_port, px->buf, (size_t)n);
 	f->acked = block;
-	f->deadline_ms = now_ms + f->rto_ms;
+	fetch_arm(f, now_ms);
+}
+
+/* The boot server broke the protocol: tell it (code), fail the waiting
+ * clients, keep nothing. */
+static void fetch_invalid(struct tftp_proxy *px, struct fetch *f, uint16_t code,
+			  const char *to_server, const char *to_clients, int64_t now_ms)
+{
+	px->st.upstream_invalid++;
+	send_error(px, f->sock, f->server_ip, f->server_port, code, to_server);
+	fetch_fail(px, f, TFTP_ENOTDEFINED, to_clients, now_ms);
 }
 
 static void fetch_complete(struct tftp_proxy *px, struct fetch *f, int64_t now_ms)
 {
 	struct entry *e = f->e;
 
+	/* RFC 2349: "the size of the file, in octets, is returned in the
+	 * OACK". A file that ends at another size than the server declared
+	 * is not the file it announced: nothing of it is kept or stored. */
+	if (e->size_known && e->size != e->len) {
+		px->st.upstream_invalid++;
+		fetch_fail(px, f, TFTP_ENOTDEFINED, "boot server sent another size than it declared",
+			   now_ms);
+		return;
+	}
 	e->complete = true;
 	e->size_known = true;
 	e->size = e->len;
 	e->fetched_ms = now_ms;
+	if (e->cap > e->len && e->len) {
+		uint8_t *p = realloc(e->data, e->len);
+
+		if (p) {
+			e->data = p;
+			px->held -= e->cap - e->len;
+			e->cap = e->len;
+		}
+	}
 	if (px->io.store)
 		px->io.store(px->io.user, e->server_ip, e->path, e->data, e->len);
 	fetch_end(px, f);
 	entry_wake(px, e, now_ms);
-	cache_trim(px);
+}
+
+/* The server's OACK (RFC 2347) to what we asked. */
+static void fetch_on_oack(struct tftp_proxy *px, struct fetch *f, const struct tftp_pkt *p,
+			  int64_t now_ms)
+{
+	struct entry *e = f->e;
+
+	/* RFC 2348: "The specified value must be less than or equal to the
+	 * value specified by the client. The client must then either use
+	 * the size specified in the OACK, or send an ERROR packet, with
+	 * error code 8, to terminate the transfer." RFC 7440 says the same
+	 * of windowsize; one we did not ask for is 1. */
+	if (p->bad_option || (p->opts.has_blksize && p->opts.blksize > f->asked_blksize) ||
+	    (p->opts.has_windowsize && p->opts.windowsize > f->asked_windowsize)) {
+		fetch_invalid(px, f, TFTP_EOPTNEG, "option value above the one requested",
+			      "boot server granted options out of range", now_ms);
+		return;
+	}
+	f->oack_seen = true;
+	f->blksize = p->opts.has_blksize ? p->opts.blksize : TFTP_DEFAULT_BLKSIZE;
+	f->windowsize = p->opts.has_windowsize ? p->opts.windowsize : 1;
+	if (p->opts.has_tsize) {
+		/* RFC 2349: "If the file is too large for the client to
+		 * handle, it may abort the transfer with an Error packet
+		 * (error code 3)." The file must fit the cache whole, and
+		 * its room is taken now. */
+		if (p->opts.tsize > px->cfg.cache_size ||
+		    !entry_reserve(px, e, (size_t)p->opts.tsize, now_ms)) {
+			px->st.budget_refused++;
+			send_error(px, f->sock, f->server_ip, f->server_port, TFTP_ENOSPACE,
+				   "file too large");
+			fetch_fail(px, f, TFTP_ENOSPACE,
+				   p->opts.tsize > px->cfg.cache_size
+					   ? "file larger than the proxy's cache-size"
+					   : "proxy cache full, try again", now_ms);
+			return;
+		}
+		e->size_known = true;
+		e->size = p->opts.tsize;
+	}
+	f->tries = 0;
+	fetch_ack(px, f, 0, now_ms);
+	entry_wake(px, e, now_ms);
 }
 
 static void fetch_on_packet(struct tftp_proxy *px, struct fetch *f, const struct tftp_pkt *p,
@@ -519,25 +693,17 @@ static void fetch_on_packet(struct tftp_proxy *px, struct fetch *f, const struct
 {
 	struct entry *e = f->e;
 
+	/* RFC 1350: "the server ... chooses its own TID": the first answer
+	 * names the port every later packet must come from. */
 	if (f->server_port == 0)
-		f->server_port = src_port;   /* RFC 1350 §4: the server's TID */
+		f->server_port = src_port;
 	if (p->op == TFTP_ERROR) {
 		fetch_fail(px, f, p->error_code, p->error_msg[0] ? p->error_msg : "upstream error",
 			   now_ms);
 		return;
 	}
-	if (p->op == TFTP_OACK && f->received == 0) {
-		/* RFC 2347: the server granted some of our options. */
-		f->oack_seen = true;
-		f->blksize = p->opts.has_blksize ? p->opts.blksize : TFTP_DEFAULT_BLKSIZE;
-		f->windowsize = p->opts.has_windowsize ? p->opts.windowsize : 1;
-		if (p->opts.has_tsize) {
-			e->size_known = true;
-			e->size = p->opts.tsize;
-		}
-		f->tries = 0;
-		fetch_ack(px, f, 0, now_ms);
-		entry_wake(px, e, now_ms);
+	if (p->op == TFTP_OACK && f->received == 0 && !f->oack_seen) {
+		fetch_on_oack(px, f, p, now_ms);
 		return;
 	}
 	if (p->op != TFTP_DATA)
@@ -565,9 +731,20 @@ static void fetch_on_packet(struct tftp_proxy *px, struct fetch *f, const struct
 		return;
 	}
 	f->gap_acked = false;
-	if (p->data_len > f->blksize || !entry_append(px, e, p->data, p->data_len)) {
-		send_error(px, f->sock, f->server_ip, f->server_port, TFTP_ENOSPACE, "cannot store");
-		fetch_fail(px, f, TFTP_ENOSPACE, "relay cache cannot store the file", now_ms);
+	if (p->data_len > f->blksize) {
+		fetch_invalid(px, f, TFTP_EBADOP, "block larger than blksize",
+			      "boot server sent blocks larger than agreed", now_ms);
+		return;
+	}
+	if (e->size_known && e->len + p->data_len > e->size) {
+		fetch_invalid(px, f, TFTP_EBADOP, "more data than tsize",
+			      "boot server sent more than the size it declared", now_ms);
+		return;
+	}
+	if (!entry_append(px, e, p->data, p->data_len, now_ms)) {
+		px->st.budget_refused++;
+		send_error(px, f->sock, f->server_ip, f->server_port, TFTP_ENOSPACE, "file too large");
+		fetch_fail(px, f, TFTP_ENOSPACE, "file larger than the proxy's cache-size", now_ms);
 		return;
 	}
 	f->received++;
@@ -582,11 +759,13 @@ static void fetch_on_packet(struct tftp_proxy *px, struct fetch *f, const struct
 	if (f->received - f->acked >= f->windowsize)
 		fetch_ack(px, f, f->received, now_ms);
 	else
-		f->deadline_ms = now_ms + f->rto_ms;
+		fetch_arm(f, now_ms);
 	entry_wake(px, e, now_ms);
 }
 
-static struct fetch *fetch_start(struct tftp_proxy *px, struct entry *e, int64_t now_ms)
+/* NULL with *why set when no fetch can start. */
+static struct fetch *fetch_start(struct tftp_proxy *px, struct entry *e, int64_t now_ms,
+				 const char **why)
 {
 	struct tftp_opts o = {
 		.has_blksize = true, .blksize = px->cfg.upstream_blksize,
@@ -595,30 +774,36 @@ static struct fetch *fetch_start(struct tftp_proxy *px, struct entry *e, int64_t
 		.windowsize = px->cfg.upstream_windowsize,
 	};
 	struct fetch *f = NULL;
-	int n;
+	int n, ifindex = 0;
 
+	*why = "upstream busy";
 	for (unsigned i = 0; i < px->nslots && !f; i++)
 		if (!px->fetches[i].used)
 			f = &px->fetches[i];
 	if (!f)
 		return NULL;
 	memset(f, 0, sizeof(*f));
-	f->sock = px->io.open(px->io.user, 0);
-	if (f->sock < 0)
+	f->sock = px->io.open_upstream(px->io.user, e->server_ip, &ifindex);
+	if (f->sock < 0) {
+		*why = "no route to the boot server";
 		return NULL;
+	}
 	n = tftp_build_rrq(f->rrq, sizeof(f->rrq), e->path, &o);
 	if (n < 0) {
 		px->io.close(px->io.user, f->sock);
 		return NULL;
 	}
 	f->used = true;
+	f->ifindex = ifindex;
 	f->rrq_len = (size_t)n;
 	f->server_ip = e->server_ip;
 	f->e = e;
-	f->blksize = o.blksize;
-	f->windowsize = o.has_windowsize ? o.windowsize : 1;
+	f->blksize = f->asked_blksize = o.blksize;
+	f->windowsize = f->asked_windowsize = o.has_windowsize ? o.windowsize : 1;
 	f->rto_ms = FIRST_RTO_MS;
-	f->deadline_ms = now_ms + f->rto_ms;
+	f->end_ms = now_ms + (px->cfg.fetch_timeout_ms > 0 ? px->cfg.fetch_timeout_ms
+							    : FETCH_TIMEOUT_DEFAULT_MS);
+	fetch_arm(f, now_ms);
 	e->fetch = f;
 	map_sock(px, f->sock, true, (unsigned)(f - px->fetches));
 	px->io.send(px->io.user, f->sock, f->server_ip, TFTP_PORT, f->rrq, f->rrq_len);
@@ -637,7 +822,7 @@ struct tftp_proxy *tftp_proxy_new(const struct tftp_proxy_cfg *cfg, const struct
 	px->cfg = *cfg;
 	px->io = *io;
 	px->nslots = cfg->max_sessions ? cfg->max_sessions : 1;
-	px->sessions = calloc(px->nslots, sizeof(*px->sessions));
+	px->sessions = calloc(2 * (size_t)px->nslots, sizeof(*px->sessions));
 	px->fetches = calloc(px->nslots, sizeof(*px->fetches));
 	if (!px->sessions || !px->fetches) {
 		tftp_proxy_free(px);
@@ -650,7 +835,7 @@ void tftp_proxy_free(struct tftp_proxy *px)
 {
 	if (!px)
 		return;
-	for (unsigned i = 0; px->sessions && i < px->nslots; i++)
+	for (unsigned i = 0; px->sessions && i < 2 * px->nslots; i++)
 		if (px->sessions[i].used)
 			px->io.close(px->io.user, px->sessions[i].sock);
 	for (unsigned i = 0; px->fetches && i < px->nslots; i++)
@@ -670,7 +855,8 @@ void tftp_proxy_free(struct tftp_proxy *px)
 }
 
 /* What we grant: the client's blksize clamped to one frame on its link,
- * its timeout and windowsize as asked, tsize when asked. */
+ * its timeout up to TFTP_PROXY_TIMEOUT_CAP, its windowsize up to
+ * MAX_CLIENT_WINDOW, tsize when asked. */
 static void negotiate(struct session *s, const struct tftp_pkt *p, unsigned mtu)
 {
 	uint32_t frame = mtu > IP_UDP_TFTP_HDR + TFTP_BLKSIZE_MIN ? mtu - IP_UDP_TFTP_HDR : 512;
@@ -686,7 +872,12 @@ static void negotiate(struct session *s, const struct tftp_pkt *p, unsigned mtu)
 	}
 	if (p->opts.has_tsize)
 		s->granted.has_tsize = true;
-	if (p->opts.has_timeout) {
+	/* RFC 2349: "The specified timeout value must match the value
+	 * specified by the client." We cannot lower it, so a longer one is
+	 * left out of the OACK (RFC 2347: options the server does not
+	 * accept are omitted) and our own backoff runs: a client silent
+	 * for 255 s per try must not hold a session for half an hour. */
+	if (p->opts.has_timeout && p->opts.timeout <= TFTP_PROXY_TIMEOUT_CAP) {
 		s->granted.has_timeout = true;
 		s->granted.timeout = p->opts.timeout;
 		s->rto_ms = (int64_t)p->opts.timeout * 1000;
@@ -699,6 +890,59 @@ static void negotiate(struct session *s, const struct tftp_pkt *p, unsigned mtu)
 	}
 }
 
+/* The ERROR a request that cannot be parsed gets, by tftp_parse's code. */
+static const char *bad_request_reason(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "empty file name";
+	case -ENAMETOOLONG:
+		return "file name too long";
+	case -EINVAL:
+		return "bad transfer mode";
+	default:
+		return "malformed request";
+	}
+}
+
+/* The oldest session on probation, of client_ip (0: of anyone). */
+static struct session *oldest_unconfirmed(struct tftp_proxy *px, uint32_t client_ip)
+{
+	struct session *old = NULL;
+
+	for (unsigned i = 0; i < 2 * px->nslots; i++) {
+		struct session *s = &px->sessions[i];
+
+		if (s->used && !s->confirmed && (client_ip == 0 || s->client_ip == client_ip) &&
+		    (!old || s->started_ms < old->started_ms))
+			old = s;
+	}
+	return old;
+}
+
+/* A slot for a new, unconfirmed session. Its source address may be
+ * forged, so it takes no slot a confirmed session could use: probation
+ * has nslots places of its own, max_per_client per address, and when
+ * they are full the oldest gives way (a real client answers within a
+ * round trip, a forged one never). */
+static struct session *session_slot(struct tftp_proxy *px, uint32_t client_ip)
+{
+	struct session *old = NULL;
+
+	if (sessions_of(px, client_ip, false) >= px->cfg.max_per_client)
+		old = oldest_unconfirmed(px, client_ip);
+	else if (sessions_of(px, 0, false) >= px->nslots)
+		old = oldest_unconfirmed(px, 0);
+	if (old) {
+		px->st.probation_evicted++;
+		session_fail(px, old, TFTP_ENOTDEFINED, "server busy");
+	}
+	for (unsigned i = 0; i < 2 * px->nslots; i++)
+		if (!px->sessions[i].used)
+			return &px->sessions[i];
+	return NULL;
+}
+
 void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
 			uint32_t client_ip, uint16_t client_port, uint32_t local_ip,
 			unsigned mtu, int64_t now_ms)
@@ -707,28 +951,40 @@ void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
 	struct session *s = NULL;
 	struct entry *e;
 	char path[TFTP_PATH_MAX];
+	const char *why;
 	uint32_t server;
-	int sock;
+	int sock, err;
 
-	if (tftp_parse(buf, len, &p) < 0 || (p.op != TFTP_RRQ && p.op != TFTP_WRQ)) {
+	err = tftp_parse(buf, len, &p);
+	if (err < 0 && len >= 2 && buf[0] == 0 && (buf[1] == TFTP_RRQ || buf[1] == TFTP_WRQ)) {
+		/* A request we cannot take still gets its answer, or the
+		 * client waits out every timeout. */
+		sock = px->io.open(px->io.user, local_ip);
+		if (sock < 0)
+			return;
+		px->st.bad_requests++;
+		send_error(px, sock, client_ip, client_port, TFTP_EBADOP, bad_request_reason(err));
+		goto refused;
+	}
+	if (err < 0 || (p.op != TFTP_RRQ && p.op != TFTP_WRQ)) {
 		px->st.malformed++;   /* not a request: nothing to answer on port 69 */
 		return;
 	}
-	/* Every answer comes from a new TID (RFC 1350 §4): a session socket. */
+	/* RFC 1350: "each end of a connection chooses a TID for itself":
+	 * every answer comes from a socket of the session's own. */
 	sock = px->io.open(px->io.user, local_ip);
 	if (sock < 0)
 		return;
 	if (p.op == TFTP_WRQ) {
 		send_error(px, sock, client_ip, client_port, TFTP_EACCESS, "read-only: no WRQ");
-		px->io.close(px->io.user, sock);
-		px->st.sessions_refused++;
-		return;
+		goto refused;
 	}
 	if (strcmp(p.mode, "octet") != 0 && strcmp(p.mode, "netascii") != 0) {
 		send_error(px, sock, client_ip, client_port, TFTP_EBADOP, "mode not supported");
 		goto refused;
 	}
 	if (tftp_normalise_path(p.path, path, sizeof(path)) < 0) {
+		px->st.bad_requests++;
 		send_error(px, sock, client_ip, client_port, TFTP_EACCESS, "path refused");
 		goto refused;
 	}
@@ -740,13 +996,11 @@ void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
 			   "no boot server known for this client");
 		goto refused;
 	}
-	if (sessions_of(px, client_ip) >= px->cfg.max_per_client) {
+	if (sessions_of(px, client_ip, true) >= px->cfg.max_per_client) {
 		send_error(px, sock, client_ip, client_port, TFTP_ENOTDEFINED, "too many transfers");
 		goto refused;
 	}
-	for (unsigned i = 0; i < px->nslots && !s; i++)
-		if (!px->sessions[i].used)
-			s = &px->sessions[i];
+	s = session_slot(px, client_ip);
 	if (!s) {
 		send_error(px, sock, client_ip, client_port, TFTP_ENOTDEFINED, "server busy");
 		goto refused;
@@ -771,9 +1025,9 @@ void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
 		e->used_ms = now_ms;
 		e->next = px->cache;
 		px->cache = e;
-		if (!fetch_start(px, e, now_ms)) {
+		if (!fetch_start(px, e, now_ms, &why)) {
 			entry_free(px, e);
-			send_error(px, sock, client_ip, client_port, TFTP_ENOTDEFINED, "upstream busy");
+			send_error(px, sock, client_ip, client_port, TFTP_ENOTDEFINED, why);
 			goto refused;
 		}
 	}
@@ -784,6 +1038,7 @@ void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
 	s->client_ip = client_ip;
 	s->client_port = client_port;
 	s->local_ip = local_ip;
+	s->started_ms = now_ms;
 	s->e = e;
 	s->next_in_entry = e->sessions;
 	e->sessions = s;
@@ -798,7 +1053,7 @@ refused:
 }
 
 void tftp_proxy_input(struct tftp_proxy *px, int sock, const uint8_t *buf, size_t len,
-		      uint32_t src_ip, uint16_t src_port, int64_t now_ms)
+		      uint32_t src_ip, uint16_t src_port, int ifindex, int64_t now_ms)
 {
 	struct sockmap *m;
 	struct tftp_pkt p;
@@ -809,9 +1064,21 @@ void tftp_proxy_input(struct tftp_proxy *px, int sock, const uint8_t *buf, size_
 	if (m->fetch) {
 		struct fetch *f = &px->fetches[m->idx];
 
+		/* The boot server's packets come in by the route toward it.
+		 * One with its address arriving on any other interface (a
+		 * client link) is forged: dropped unanswered, before it can
+		 * claim the server's TID or a block of the file, since what
+		 * a fetch brings in is served to every client of the cache. */
+		if (f->ifindex > 0 && ifindex != f->ifindex) {
+			px->st.upstream_wrong_link++;
+			return;
+		}
 		if (src_ip != f->server_ip || (f->server_port && src_port != f->server_port)) {
-			/* RFC 1350 §4: a packet from an unknown TID gets
-			 * error 5 and changes nothing. */
+			/* RFC 1350: "If a source TID does not match, the
+			 * packet should be discarded as erroneously sent from
+			 * somewhere else. An error packet should be sent to
+			 * the source of the incorrect packet, while not
+			 * disturbing the transfer." */
 			send_error(px, sock, src_ip, src_port, TFTP_EBADID, "unknown transfer ID");
 			px->st.unknown_tid++;
 			return;
@@ -841,6 +1108,12 @@ void tftp_proxy_input(struct tftp_proxy *px, int sock, const uint8_t *buf, size_
 
 static void session_timeout(struct tftp_proxy *px, struct session *s, int64_t now_ms)
 {
+	if (!s->confirmed && s->probation_end_ms && now_ms >= s->probation_end_ms) {
+		/* Nothing ever came back from that address: end quietly. */
+		px->st.probation_expired++;
+		session_end(px, s);
+		return;
+	}
 	if (s->oack_pending) {
 		/* Waiting for the size while the fetch runs: the fetch has
 		 * its own timer and fails this session if the server stops. */
@@ -866,12 +1139,22 @@ static void session_timeout(struct tftp_proxy *px, struct session *s, int64_t no
 		/* Nothing in flight: waiting on the upstream; keep waiting
 		 * while it makes progress (the fetch has its own timer). */
 		s->tries = 0;
-		s->deadline_ms = now_ms + s->rto_ms;
+		session_arm(s, now_ms, false);
 	}
 }
 
 static void fetch_timeout(struct tftp_proxy *px, struct fetch *f, int64_t now_ms)
 {
+	if (now_ms >= f->end_ms) {
+		/* A server dripping one block per retransmission timer would
+		 * keep the fetch, its memory and its clients forever. */
+		px->st.fetch_deadline++;
+		if (f->server_port)
+			send_error(px, f->sock, f->server_ip, f->server_port, TFTP_ENOTDEFINED,
+				   "transfer too slow");
+		fetch_fail(px, f, TFTP_ENOTDEFINED, "boot server too slow (fetch-timeout)", now_ms);
+		return;
+	}
 	if (++f->tries > RETRIES) {
 		fetch_fail(px, f, TFTP_ENOTDEFINED, "boot server stopped answering", now_ms);
 		return;
@@ -879,7 +1162,7 @@ static void fetch_timeout(struct tftp_proxy *px, struct fetch *f, int64_t now_ms
 	f->rto_ms = next_rto(f->rto_ms);
 	if (f->server_port == 0) {
 		px->io.send(px->io.user, f->sock, f->server_ip, TFTP_PORT, f->rrq, f->rrq_len);
-		f->deadline_ms = now_ms + f->rto_ms;
+		fetch_arm(f, now_ms);
 	} else {
 		fetch_ack(px, f, f->received, now_ms);
 	}
@@ -890,24 +1173,28 @@ int tftp_proxy_tick(struct tftp_proxy *px, int64_t now_ms)
 	int64_t next = -1;
 
 	for (unsigned i = 0; i < px->nslots; i++) {
-		struct session *s = &px->sessions[i];
 		struct fetch *f = &px->fetches[i];
 
 		if (f->used && now_ms >= f->deadline_ms)
 			fetch_timeout(px, f, now_ms);
+	}
+	for (unsigned i = 0; i < 2 * px->nslots; i++) {
+		struct session *s = &px->sessions[i];
+
 		if (s->used && now_ms >= s->deadline_ms)
 			session_timeout(px, s, now_ms);
 	}
-	for (unsigned i = 0; i < px->nslots; i++) {
+	for (unsigned i = 0; i < 2 * px->nslots; i++) {
 		int64_t d = -1;
 
 		if (px->sessions[i].used)
 			d = px->sessions[i].deadline_ms - now_ms;
-		if (px->fetches[i].used && (d < 0 || px->fetches[i].deadline_ms - now_ms < d))
+		if (i < px->nslots && px->fetches[i].used &&
+		    (d < 0 || px->fetches[i].deadline_ms - now_ms < d))
 			d = px->fetches[i].deadline_ms - now_ms;
 		if (d >= 0 && (next < 0 || d < next))
 			next = d;
-		else if (d < 0 && (px->sessions[i].used || px->fetches[i].used))
+		else if (d < 0 && (px->sessions[i].used || (i < px->nslots && px->fetches[i].used)))
 			next = 0;
 	}
 	return next < 0 ? -1 : (int)(next > 60000 ? 60000 : next);
@@ -922,9 +1209,14 @@ void tftp_proxy_usage(const struct tftp_proxy *px, unsigned *sessions, unsigned 
 		      uint64_t *cached_bytes)
 {
 	*sessions = *fetches = 0;
-	for (unsigned i = 0; i < px->nslots; i++) {
+	for (unsigned i = 0; i < 2 * px->nslots; i++)
 		*sessions += px->sessions[i].used;
+	for (unsigned i = 0; i < px->nslots; i++)
 		*fetches += px->fetches[i].used;
-	}
 	*cached_bytes = px->cached_bytes;
+}
+
+uint64_t tftp_proxy_held(const struct tftp_proxy *px)
+{
+	return px->held;
 }

@@ -6,6 +6,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,8 @@
 
 struct tftp_server {
 	int listen_fd, ep;
+	struct log_ratelimit rl_full;   /* "sessions full" warnings */
+	uint64_t slots_full_seen, budget_seen;
 	uint32_t tag_sock;
 	int closed_fd;                  /* the last fd io_close closed */
 	char cache_dir[256];            /* "" or disabled after a write error */
@@ -39,10 +43,14 @@ static int io_open(void *user, uint32_t local_ip)
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = local_ip };
 	struct epoll_event ev = { .events = EPOLLIN };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
 
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	/* Every datagram says which interface it came in by (IP_PKTINFO):
+	 * a fetch takes its server's packets from the route's one only. */
+	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		int e = -errno;
 
 		close(fd);
@@ -56,6 +64,79 @@ static int io_open(void *user, uint32_t local_ip)
 		return e;
 	}
 	return fd;
+}
+
+/* The kernel's route to dst (RTM_GETROUTE, as `ip route get` asks):
+ * the interface it leaves by and the source address it would use. */
+static int route_to(uint32_t dst, int *oif, uint32_t *src)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct rtmsg rt;
+		struct rtattr ra;
+		uint32_t dst;
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETROUTE,
+			.nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1 },
+		.rt = { .rtm_family = AF_INET, .rtm_dst_len = 32 },
+		.ra = { .rta_len = RTA_LENGTH(sizeof(uint32_t)), .rta_type = RTA_DST },
+		.dst = dst,
+	};
+	union {
+		struct nlmsghdr nh;
+		uint8_t bytes[4096];
+	} ans;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct rtattr *ra;
+	ssize_t n;
+	int len, fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	*oif = 0;
+	*src = 0;
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	n = recv(fd, &ans, sizeof(ans), 0);
+	close(fd);
+	if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct rtmsg)) || !NLMSG_OK(&ans.nh, (size_t)n))
+		return -EIO;
+	if (ans.nh.nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *ne = NLMSG_DATA(&ans.nh);
+
+		return ne->error ? ne->error : -EHOSTUNREACH;
+	}
+	if (ans.nh.nlmsg_type != RTM_NEWROUTE)
+		return -EIO;
+	len = (int)RTM_PAYLOAD(&ans.nh);
+	for (ra = RTM_RTA((struct rtmsg *)NLMSG_DATA(&ans.nh)); RTA_OK(ra, len);
+	     ra = RTA_NEXT(ra, len)) {
+		if (ra->rta_type == RTA_OIF && RTA_PAYLOAD(ra) >= sizeof(int))
+			memcpy(oif, RTA_DATA(ra), sizeof(int));
+		else if (ra->rta_type == RTA_PREFSRC && RTA_PAYLOAD(ra) >= sizeof(uint32_t))
+			memcpy(src, RTA_DATA(ra), sizeof(uint32_t));
+	}
+	return *oif > 0 ? 0 : -EHOSTUNREACH;
+}
+
+/* A fetch's socket: bound to the source address of the route toward the
+ * server, answers accepted from that route's interface only. */
+static int io_open_upstream(void *user, uint32_t server, int *ifindex)
+{
+	uint32_t src;
+	int r = route_to(server, ifindex, &src);
+
+	if (r < 0) {
+		char a[INET_ADDRSTRLEN];
+
+		log_warn("tftp-proxy: no route to boot server %s: %s",
+			 inet_ntop(AF_INET, &server, a, sizeof(a)), strerror(-r));
+		return r;
+	}
+	return io_open(user, src);
 }
 
 static void io_close(void *user, int fd)
@@ -206,9 +287,10 @@ struct tftp_server *tftp_server_open(const struct cfg_tftp *cfg, int ep, uint32_
 		.upstream_blksize = cfg->upstream_blksize,
 		.upstream_windowsize = cfg->upstream_windowsize,
 		.cache_max_age_ms = (int64_t)cfg->max_age * 1000,
+		.fetch_timeout_ms = (int64_t)cfg->fetch_timeout * 1000,
 	};
-	struct tftp_io io = { .open = io_open, .close = io_close, .send = io_send,
-			      .load = io_load, .store = io_store };
+	struct tftp_io io = { .open = io_open, .open_upstream = io_open_upstream,
+			      .close = io_close, .send = io_send, .load = io_load, .store = io_store };
 	int one = 1;
 
 	if (!ts) {
@@ -262,6 +344,23 @@ int tftp_server_listen_fd(const struct tftp_server *ts)
 	return ts->listen_fd;
 }
 
+/* Refusals an operator must hear of, at most one line per interval. */
+static void report(struct tftp_server *ts, int64_t now_ms)
+{
+	const struct tftp_stats *st = tftp_proxy_stats(ts->px);
+	unsigned more;
+
+	if (st->slots_full == ts->slots_full_seen && st->budget_refused == ts->budget_seen)
+		return;
+	if (log_ratelimit_ok(&ts->rl_full, now_ms, &more))
+		log_warn("tftp-proxy: refused %llu transfers for max-sessions and %llu files for "
+			 "cache-size so far (%u more warnings like this not shown)",
+			 (unsigned long long)st->slots_full, (unsigned long long)st->budget_refused,
+			 more);
+	ts->slots_full_seen = st->slots_full;
+	ts->budget_seen = st->budget_refused;
+}
+
 void tftp_server_on_listen(struct tftp_server *ts, const struct relay_links *links, int64_t now_ms)
 {
 	for (int i = 0; i < 64; i++) {
@@ -291,6 +390,7 @@ void tftp_server_on_listen(struct tftp_server *ts, const struct relay_links *lin
 		}
 		tftp_proxy_request(ts->px, ts->buf[0], (size_t)n, from.sin_addr.s_addr,
 				   ntohs(from.sin_port), pi.ipi_addr.s_addr, l->mtu, now_ms);
+		report(ts, now_ms);
 	}
 }
 
@@ -303,6 +403,10 @@ void tftp_server_on_sock(struct tftp_server *ts, int fd, int64_t now_ms)
 	struct mmsghdr mh[SOCK_BATCH];
 	struct iovec iov[SOCK_BATCH];
 	struct sockaddr_in from[SOCK_BATCH];
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} cbuf[SOCK_BATCH];
 
 	for (int round = 0; round < 64 / SOCK_BATCH; round++) {
 		int n;
@@ -311,15 +415,29 @@ void tftp_server_on_sock(struct tftp_server *ts, int fd, int64_t now_ms)
 			iov[i] = (struct iovec){ ts->buf[i], sizeof(ts->buf[i]) };
 			mh[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
 							 .msg_namelen = sizeof(from[i]),
-							 .msg_iov = &iov[i], .msg_iovlen = 1 };
+							 .msg_iov = &iov[i], .msg_iovlen = 1,
+							 .msg_control = cbuf[i].buf,
+							 .msg_controllen = sizeof(cbuf[i].buf) };
 		}
 		n = recvmmsg(fd, mh, SOCK_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++) {
+			int ifindex = 0;
+
+			for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh[i].msg_hdr); c;
+			     c = CMSG_NXTHDR(&mh[i].msg_hdr, c))
+				if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+					struct in_pktinfo pi;
+
+					memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+					ifindex = pi.ipi_ifindex;
+				}
 			ts->closed_fd = -1;
 			tftp_proxy_input(ts->px, fd, ts->buf[i], mh[i].msg_len,
-					 from[i].sin_addr.s_addr, ntohs(from[i].sin_port), now_ms);
+					 from[i].sin_addr.s_addr, ntohs(from[i].sin_port), ifindex,
+					 now_ms);
+			report(ts, now_ms);
 			/* The session ended and its socket is closed (the
 			 * number may even be reused): the rest were for it. */
 			if (ts->closed_fd == fd)

@@ -4,8 +4,9 @@
  *
  * Input: six configuration bytes (cache size, max-sessions 1..8, per-client
  * 1..3 with bit 7 turning on a fake cache-dir (io.load/io.store), upstream
- * blksize, upstream windowsize, cache max age, each picked from a short
- * list), then up to MAX_EVENTS events until the input ends.
+ * blksize, upstream windowsize, cache max age (bits 0-1) with fetch-timeout
+ * (bits 2-3), each picked from a short list), then up to MAX_EVENTS events
+ * until the input ends.
  * A missing byte reads as 0. Each event starts with a byte whose value % 8
  * picks it:
  *
@@ -16,7 +17,7 @@
  * | 2 raw request | client, port, length, bytes | any bytes on the listening port |
  * | 3 client answer | client, port, kind, block (2 bytes) | kind % 4: 0-1 ACK what the relay last sent that client, 2 ACK the chosen block, 3 ERROR |
  * | 4 server answer | server, TID, kind, values | kind % 4: 0 OACK, 1 one DATA, 2 a burst of up to 64, 3 ERROR, on the fetch socket that last sent to that server; DATA continues after the relay's last ACK, sizes from a list, optionally out of order |
- * | 5 raw packet | socket, source, length, bytes | any bytes on any open socket (bit 7 of the socket byte: any id, even a closed one) from any address |
+ * | 5 raw packet | socket, source, length, bytes | any bytes on any open socket (bit 7 of the socket byte: any id, even a closed one) from any address; bit 4 of the source byte: arrived on the other interface (a server's address from the clients' link) |
  * | 6 clock | step | advance 1 ms .. 25 h, ticking at every deadline |
  * | 7 tick or restart | byte | even: tftp_proxy_tick now; odd: tftp_proxy_free and a new proxy (the cache-dir stays) |
  *
@@ -30,8 +31,13 @@
  * - a server address never learned only ever gets ERROR (unknown TID);
  * - the cache-dir is read and written only for a learned server and a
  *   normalised path;
+ * - a packet to a fetch socket from the clients' link is answered with
+ *   nothing at all;
+ * - fetches only ever open toward a learned server;
  * - after every event, the sockets open are exactly one per live session
- *   and fetch, within the configured limits, and tftp_proxy_tick returns
+ *   and fetch, within the configured limits (2 x max-sessions sessions:
+ *   confirmed and on probation), the file data held is within cache-size,
+ *   and tftp_proxy_tick returns
  *   -1 exactly when nothing is live;
  * - after tftp_proxy_free, every socket opened was closed exactly once.
  *
@@ -68,6 +74,7 @@ static struct {
 	struct tftp_proxy *px;
 	int64_t now;
 	unsigned max_sessions;
+	uint64_t cache_size;
 	bool open[FIRST_SOCK + NSOCK];
 	uint32_t bound[FIRST_SOCK + NSOCK];
 	unsigned opens, closes;
@@ -83,6 +90,7 @@ static struct {
 	 * (RFC 7440: a window resumes after the block acknowledged). */
 	uint16_t server_next[FIRST_SOCK + NSOCK];
 	size_t data_sent;
+	unsigned long sends;
 	/* The fake cache-dir: a few files, with the time they were stored. */
 	struct {
 		uint32_t server;
@@ -110,6 +118,8 @@ FUZZ_NO_COV static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 FUZZ_NO_COV static uint32_t client_ip(unsigned i) { return ip4(10, 20, 0, client_octet[i % 4]); }
 FUZZ_NO_COV static uint32_t server_ip(unsigned i) { return ip4(10, 0, 0, (uint8_t)(5 + i % 2)); }
 #define LOCAL_IP ip4(10, 20, 0, 1)
+#define LINK_IF 5                     /* the clients' link */
+#define UP_IF 2                       /* the route toward every boot server */
 #define STRANGER ip4(192, 0, 2, 99)
 
 /* ---- input reader: zeros once the input is used up ---- */
@@ -205,6 +215,13 @@ FUZZ_NO_COV static int fake_open(void *user, uint32_t local_ip)
 	return -EMFILE;
 }
 
+FUZZ_NO_COV static int fake_open_upstream(void *user, uint32_t server, int *ifindex)
+{
+	FUZZ_CHECK(server_index(server) >= 0 && W.learned[server_index(server)]);
+	*ifindex = UP_IF;
+	return fake_open(user, 0);
+}
+
 FUZZ_NO_COV static void fake_close(void *user, int sock)
 {
 	(void)user;
@@ -222,6 +239,7 @@ FUZZ_NO_COV static int fake_send(void *user, int sock, uint32_t ip, uint16_t por
 	int srv = server_index(ip);
 
 	(void)user;
+	W.sends++;
 	FUZZ_CHECK(sock >= FIRST_SOCK && sock < FIRST_SOCK + NSOCK);
 	FUZZ_CHECK(W.open[sock]);
 	FUZZ_CHECK(tftp_parse(buf, len, &p) == 0);
@@ -413,14 +431,14 @@ FUZZ_NO_COV static void ev_client_answer(struct rd *r)
 		break;
 	}
 	add_source(ip, client_ports[port]);
-	tftp_proxy_input(W.px, sock, buf, (size_t)n, ip, client_ports[port], W.now);
+	tftp_proxy_input(W.px, sock, buf, (size_t)n, ip, client_ports[port], LINK_IF, W.now);
 }
 
 FUZZ_NO_COV static void server_send(int sock, uint32_t ip, uint16_t tid, const uint8_t *buf,
 				    size_t len)
 {
 	add_source(ip, tid);
-	tftp_proxy_input(W.px, sock, buf, len, ip, tid, W.now);
+	tftp_proxy_input(W.px, sock, buf, len, ip, tid, UP_IF, W.now);
 }
 
 FUZZ_NO_COV static void ev_server_answer(struct rd *r)
@@ -518,7 +536,18 @@ FUZZ_NO_COV static void ev_raw_packet(struct rd *r)
 	if (sock < 0)
 		return;
 	add_source(ip, port);
-	tftp_proxy_input(W.px, sock, buf, len, ip, port, W.now);
+	{
+		/* Bit 4 of `who`: it came in on the other interface than the
+		 * one its kind uses. A fetch socket says nothing at all to a
+		 * packet from the clients' link. */
+		bool up = (who % 4 == 1 || who % 4 == 2) != !!(who & 0x10);
+		bool fetch_sock = sock < FIRST_SOCK + NSOCK && W.open[sock] && W.bound[sock] == 0;
+		unsigned long before = W.sends;
+
+		tftp_proxy_input(W.px, sock, buf, len, ip, port, up ? UP_IF : LINK_IF, W.now);
+		if (fetch_sock && !up)
+			FUZZ_CHECK(W.sends == before);
+	}
 }
 
 FUZZ_NO_COV static void ev_clock(struct rd *r)
@@ -570,7 +599,9 @@ FUZZ_NO_COV static void check_state(void)
 		open += W.open[s];
 	FUZZ_CHECK(W.opens - W.closes == open);
 	FUZZ_CHECK(open == sessions + fetches);
-	FUZZ_CHECK(sessions <= W.max_sessions);
+	/* Confirmed sessions and as many on probation. */
+	FUZZ_CHECK(sessions <= 2 * W.max_sessions);
+	FUZZ_CHECK(tftp_proxy_held(W.px) <= W.cache_size);
 	FUZZ_CHECK(fetches <= (W.max_sessions ? W.max_sessions : 1));
 	d = tftp_proxy_tick(W.px, W.now);
 	FUZZ_CHECK(d <= 60000);
@@ -584,7 +615,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const unsigned up_windows[] = { 8, 1, 2, 64 };
 	static const int64_t max_ages[] = { 3600000, 0, 1000, 60000 };
 	struct rd r = { data, size };
-	struct tftp_io io = { .open = fake_open, .close = fake_close, .send = fake_send };
+	static const int64_t fetch_timeouts[] = { 0, 30000, 5000, 600000 };
+	struct tftp_io io = { .open = fake_open, .open_upstream = fake_open_upstream,
+			      .close = fake_close, .send = fake_send };
+	uint8_t age;
 	struct tftp_proxy_cfg cfg;
 	unsigned events = 0;
 	uint8_t per_client;
@@ -602,7 +636,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	cfg.upstream_blksize = up_blksizes[u8(&r) % 4];
 	cfg.upstream_windowsize = up_windows[u8(&r) % 4];
-	cfg.cache_max_age_ms = max_ages[u8(&r) % 4];
+	age = u8(&r);
+	cfg.cache_max_age_ms = max_ages[age % 4];
+	cfg.fetch_timeout_ms = fetch_timeouts[age / 4 % 4];
+	W.cache_size = cfg.cache_size;
 	W.max_sessions = cfg.max_sessions;
 	W.px = tftp_proxy_new(&cfg, &io);
 	FUZZ_CHECK(W.px);

@@ -1078,6 +1078,20 @@ tbench_lease() {
     TBENCH_IPS+=("${got[@]}")
 }
 
+# dhcp_dora NS IFACE: a DISCOVER, then a REQUEST for the address offered,
+# from IFACE's own MAC through the relay (dhcp_probe.py): the lease is
+# ACKed again, which is what teaches the TFTP proxy a client (an OFFER
+# alone does not).  Fails (with `why`) when no ACK came.
+dhcp_dora() {
+    local ns=$1 ifc=$2 out ip
+    out=$(probe "$ns" request -i "$ifc" --wait 5 --tries 3 2>&1) || true
+    ip=$(sed -n 's/^reply type=OFFER .*yiaddr=\([0-9.]*\).*/\1/p' <<<"$out")
+    [[ -n $ip ]] || { why "no OFFER: $(tr '\n' ' ' <<<"$out")"; return 1; }
+    out=$(probe "$ns" request -i "$ifc" --type request --requested-ip "$ip" \
+        --server-id 10.0.0.2 --wait 5 --tries 3 2>&1) || true
+    grep -q '^reply type=ACK ' <<<"$out" || { why "no ACK for $ip: $(tr '\n' ' ' <<<"$out")"; return 1; }
+}
+
 # tbench_ping NS DST COUNT: ping DST COUNT times, 0.2 s apart, from NS
 # (iputils ping, else busybox's); prints "min avg max" in ms.
 tbench_ping() {

@@ -21,11 +21,13 @@ TESTS=(
     "test_scale.sh"
     "test_firmware.sh"
     "test_tftp_proxy.sh"
+    "test_tftp_hostile.sh"
     "test_boot_rules.sh"
     "test_daemon.sh"
     "test_ratelimit.sh"
     "test_faults.sh"
     "test_logstall.sh"
+    "test_metrics_slow.sh"
     "test_malformed.sh"
     "test_valgrind.sh"
 )

@@ -21,6 +21,10 @@ Sub-commands (run the network ones inside a namespace, `ip netns exec NS`):
                      report how many got an answer (DATA or OACK) and how
                      many an ERROR, then abort the answered ones with an
                      ERROR of our own (the server may then free them).
+                     --confirm N: the first N are sent first and their
+                     answers acknowledged (a server that counts only
+                     transfers a client has confirmed then holds N), the
+                     rest after them.
 
   tid SERVER FILE    Start a read, then send an ACK to the server's transfer
                      port from a second socket (an unknown transfer ID): the
@@ -295,20 +299,34 @@ def cmd_hold(args):
     socks = [make_socket(args.bind) for _ in range(args.count)]
     opts = asked_options(args)
     req = build_request(RRQ, args.file, args.mode, opts)
-    for s in socks:
-        s.sendto(req, (args.server, args.port))
     answer = {}
-    deadline = time.monotonic() + args.rto * 3
-    while len(answer) < len(socks) and time.monotonic() < deadline:
-        r, _, _ = select.select([s for s in socks if s not in answer], [], [],
-                                max(0.0, deadline - time.monotonic()))
-        for s in r:
-            pkt, src = s.recvfrom(70000)
-            op, f = parse(pkt)
-            if op == ERROR:
-                answer[s] = ("error", f["code"], f["msg"], src)
-            elif op in (DATA, OACK):
-                answer[s] = ("answer", 0, "", src)
+
+    def collect(group, confirm):
+        """Send group's requests at once and take each one's first answer;
+        confirm: acknowledge it (OACK with ACK 0, DATA n with ACK n), so
+        the transfer holds one of the server's slots from then on."""
+        for s in group:
+            s.sendto(req, (args.server, args.port))
+        deadline = time.monotonic() + args.rto * 3
+        while any(s not in answer for s in group) and time.monotonic() < deadline:
+            r, _, _ = select.select([s for s in group if s not in answer], [], [],
+                                    max(0.0, deadline - time.monotonic()))
+            for s in r:
+                pkt, src = s.recvfrom(70000)
+                op, f = parse(pkt)
+                if op == ERROR:
+                    answer[s] = ("error", f["code"], f["msg"], src)
+                elif op in (DATA, OACK):
+                    answer[s] = ("answer", 0, "", src)
+                    if confirm:
+                        s.sendto(build_ack(f["block"] if op == DATA else 0), src)
+
+    if args.confirm:
+        collect(socks[:args.confirm], True)
+        time.sleep(0.2)
+        collect(socks[args.confirm:], False)
+    else:
+        collect(socks, False)
     n_ans = sum(1 for a in answer.values() if a[0] == "answer")
     errs = sorted({"%d:%s" % (a[1], a[2]) for a in answer.values() if a[0] == "error"})
     n_err = sum(1 for a in answer.values() if a[0] == "error")
@@ -548,6 +566,9 @@ def main():
         p.add_argument("--at", type=float, help="get: send the request at this time (epoch s)")
         if name == "hold":
             p.add_argument("--count", type=int, default=10)
+            p.add_argument("--confirm", type=int, default=0,
+                           help="send this many first and acknowledge their answers, "
+                                "then the rest")
     p = sub.add_parser("pcap")
     p.add_argument("pcap")
     p.add_argument("--file")

@@ -1,4 +1,5 @@
-/* Unit tests for http.c (metrics request parser) and metrics.c. */
+/* Unit tests for http.c (metrics request parser, connection admission)
+ * and metrics.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,6 +60,127 @@ static void test_bad_requests_refused(void **state)
 	memcpy(path, "GET /", 5);
 	strcpy(path + 300, " HTTP/1.1\r\n\r\n");
 	assert_int_equal(parse(path, &r), -ENAMETOOLONG);
+}
+
+/* Admission: four slots, two per peer, 200 ms grace, as the endpoint
+ * runs it with its own numbers. */
+#define A_SLOTS 4
+#define A_PEER 2
+#define A_GRACE 200
+
+static enum http_admit admit(const struct http_slot *v, uint32_t peer, int64_t now,
+			     bool ready, size_t *slot)
+{
+	*slot = 99;
+	return http_admit(v, A_SLOTS, peer, now, ready, A_PEER, A_GRACE, slot);
+}
+
+static void test_admit_free_slot_first(void **state)
+{
+	struct http_slot v[A_SLOTS] = {
+		{ .used = true, .reading = true, .peer = 1, .opened_ms = 0 },
+		{ .used = false },
+		{ .used = true, .reading = true, .peer = 2, .opened_ms = 0 },
+		{ .used = false },
+	};
+	size_t slot;
+
+	(void)state;
+	/* Even with old slow connections around, a free slot is taken
+	 * rather than anyone evicted. */
+	assert_int_equal(admit(v, 3, 5000, false, &slot), HTTP_ADMIT_FREE);
+	assert_int_equal(slot, 1);
+}
+
+static void test_admit_peer_cap(void **state)
+{
+	struct http_slot v[A_SLOTS] = {
+		{ .used = true, .reading = true, .peer = 7, .opened_ms = 0 },
+		{ .used = true, .reading = false, .peer = 7, .opened_ms = 10 },
+		{ .used = false },
+		{ .used = false },
+	};
+	size_t slot;
+
+	(void)state;
+	/* The third from one address is refused with slots free, whether it
+	 * has its request or not, and whatever state the two are in. */
+	assert_int_equal(admit(v, 7, 100, false, &slot), HTTP_ADMIT_PEER);
+	assert_int_equal(admit(v, 7, 100, true, &slot), HTTP_ADMIT_PEER);
+	assert_int_equal(admit(v, 8, 100, false, &slot), HTTP_ADMIT_FREE);
+	assert_int_equal(slot, 2);
+	v[0].used = false;   /* one of the two gone: the peer may connect again */
+	assert_int_equal(admit(v, 7, 100, false, &slot), HTTP_ADMIT_FREE);
+	assert_int_equal(slot, 0);
+}
+
+static void test_admit_evicts_oldest_reader_past_grace(void **state)
+{
+	struct http_slot v[A_SLOTS] = {
+		{ .used = true, .reading = true, .peer = 1, .opened_ms = 1000 },
+		{ .used = true, .reading = true, .peer = 2, .opened_ms = 900 },
+		{ .used = true, .reading = false, .peer = 3, .opened_ms = 100 },
+		{ .used = true, .reading = true, .peer = 4, .opened_ms = 950 },
+	};
+	size_t slot;
+
+	(void)state;
+	/* Slot 2 is older but writing its response: never taken. Slot 1 is
+	 * the oldest still reading; 199 ms is inside the grace, 200 is not. */
+	assert_int_equal(admit(v, 5, 900 + A_GRACE - 1, false, &slot), HTTP_ADMIT_FULL);
+	assert_int_equal(admit(v, 5, 900 + A_GRACE, false, &slot), HTTP_ADMIT_EVICT);
+	assert_int_equal(slot, 1);
+}
+
+static void test_admit_ready_request_beats_reader(void **state)
+{
+	struct http_slot v[A_SLOTS] = {
+		{ .used = true, .reading = true, .peer = 1, .opened_ms = 1000 },
+		{ .used = true, .reading = true, .peer = 2, .opened_ms = 1010 },
+		{ .used = true, .reading = true, .peer = 3, .opened_ms = 1020 },
+		{ .used = true, .reading = true, .peer = 4, .opened_ms = 1030 },
+	};
+	size_t slot;
+
+	(void)state;
+	/* Every slot younger than the grace: a newcomer still sending is
+	 * refused, one whose request is in hand takes the oldest reader. */
+	assert_int_equal(admit(v, 5, 1050, false, &slot), HTTP_ADMIT_FULL);
+	assert_int_equal(admit(v, 5, 1050, true, &slot), HTTP_ADMIT_EVICT);
+	assert_int_equal(slot, 0);
+}
+
+static void test_admit_full_of_writers_refuses(void **state)
+{
+	struct http_slot v[A_SLOTS];
+	size_t slot;
+
+	(void)state;
+	for (size_t i = 0; i < A_SLOTS; i++)
+		v[i] = (struct http_slot){ .used = true, .reading = false, .peer = (uint32_t)i,
+					   .opened_ms = 0 };
+	/* Responses under way are never cut for a newcomer. */
+	assert_int_equal(admit(v, 9, 100000, true, &slot), HTTP_ADMIT_FULL);
+	assert_int_equal(slot, 99);
+}
+
+static void test_metrics_http_counters(void **state)
+{
+	struct metrics_http_stats h = { .rejected_full = 1, .rejected_peer = 2, .evicted_slow = 3,
+					.request_timeout = 4, .bad_request = 5 };
+	struct mbuf b = { 0 };
+
+	(void)state;
+	metrics_render_http(&h, &b);
+	mbuf_printf(&b, "%c", '\0');
+	assert_false(b.oom);
+	assert_non_null(strstr(b.p, "# TYPE pxerelay_metrics_http_total counter\n"));
+	assert_non_null(strstr(b.p, "pxerelay_metrics_http_total{event=\"rejected_full\"} 1\n"));
+	assert_non_null(strstr(b.p, "pxerelay_metrics_http_total{event=\"rejected_peer\"} 2\n"));
+	assert_non_null(strstr(b.p, "pxerelay_metrics_http_total{event=\"evicted_slow\"} 3\n"));
+	assert_non_null(strstr(b.p, "pxerelay_metrics_http_total{event=\"request_timeout\"} 4\n"));
+	assert_non_null(strstr(b.p, "pxerelay_metrics_http_total{event=\"bad_request\"} 5\n"));
+	mbuf_free(&b);
 }
 
 static void test_metrics_text_names_and_values(void **state)
@@ -137,6 +259,12 @@ int main(void)
 		cmocka_unit_test(test_get_metrics_parsed),
 		cmocka_unit_test(test_incomplete_waits_for_more),
 		cmocka_unit_test(test_bad_requests_refused),
+		cmocka_unit_test(test_admit_free_slot_first),
+		cmocka_unit_test(test_admit_peer_cap),
+		cmocka_unit_test(test_admit_evicts_oldest_reader_past_grace),
+		cmocka_unit_test(test_admit_ready_request_beats_reader),
+		cmocka_unit_test(test_admit_full_of_writers_refuses),
+		cmocka_unit_test(test_metrics_http_counters),
 		cmocka_unit_test(test_metrics_text_names_and_values),
 		cmocka_unit_test(test_mbuf_grows),
 	};

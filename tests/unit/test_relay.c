@@ -929,7 +929,7 @@ static void test_tftp_proxy_link_points_client_at_relay_and_remembers_server(voi
 
 	f->ifaces[0].tftp_proxy = true;
 	f->ctx.tftp_proxy = true;
-	make_reply(f, DHCPOFFER, "10.10.0.1", "site1-vlan10");
+	make_reply(f, DHCPACK, "10.10.0.1", "site1-vlan10");
 	f->m.siaddr = ip("10.0.0.5");
 	assert_int_equal(reply(f, "10.0.0.2"), DROP_NONE);
 	assert_int_equal(f->dlv.tftp_server, ip("10.0.0.5"));
@@ -946,6 +946,32 @@ static void test_tftp_proxy_link_points_client_at_relay_and_remembers_server(voi
 	assert_int_equal(f->dlv.tftp_server, 0);
 	parse_dlv(f, &out);
 	assert_int_equal(out.siaddr, ip("10.0.0.5"));
+}
+
+/* An OFFER is rewritten like the ACK (the client must see the same boot
+ * server in both) but teaches the proxy nothing: only a granted lease
+ * (DHCPACK, or a BOOTP reply) makes an address a client it serves. */
+static void test_tftp_proxy_learns_clients_from_ack_not_offer(void **state)
+{
+	struct fixture *f = *state;
+	struct dhcp_msg out;
+
+	f->ifaces[0].tftp_proxy = true;
+	f->ctx.tftp_proxy = true;
+	make_reply(f, DHCPOFFER, "10.10.0.1", "site1-vlan10");
+	f->m.siaddr = ip("10.0.0.5");
+	assert_int_equal(reply(f, "10.0.0.2"), DROP_NONE);
+	assert_int_equal(f->dlv.tftp_server, 0);
+	parse_dlv(f, &out);
+	assert_int_equal(out.siaddr, ip("10.10.0.1"));
+	make_reply(f, DHCPNAK, "10.10.0.1", "site1-vlan10");
+	f->m.siaddr = ip("10.0.0.5");
+	assert_int_equal(reply(f, "10.0.0.2"), DROP_NONE);
+	assert_int_equal(f->dlv.tftp_server, 0);
+	make_reply(f, DHCPACK, "10.10.0.1", "site1-vlan10");
+	f->m.siaddr = ip("10.0.0.5");
+	assert_int_equal(reply(f, "10.0.0.2"), DROP_NONE);
+	assert_int_equal(f->dlv.tftp_server, ip("10.0.0.5"));
 }
 
 static void test_drop_reason_names_unique(void **state)
@@ -1010,6 +1036,7 @@ int main(void)
 		T(test_rfc3046_big_request_forwarded_without_option82_not_dropped),
 		T(test_reply_our_suboptions_stripped_after_a_long_client_side_part),
 		T(test_tftp_proxy_link_points_client_at_relay_and_remembers_server),
+		T(test_tftp_proxy_learns_clients_from_ack_not_offer),
 		T(test_drop_reason_names_unique),
 	};
 

@@ -463,6 +463,8 @@ static void test_unknown_opcodes_and_short_buffers(void **state)
 	assert_int_equal(parse(WIRE("\0\5\0"), &p), -EBADMSG);
 }
 
+/* Each way a request can be unusable has its own code, so the proxy
+ * answers it with an ERROR that says which. */
 static void test_request_path_and_mode_limits(void **state)
 {
 	uint8_t buf[2 + 300 + 40];
@@ -470,12 +472,12 @@ static void test_request_path_and_mode_limits(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(parse(WIRE("\0\1\0octet\0"), &p), -EBADMSG);      /* empty path */
-	assert_int_equal(parse(WIRE("\0\1f\0\0"), &p), -EBADMSG);          /* empty mode */
+	assert_int_equal(parse(WIRE("\0\1\0octet\0"), &p), -ENOENT);       /* empty path */
+	assert_int_equal(parse(WIRE("\0\1f\0\0"), &p), -EINVAL);           /* empty mode */
 	assert_int_equal(parse(WIRE("\0\1f\0octet"), &p), -EBADMSG);       /* mode not ended */
 	assert_int_equal(parse(WIRE("\0\1f"), &p), -EBADMSG);              /* path not ended */
 	assert_int_equal(parse(WIRE("\0\1f\0" "0123456789abcde\0"), &p), 0);      /* mode 15 */
-	assert_int_equal(parse(WIRE("\0\1f\0" "0123456789abcdef\0"), &p), -EBADMSG); /* 16 */
+	assert_int_equal(parse(WIRE("\0\1f\0" "0123456789abcdef\0"), &p), -EINVAL); /* 16 */
 
 	/* A path of TFTP_PATH_MAX - 1 bytes fits, one more does not. */
 	for (size_t plen = TFTP_PATH_MAX - 1; plen <= TFTP_PATH_MAX; plen++) {
@@ -489,7 +491,7 @@ static void test_request_path_and_mode_limits(void **state)
 			assert_int_equal(parse(buf, n, &p), 0);
 			assert_int_equal(strlen(p.path), plen);
 		} else {
-			assert_int_equal(parse(buf, n, &p), -EBADMSG);
+			assert_int_equal(parse(buf, n, &p), -ENAMETOOLONG);
 		}
 	}
 }
@@ -650,9 +652,10 @@ static void test_normalise_keeps_plain_paths(void **state)
 	(void)state;
 	expect_path("a/b", "a/b");
 	expect_path("pxelinux.0", "pxelinux.0");
-	expect_path("...", "...");
-	expect_path("..a/b..", "..a/b..");
+	expect_path("a..b/c.d", "a..b/c.d");
 	expect_path(".hidden", ".hidden");
+	expect_path("boot/52:54:00:12:34:56.ipxe", "boot/52:54:00:12:34:56.ipxe");  /* iPXE ${mac} */
+	expect_path("pxelinux.cfg/01-52-54-00-12-34-56", "pxelinux.cfg/01-52-54-00-12-34-56");
 	expect_path("caf\xc3\xa9.efi", "caf\xc3\xa9.efi");   /* bytes >= 0x80 pass */
 }
 
@@ -665,6 +668,27 @@ static void test_normalise_drops_slashes_and_dots(void **state)
 	expect_path("\\\\win\\\\path", "win/path");
 	expect_path("\\boot\\x64\\grubx64.efi", "boot/x64/grubx64.efi");
 	expect_path("a\\/\\b", "a/b");
+}
+
+/* Segments a Windows or a lax boot server could turn into "..", a
+ * stream or a drive: only dots and spaces, ".." with anything after it,
+ * a trailing dot or space, "::" or ":$", a drive letter first. */
+static void test_normalise_refuses_names_a_server_may_read_as_dot_dot(void **state)
+{
+	(void)state;
+	expect_refused("...", -EACCES);
+	expect_refused("a/.../b", -EACCES);
+	expect_refused(".. /etc", -EACCES);
+	expect_refused("a/ /b", -EACCES);
+	expect_refused("..;/secret", -EACCES);
+	expect_refused("..::$DATA/x", -EACCES);
+	expect_refused("..a/b", -EACCES);
+	expect_refused("boot.efi.", -EACCES);
+	expect_refused("boot.efi ", -EACCES);
+	expect_refused("boot.efi::$DATA", -EACCES);
+	expect_refused("boot.efi:zone:$DATA", -EACCES);
+	expect_refused("C:/windows/win.ini", -EACCES);
+	expect_refused("c:boot.ini", -EACCES);
 }
 
 static void test_normalise_refuses_dot_dot(void **state)
@@ -757,6 +781,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_normalise_keeps_plain_paths),
 		cmocka_unit_test(test_normalise_drops_slashes_and_dots),
 		cmocka_unit_test(test_normalise_refuses_dot_dot),
+		cmocka_unit_test(test_normalise_refuses_names_a_server_may_read_as_dot_dot),
 		cmocka_unit_test(test_normalise_refuses_empty_results),
 		cmocka_unit_test(test_normalise_refuses_control_bytes),
 		cmocka_unit_test(test_normalise_too_long),

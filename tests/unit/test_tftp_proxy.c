@@ -48,6 +48,9 @@ static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 #define C4 ip4(10, 20, 0, 54)
 #define STRANGER ip4(192, 0, 2, 99)
 
+#define LINK_IF 5                       /* the clients' link */
+#define UP_IF 2                         /* the route toward the boot servers */
+
 /* ---- the fake world: io, clock, send log ---- */
 
 struct sendrec {
@@ -111,6 +114,14 @@ static int fake_open(void *user, uint32_t local_ip)
 		return s;
 	}
 	return -EMFILE;
+}
+
+/* Every boot server is reached through UP_IF. */
+static int fake_open_upstream(void *user, uint32_t server_ip, int *ifindex)
+{
+	(void)server_ip;
+	*ifindex = UP_IF;
+	return fake_open(user, 0);
 }
 
 static void fake_close(void *user, int sock)
@@ -215,7 +226,8 @@ static struct world *world_new_io(const struct tftp_proxy_cfg *cfg, bool disk)
 	struct world *w = calloc(1, sizeof(*w));
 
 	assert_non_null(w);
-	w->io = (struct tftp_io){ .user = w, .open = fake_open, .close = fake_close,
+	w->io = (struct tftp_io){ .user = w, .open = fake_open,
+				  .open_upstream = fake_open_upstream, .close = fake_close,
 				  .send = fake_send };
 	if (disk) {
 		w->io.load = fake_load;
@@ -489,7 +501,7 @@ static void client_ack(struct world *w, int sock, uint32_t cip, uint16_t cport, 
 	uint8_t buf[4];
 
 	tftp_build_ack(buf, sizeof(buf), block);
-	tftp_proxy_input(w->px, sock, buf, 4, cip, cport, w->now);
+	tftp_proxy_input(w->px, sock, buf, 4, cip, cport, LINK_IF, w->now);
 }
 
 static void send_error_to(struct world *w, int sock, uint32_t ip, uint16_t port, uint16_t code,
@@ -498,7 +510,8 @@ static void send_error_to(struct world *w, int sock, uint32_t ip, uint16_t port,
 	uint8_t buf[200];
 	int n = tftp_build_error(buf, sizeof(buf), code, msg);
 
-	tftp_proxy_input(w->px, sock, buf, (size_t)n, ip, port, w->now);
+	tftp_proxy_input(w->px, sock, buf, (size_t)n, ip, port, ip == SERVER_IP || ip == SERVER2_IP ? UP_IF : LINK_IF,
+			 w->now);
 }
 
 static void server_oack(struct world *w, int fsock, const struct tftp_opts *o)
@@ -506,7 +519,7 @@ static void server_oack(struct world *w, int fsock, const struct tftp_opts *o)
 	uint8_t buf[200];
 	int n = tftp_build_oack(buf, sizeof(buf), o);
 
-	tftp_proxy_input(w->px, fsock, buf, (size_t)n, SERVER_IP, SERVER_TID, w->now);
+	tftp_proxy_input(w->px, fsock, buf, (size_t)n, SERVER_IP, SERVER_TID, UP_IF, w->now);
 }
 
 static void server_data(struct world *w, int fsock, uint16_t block, const uint8_t *d, size_t n)
@@ -517,7 +530,7 @@ static void server_data(struct world *w, int fsock, uint16_t block, const uint8_
 	tftp_build_data_hdr(buf, 4, block);
 	if (n)
 		memcpy(buf + 4, d, n);
-	tftp_proxy_input(w->px, fsock, buf, 4 + n, SERVER_IP, SERVER_TID, w->now);
+	tftp_proxy_input(w->px, fsock, buf, 4 + n, SERVER_IP, SERVER_TID, UP_IF, w->now);
 	free(buf);
 }
 
@@ -1055,14 +1068,68 @@ static void test_garbage_on_the_listening_port_is_ignored(void **state)
 	struct tftp_proxy_cfg cfg = default_cfg();
 	struct world *w = world_new(&cfg);
 	static const uint8_t ack[] = { 0, 4, 0, 1 };
-	static const uint8_t junk[] = { 0, 1, 'x' };
+	static const uint8_t junk[] = { 0, 9, 'x', 0 };
 
 	(void)state;
 	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
 	tftp_proxy_request(w->px, ack, sizeof(ack), C1, CLIENT_PORT, LOCAL_IP, 1500, w->now);
 	tftp_proxy_request(w->px, junk, sizeof(junk), C1, CLIENT_PORT, LOCAL_IP, 1500, w->now);
+	tftp_proxy_request(w->px, junk, 1, C1, CLIENT_PORT, LOCAL_IP, 1500, w->now);
 	assert_int_equal(w->nsends, 0);
 	assert_int_equal(w->opens, 0);
+	world_end(w);
+}
+
+/* A read request the proxy cannot take is answered with an ERROR that
+ * says why, from a socket of its own that is closed at once: a client
+ * left without an answer waits out every timeout it has. */
+static void test_unusable_request_gets_error_with_reason(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w = world_new(&cfg);
+	static const struct {
+		const char *wire;
+		size_t len;
+		uint16_t code;
+		const char *reason;
+	} cases[] = {
+		{ "\0\1boot.efi", 10, TFTP_EBADOP, "malformed request" },      /* no NUL */
+		{ "\0\1boot.efi\0octet", 16, TFTP_EBADOP, "malformed request" },
+		{ "\0\1\0octet\0", 9, TFTP_EBADOP, "empty file name" },
+		{ "\0\1f\0" "0123456789abcdef\0", 21, TFTP_EBADOP, "bad transfer mode" },
+		{ "\0\1f\0\0", 5, TFTP_EBADOP, "bad transfer mode" },
+		{ "\0\1...\0octet\0", 12, TFTP_EACCESS, "path refused" },
+		{ "\0\1.. /x\0octet\0", 14, TFTP_EACCESS, "path refused" },
+		{ "\0\1..;/x\0octet\0", 14, TFTP_EACCESS, "path refused" },
+		{ "\0\1a/..::$DATA\0octet\0", 20, TFTP_EACCESS, "path refused" },
+	};
+	uint8_t longname[2 + 300 + 6];
+	struct tftp_pkt p;
+
+	(void)state;
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tftp_proxy_request(w->px, (const uint8_t *)cases[i].wire, cases[i].len, C1,
+				   CLIENT_PORT, LOCAL_IP, 1500, w->now);
+		take_to(w, C1, CLIENT_PORT, &p);
+		assert_int_equal(p.op, TFTP_ERROR);
+		assert_int_equal(p.error_code, cases[i].code);
+		assert_string_equal(p.error_msg, cases[i].reason);
+	}
+	/* A file name of TFTP_PATH_MAX bytes. */
+	longname[0] = 0;
+	longname[1] = TFTP_RRQ;
+	memset(longname + 2, 'a', TFTP_PATH_MAX);
+	longname[2 + TFTP_PATH_MAX] = 0;
+	memcpy(longname + 3 + TFTP_PATH_MAX, "octet", 6);
+	tftp_proxy_request(w->px, longname, 9 + TFTP_PATH_MAX, C1, CLIENT_PORT, LOCAL_IP, 1500,
+			   w->now);
+	take_to(w, C1, CLIENT_PORT, &p);
+	assert_int_equal(p.error_code, TFTP_EBADOP);
+	assert_string_equal(p.error_msg, "file name too long");
+	assert_int_equal(tftp_proxy_stats(w->px)->bad_requests, 10);
+	assert_int_equal(open_socks(w), 0);
+	assert_nothing_to(w, SERVER_IP);
 	world_end(w);
 }
 
@@ -1118,12 +1185,13 @@ static void test_unknown_tid_on_fetch_socket_gets_error_5(void **state)
 	ssock = w->last_session_sock;
 	fsock = expect_rrq(w, SERVER_IP, "pxelinux.0", &rrq);
 	/* Before the server answered: another host is refused. */
-	tftp_proxy_input(w->px, fsock, data, sizeof(data), STRANGER, SERVER_TID, w->now);
+	tftp_proxy_input(w->px, fsock, data, sizeof(data), STRANGER, SERVER_TID, UP_IF, w->now);
 	assert_int_equal(expect_error(w, STRANGER, SERVER_TID, TFTP_EBADID), fsock);
 	server_oack(w, fsock, &up);
 	expect_ack(w, fsock, 0);
 	/* After: the server's address from another port is refused too. */
-	tftp_proxy_input(w->px, fsock, data, sizeof(data), SERVER_IP, SERVER_TID + 1, w->now);
+	tftp_proxy_input(w->px, fsock, data, sizeof(data), SERVER_IP, SERVER_TID + 1, UP_IF,
+			 w->now);
 	assert_int_equal(expect_error(w, SERVER_IP, SERVER_TID + 1, TFTP_EBADID), fsock);
 	assert_usage(w, 1, 1, 0);
 	serve_all(w, fsock, file, 2000, 1428, 8);
@@ -1211,7 +1279,11 @@ static void test_client_silent_window_resent_with_backoff_then_abandoned(void **
 	world_end(w);
 }
 
-static void test_client_silent_after_oack_gets_it_again_then_abandoned(void **state)
+/* A client that never answers our OACK is on probation (its address may
+ * be forged): the OACK again at growing intervals, and once
+ * TFTP_PROXY_PROBATION_MS have passed since the first one, the session
+ * ends without a word, counted. The file stays cached. */
+static void test_unconfirmed_session_retries_then_ends_quietly_at_probation_end(void **state)
 {
 	struct tftp_proxy_cfg cfg = default_cfg();
 	struct world *w = world_new(&cfg);
@@ -1231,29 +1303,89 @@ static void test_client_silent_after_oack_gets_it_again_then_abandoned(void **st
 	server_oack(w, fsock, &up);
 	expect_ack(w, fsock, 0);
 	serve_all(w, fsock, file, 3000, 1428, 8);
-	/* The client never sends ACK 0: the OACK again, at growing
-	 * intervals, then an ERROR and the session is gone. */
 	advance(w, 120000);
-	for (;;) {
+	while (pending_to(w, C1, CLIENT_PORT)) {
 		struct sendrec *r = take_to(w, C1, CLIENT_PORT, &p);
 
 		assert_int_equal(r->sock, ssock);
-		if (p.op == TFTP_ERROR)
-			break;
 		assert_int_equal(p.op, TFTP_OACK);
-		assert_int_equal(p.opts.blksize, 1024);
 		assert_true(oacks < 16);
 		at[oacks++] = r->at;
 	}
 	assert_true(oacks >= 4);
-	assert_true(at[2] - at[1] > at[1] - at[0]);
 	for (int i = 2; i < oacks; i++)
 		assert_true(at[i] - at[i - 1] >= at[i - 1] - at[i - 2]);
+	assert_true(at[oacks - 1] - at[0] < TFTP_PROXY_PROBATION_MS);
 	assert_false(w->open[ssock]);
+	assert_int_equal(tftp_proxy_stats(w->px)->probation_expired, 1);
 	assert_usage(w, 0, 0, 3000);
 	world_end(w);
 }
 
+/* Once confirmed, a client that goes silent mid-file gets the window
+ * again at growing intervals, then an ERROR; a timeout option above
+ * TFTP_PROXY_TIMEOUT_CAP is not granted, so 255 s per try never holds a
+ * session for half an hour. */
+static void test_confirmed_session_lifetime_is_bounded_whatever_timeout_it_asks(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w = world_new(&cfg);
+	uint8_t *file = make_file(3000, 22);
+	struct tftp_opts ask = { .has_blksize = true, .blksize = 512,
+				 .has_timeout = true, .timeout = 255 };
+	struct tftp_opts up = granted(1428, 3000, 8), got;
+	struct tftp_pkt rrq, p;
+	int ssock, fsock;
+	int64_t t_ack;
+
+	(void)state;
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	client_rrq(w, C1, CLIENT_PORT, "ks.cfg", &ask, 1500);
+	ssock = expect_oack(w, C1, CLIENT_PORT, &got);
+	assert_false(got.has_timeout);
+	assert_true(got.has_blksize);
+	fsock = expect_rrq(w, SERVER_IP, "ks.cfg", &rrq);
+	server_oack(w, fsock, &up);
+	expect_ack(w, fsock, 0);
+	serve_all(w, fsock, file, 3000, 1428, 8);
+	client_ack(w, ssock, C1, CLIENT_PORT, 0);
+	expect_data(w, ssock, C1, CLIENT_PORT, 1, file, 512);
+	t_ack = w->now;
+	for (;;) {
+		struct sendrec *r;
+
+		advance(w, 1000);
+		if (!pending_to(w, C1, CLIENT_PORT))
+			continue;
+		r = take_to(w, C1, CLIENT_PORT, &p);
+		assert_int_equal(r->sock, ssock);
+		if (p.op == TFTP_ERROR)
+			break;
+		assert_int_equal(p.op, TFTP_DATA);
+		assert_true(w->now - t_ack < 60000);
+	}
+	assert_true(w->now - t_ack <= (int64_t)6 * TFTP_PROXY_TIMEOUT_CAP * 1000);
+	assert_false(w->open[ssock]);
+	world_end(w);
+}
+
+/* A timeout up to the cap is granted and used as asked (RFC 2349). */
+static void test_timeout_option_up_to_the_cap_is_granted(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w = world_new(&cfg);
+	struct tftp_opts ask = { .has_timeout = true, .timeout = TFTP_PROXY_TIMEOUT_CAP }, got;
+	struct tftp_pkt rrq;
+
+	(void)state;
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	client_rrq(w, C1, CLIENT_PORT, "ks.cfg", &ask, 1500);
+	expect_oack(w, C1, CLIENT_PORT, &got);
+	assert_true(got.has_timeout);
+	assert_int_equal(got.timeout, TFTP_PROXY_TIMEOUT_CAP);
+	expect_rrq(w, SERVER_IP, "ks.cfg", &rrq);
+	world_end(w);
+}
 static void test_uefi_tsize_probe_abort_costs_nothing(void **state)
 {
 	struct tftp_proxy_cfg cfg = default_cfg();
@@ -1357,10 +1489,27 @@ static void test_block_numbers_roll_over_past_65535(void **state)
 	world_end(w);
 }
 
+/* Start a session for cip:cport on a 3000-byte file already cached and
+ * confirm it (ACK 1): it then holds a slot. Returns its socket. */
+static int confirmed_session(struct world *w, uint32_t cip, uint16_t cport, const uint8_t *file)
+{
+	int sock;
+
+	client_rrq(w, cip, cport, "a", NULL, 1500);
+	sock = expect_data(w, w->last_session_sock, cip, cport, 1, file, 512);
+	client_ack(w, sock, cip, cport, 1);
+	expect_data(w, sock, cip, cport, 2, file + 512, 512);
+	return sock;
+}
+
+/* max_per_client counts confirmed sessions: past it a request is refused
+ * at once. Unconfirmed ones from one address beyond it push out that
+ * address's oldest, with an ERROR to it. */
 static void test_per_client_session_limit(void **state)
 {
 	struct tftp_proxy_cfg cfg = default_cfg();
 	struct world *w;
+	uint8_t *file = make_file(3000, 31);
 	struct tftp_pkt rrq;
 	int sock;
 
@@ -1368,50 +1517,114 @@ static void test_per_client_session_limit(void **state)
 	cfg.max_per_client = 2;
 	w = world_new(&cfg);
 	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
-	client_rrq(w, C1, 3001, "a", NULL, 1500);
-	client_rrq(w, C1, 3002, "b", NULL, 1500);
-	expect_rrq(w, SERVER_IP, "a", &rrq);
-	expect_rrq(w, SERVER_IP, "b", &rrq);
-	client_rrq(w, C1, 3003, "c", NULL, 1500);
+	tftp_proxy_learn(w->px, C2, SERVER_IP, w->now);
+	fetch_and_read(w, C2, "a", file, 3000);
+	confirmed_session(w, C1, 3001, file);
+	confirmed_session(w, C1, 3002, file);
+	client_rrq(w, C1, 3003, "a", NULL, 1500);
 	sock = expect_error(w, C1, 3003, TFTP_ENOTDEFINED);
 	assert_false(w->open[sock]);
-	assert_nothing_to(w, SERVER_IP);
-	assert_usage(w, 2, 2, 0);
+	assert_usage(w, 2, 0, 3000);
 	/* Another client is not affected. */
-	tftp_proxy_learn(w->px, C2, SERVER_IP, w->now);
-	client_rrq(w, C2, 3001, "c", NULL, 1500);
-	expect_rrq(w, SERVER_IP, "c", &rrq);
-	assert_usage(w, 3, 3, 0);
+	client_rrq(w, C2, 3001, "b", NULL, 1500);
+	expect_rrq(w, SERVER_IP, "b", &rrq);
+	assert_usage(w, 3, 1, 3000);
 	assert_int_equal(tftp_proxy_stats(w->px)->sessions_refused, 1);
+	/* Unconfirmed: the third from C2 pushes out C2's first. */
+	client_rrq(w, C2, 3002, "c", NULL, 1500);
+	expect_rrq(w, SERVER_IP, "c", &rrq);
+	client_rrq(w, C2, 3003, "d", NULL, 1500);
+	expect_error(w, C2, 3001, TFTP_ENOTDEFINED);
+	expect_rrq(w, SERVER_IP, "d", &rrq);
+	assert_int_equal(tftp_proxy_stats(w->px)->probation_evicted, 1);
 	world_end(w);
 }
-
+/* max_sessions counts confirmed sessions: a session whose client ACKs
+ * while all of them are taken is refused then ("server busy"), counted
+ * under slots_full. */
 static void test_global_session_limit(void **state)
 {
 	struct tftp_proxy_cfg cfg = default_cfg();
 	struct world *w;
-	const uint32_t clients[] = { C1, C2, C3, C4 };
-	struct tftp_pkt rrq;
+	const uint32_t clients[] = { C1, C2, C3 };
+	uint8_t *file = make_file(3000, 32);
 	int sock;
 
 	(void)state;
 	cfg.max_sessions = 3;
 	w = world_new(&cfg);
+	tftp_proxy_learn(w->px, C4, SERVER_IP, w->now);
+	fetch_and_read(w, C4, "a", file, 3000);
 	for (int i = 0; i < 3; i++) {
 		tftp_proxy_learn(w->px, clients[i], SERVER_IP, w->now);
-		client_rrq(w, clients[i], CLIENT_PORT, "pxelinux.0", NULL, 1500);
+		confirmed_session(w, clients[i], CLIENT_PORT, file);
 	}
-	expect_rrq(w, SERVER_IP, "pxelinux.0", &rrq);
-	assert_usage(w, 3, 1, 0);
-	tftp_proxy_learn(w->px, C4, SERVER_IP, w->now);
-	client_rrq(w, C4, CLIENT_PORT, "pxelinux.0", NULL, 1500);
-	sock = expect_error(w, C4, CLIENT_PORT, TFTP_ENOTDEFINED);
+	client_rrq(w, C4, CLIENT_PORT, "a", NULL, 1500);
+	sock = expect_data(w, w->last_session_sock, C4, CLIENT_PORT, 1, file, 512);
+	assert_usage(w, 4, 0, 3000);
+	client_ack(w, sock, C4, CLIENT_PORT, 1);
+	expect_error(w, C4, CLIENT_PORT, TFTP_ENOTDEFINED);
 	assert_false(w->open[sock]);
-	assert_usage(w, 3, 1, 0);
+	assert_usage(w, 3, 0, 3000);
+	assert_int_equal(tftp_proxy_stats(w->px)->slots_full, 1);
 	assert_int_equal(tftp_proxy_stats(w->px)->sessions_refused, 1);
 	world_end(w);
 }
 
+/* The i-th forged source: 8 addresses, a port per request. */
+static uint32_t forged_ip(int i) { return ip4(10, 20, 0, (uint8_t)(100 + i % 8)); }
+static uint16_t forged_port(int i) { return (uint16_t)(4000 + i); }
+
+/* Take what was sent to the forged sources; each is `op` (0: any). */
+static void take_forged(struct world *w, int n, uint16_t op)
+{
+	struct tftp_pkt p;
+
+	for (int i = 0; i < n; i++)
+		while (pending_to(w, forged_ip(i), forged_port(i))) {
+			take_to(w, forged_ip(i), forged_port(i), &p);
+			if (op)
+				assert_int_equal(p.op, op);
+		}
+}
+
+/* Forged read requests hold no slot: 40 from 8 addresses that never
+ * answer fill probation, each new one pushing out the oldest; a real
+ * client asking in between gets its whole file, and the forged sessions
+ * are all gone TFTP_PROXY_PROBATION_MS after their last packet. */
+static void test_forged_requests_cannot_hold_session_slots(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w;
+	uint8_t *file = make_file(3000, 33);
+	const struct tftp_stats *st;
+
+	(void)state;
+	cfg.max_sessions = 4;
+	cfg.max_per_client = 2;
+	w = world_new(&cfg);
+	st = tftp_proxy_stats(w->px);
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	fetch_and_read(w, C1, "a", file, 3000);
+	for (int i = 0; i < 40; i++) {
+		tftp_proxy_learn(w->px, forged_ip(i), SERVER_IP, w->now);
+		client_rrq(w, forged_ip(i), forged_port(i), "a", NULL, 1500);
+		w->now += 1;
+	}
+	take_forged(w, 40, 0);          /* DATA 1 each, "server busy" to those pushed out */
+	assert_int_equal(st->probation_evicted, 36);
+	assert_int_equal(st->slots_full, 0);
+	client_rrq(w, C1, CLIENT_PORT, "a", NULL, 1500);
+	client_drain(w, w->last_session_sock, C1, CLIENT_PORT, file, 3000, 512, 1, 0);
+	take_forged(w, 40, TFTP_ERROR);
+	assert_int_equal(st->probation_evicted, 37);   /* the real client pushed one out */
+	assert_usage(w, 3, 0, 3000);
+	advance(w, TFTP_PROXY_PROBATION_MS);
+	take_forged(w, 40, TFTP_DATA);  /* DATA 1 again, never an ERROR */
+	assert_usage(w, 0, 0, 3000);
+	assert_int_equal(st->probation_expired, 3);
+	world_end(w);
+}
 static void test_cache_evicts_the_least_recently_used_file(void **state)
 {
 	struct tftp_proxy_cfg cfg = default_cfg();
@@ -1480,25 +1693,271 @@ static void test_cache_max_age_fetches_again(void **state)
 	world_end(w);
 }
 
-static void test_file_larger_than_the_cache_lives_only_while_read(void **state)
+/* RFC 2349: "If the file is too large for the client to handle, it may
+ * abort the transfer with an Error packet (error code 3)." A file whose
+ * declared size passes cache-size is refused at the OACK: one OACK over
+ * the WAN, not the whole file, and no memory taken. */
+static void test_file_larger_than_cache_size_is_refused_with_error_3(void **state)
 {
 	struct tftp_proxy_cfg cfg = default_cfg();
 	struct world *w;
-	uint8_t *file = make_file(3000, 17);
-	struct tftp_pkt rrq;
+	struct tftp_opts up = granted(1428, 3000, 8);
+	struct tftp_pkt rrq, p;
+	int fsock;
 
 	(void)state;
 	cfg.cache_size = 1000;
 	w = world_new(&cfg);
 	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
-	fetch_and_read(w, C1, "initrd", file, 3000);
-	assert_usage(w, 0, 0, 0);
-	assert_int_equal(tftp_proxy_stats(w->px)->evictions, 1);
 	client_rrq(w, C1, CLIENT_PORT, "initrd", NULL, 1500);
-	expect_rrq(w, SERVER_IP, "initrd", &rrq);
+	fsock = expect_rrq(w, SERVER_IP, "initrd", &rrq);
+	server_oack(w, fsock, &up);
+	take_to(w, SERVER_IP, SERVER_TID, &p);
+	assert_int_equal(p.op, TFTP_ERROR);
+	assert_int_equal(p.error_code, TFTP_ENOSPACE);
+	expect_error(w, C1, CLIENT_PORT, TFTP_ENOSPACE);
+	assert_usage(w, 0, 0, 0);
+	assert_int_equal(tftp_proxy_held(w->px), 0);
+	assert_int_equal(tftp_proxy_stats(w->px)->budget_refused, 1);
 	world_end(w);
 }
 
+/* A server that declares no size (no OACK: it ignored our options) and
+ * never ends the file: the memory held never passes cache-size, and the
+ * fetch ends with ERROR 3 when the file does not fit. */
+static void test_endless_file_without_tsize_stays_within_cache_size(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w;
+	uint8_t block[512];
+	struct tftp_pkt rrq, p;
+	int fsock;
+	uint16_t b;
+
+	(void)state;
+	memset(block, 0x5a, sizeof(block));
+	cfg.cache_size = 100000;
+	w = world_new(&cfg);
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	client_rrq(w, C1, CLIENT_PORT, "endless", NULL, 1500);
+	fsock = expect_rrq(w, SERVER_IP, "endless", &rrq);
+	for (b = 1; b < 1000 && w->open[fsock]; b++) {
+		server_data(w, fsock, b, block, sizeof(block));
+		assert_true(tftp_proxy_held(w->px) <= cfg.cache_size);
+		while (pending_to(w, C1, CLIENT_PORT)) {
+			take_to(w, C1, CLIENT_PORT, &p);
+			if (p.op == TFTP_DATA)
+				client_ack(w, w->last_session_sock, C1, CLIENT_PORT, p.block);
+		}
+		while (pending_to(w, SERVER_IP, SERVER_TID))
+			take_to(w, SERVER_IP, SERVER_TID, &p);
+	}
+	assert_false(w->open[fsock]);
+	assert_int_equal(p.op, TFTP_ERROR);
+	assert_int_equal(p.error_code, TFTP_ENOSPACE);
+	assert_true(b > 190 && b < 200);               /* 100000 / 512 blocks */
+	assert_int_equal(tftp_proxy_stats(w->px)->budget_refused, 1);
+	assert_int_equal(tftp_proxy_held(w->px), 0);
+	world_end(w);
+}
+
+/* Fetches abandoned by their clients (RRQ, then ERROR) give their memory
+ * to a fetch a client waits for: the total held never passes cache-size
+ * and the waiting client gets its file. */
+static void test_abandoned_fetches_yield_memory_to_a_waited_for_one(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w;
+	uint8_t *file = make_file(6000, 34);
+	struct tftp_opts up = granted(1428, 6000, 8);
+	struct tftp_pkt rrq;
+	int fsock[3], ssock;
+	char name[8];
+
+	(void)state;
+	cfg.cache_size = 15000;
+	w = world_new(&cfg);
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	for (int i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		client_rrq(w, C1, (uint16_t)(3000 + i), name, NULL, 1500);
+		ssock = w->last_session_sock;
+		fsock[i] = expect_rrq(w, SERVER_IP, name, &rrq);
+		send_error_to(w, ssock, C1, (uint16_t)(3000 + i), 0, "abort");
+		server_oack(w, fsock[i], &up);       /* 6000 reserved each */
+		expect_ack(w, fsock[i], 0);
+	}
+	assert_int_equal(tftp_proxy_held(w->px), 12000);
+	client_rrq(w, C1, 3002, "wanted", NULL, 1500);
+	ssock = w->last_session_sock;
+	fsock[2] = expect_rrq(w, SERVER_IP, "wanted", &rrq);
+	server_oack(w, fsock[2], &up);
+	/* One abandoned fetch stopped, with an ERROR to its server. */
+	{
+		struct tftp_pkt p;
+
+		take_to(w, SERVER_IP, SERVER_TID, &p);
+		assert_int_equal(p.op, TFTP_ERROR);
+	}
+	expect_ack(w, fsock[2], 0);
+	assert_true(tftp_proxy_held(w->px) <= cfg.cache_size);
+	assert_int_equal(tftp_proxy_stats(w->px)->fetches_stopped, 1);
+	serve_all(w, fsock[2], file, 6000, 1428, 8);
+	client_drain(w, ssock, C1, 3002, file, 6000, 512, 1, 0);
+	world_end(w);
+}
+
+/* RFC 2348: "The specified value must be less than or equal to the value
+ * specified by the client. The client must then either use the size
+ * specified in the OACK, or send an ERROR packet, with error code 8, to
+ * terminate the transfer." Same for windowsize (RFC 7440). */
+static void test_upstream_oack_above_what_we_asked_gets_error_8(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w = world_new(&cfg);
+	struct tftp_opts big_blk = granted(65464, 3000, 8), big_win = granted(1428, 3000, 64);
+	struct tftp_pkt rrq, p;
+	int fsock;
+
+	(void)state;
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	client_rrq(w, C1, CLIENT_PORT, "a", NULL, 1500);
+	fsock = expect_rrq(w, SERVER_IP, "a", &rrq);
+	server_oack(w, fsock, &big_blk);
+	take_to(w, SERVER_IP, SERVER_TID, &p);
+	assert_int_equal(p.op, TFTP_ERROR);
+	assert_int_equal(p.error_code, TFTP_EOPTNEG);
+	expect_error(w, C1, CLIENT_PORT, TFTP_ENOTDEFINED);
+	client_rrq(w, C1, CLIENT_PORT, "b", NULL, 1500);
+	fsock = expect_rrq(w, SERVER_IP, "b", &rrq);
+	server_oack(w, fsock, &big_win);
+	take_to(w, SERVER_IP, SERVER_TID, &p);
+	assert_int_equal(p.error_code, TFTP_EOPTNEG);
+	expect_error(w, C1, CLIENT_PORT, TFTP_ENOTDEFINED);
+	assert_int_equal(tftp_proxy_stats(w->px)->upstream_invalid, 2);
+	assert_usage(w, 0, 0, 0);
+	world_end(w);
+}
+
+/* A file that does not end at the size the server declared is not the
+ * file it announced: more data than tsize fails the fetch at once, a
+ * shorter end fails it at the end; nothing is cached or stored. */
+static void test_upstream_data_must_match_its_declared_tsize(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w = world_new_io(&cfg, true);
+	uint8_t *file = make_file(3000, 35);
+	struct tftp_opts says100 = granted(1428, 100, 8), says5000 = granted(1428, 5000, 8);
+	struct tftp_pkt rrq, p;
+	int fsock;
+
+	(void)state;
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	client_rrq(w, C1, CLIENT_PORT, "a", NULL, 1500);
+	fsock = expect_rrq(w, SERVER_IP, "a", &rrq);
+	server_oack(w, fsock, &says100);
+	expect_ack(w, fsock, 0);
+	server_data(w, fsock, 1, file, 1428);
+	take_to(w, SERVER_IP, SERVER_TID, &p);
+	assert_int_equal(p.op, TFTP_ERROR);
+	expect_error(w, C1, CLIENT_PORT, TFTP_ENOTDEFINED);
+
+	client_rrq(w, C1, CLIENT_PORT, "b", NULL, 1500);
+	fsock = expect_rrq(w, SERVER_IP, "b", &rrq);
+	server_oack(w, fsock, &says5000);
+	expect_ack(w, fsock, 0);
+	serve_range(w, fsock, file, 3000, 1428, 8, 1, 2);
+	server_data(w, fsock, 3, file + 2856, 144);       /* ends at 3000 */
+	expect_ack(w, fsock, 3);
+	while (pending_to(w, C1, CLIENT_PORT))
+		take_to(w, C1, CLIENT_PORT, &p);
+	assert_int_equal(p.op, TFTP_ERROR);
+	assert_int_equal(tftp_proxy_stats(w->px)->upstream_invalid, 2);
+	assert_int_equal(w->stores, 0);
+	assert_usage(w, 0, 0, 0);
+	world_end(w);
+}
+
+/* A packet with the boot server's address that arrives on another
+ * interface than the route toward the server is forged: dropped without
+ * an answer, before it can take the server's TID or end the file. The
+ * real server's transfer then completes untouched. */
+static void test_upstream_packets_only_from_the_route_interface(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w = world_new(&cfg);
+	uint8_t *file = make_file(2000, 36);
+	struct tftp_opts up = granted(1428, 2000, 8);
+	uint8_t forged[4 + 20] = { 0, 3, 0, 1, '#', '!', 'i', 'p', 'x', 'e' };
+	struct tftp_pkt rrq;
+	int fsock, ssock;
+
+	(void)state;
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	client_rrq(w, C1, CLIENT_PORT, "boot.ipxe", NULL, 1500);
+	ssock = w->last_session_sock;
+	fsock = expect_rrq(w, SERVER_IP, "boot.ipxe", &rrq);
+	/* Before the server answered, on the clients' link, from any port. */
+	for (uint16_t port = 40000; port < 40010; port++)
+		tftp_proxy_input(w->px, fsock, forged, sizeof(forged), SERVER_IP, port, LINK_IF,
+				 w->now);
+	assert_int_equal(tftp_proxy_stats(w->px)->upstream_wrong_link, 10);
+	assert_nothing_to(w, SERVER_IP);
+	server_oack(w, fsock, &up);
+	expect_ack(w, fsock, 0);
+	/* After: even with the server's TID. */
+	tftp_proxy_input(w->px, fsock, forged, sizeof(forged), SERVER_IP, SERVER_TID, LINK_IF,
+			 w->now);
+	assert_nothing_to(w, SERVER_IP);
+	serve_all(w, fsock, file, 2000, 1428, 8);
+	client_drain(w, ssock, C1, CLIENT_PORT, file, 2000, 512, 1, 0);
+	assert_int_equal(tftp_proxy_stats(w->px)->upstream_wrong_link, 11);
+	assert_usage(w, 0, 0, 2000);
+	world_end(w);
+}
+
+/* A server dripping one block per retransmission timer keeps a fetch
+ * alive without end; fetch-timeout ends the whole transfer. */
+static void test_slow_drip_upstream_ends_at_fetch_timeout(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w;
+	uint8_t *file = make_file(60000, 37);
+	struct tftp_opts up = granted(512, 60000, 1);
+	struct tftp_pkt rrq, p;
+	int fsock;
+	uint16_t b = 1;
+
+	(void)state;
+	cfg.fetch_timeout_ms = 30000;
+	w = world_new(&cfg);
+	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+	client_rrq(w, C1, CLIENT_PORT, "slow", NULL, 1500);
+	fsock = expect_rrq(w, SERVER_IP, "slow", &rrq);
+	server_oack(w, fsock, &up);
+	expect_ack(w, fsock, 0);
+	while (w->open[fsock] && b < 100) {
+		server_data(w, fsock, b, file + (b - 1) * 512, 512);
+		b++;
+		while (pending_to(w, SERVER_IP, SERVER_TID))
+			take_to(w, SERVER_IP, SERVER_TID, &p);
+		while (pending_to(w, C1, CLIENT_PORT)) {
+			take_to(w, C1, CLIENT_PORT, &p);
+			if (p.op == TFTP_DATA)
+				client_ack(w, w->last_session_sock, C1, CLIENT_PORT, p.block);
+		}
+		advance(w, 900);
+		while (pending_to(w, SERVER_IP, SERVER_TID))
+			take_to(w, SERVER_IP, SERVER_TID, &p);
+	}
+	assert_false(w->open[fsock]);
+	assert_int_equal(p.op, TFTP_ERROR);               /* to the server: stop */
+	take_to(w, C1, CLIENT_PORT, &p);
+	assert_int_equal(p.op, TFTP_ERROR);
+	assert_true(b >= 30 && b <= 36);
+	assert_int_equal(tftp_proxy_stats(w->px)->fetch_deadline, 1);
+	world_end(w);
+}
 static void test_client_windowsize_is_capped(void **state)
 {
 	struct tftp_proxy_cfg cfg = default_cfg();
@@ -1979,19 +2438,29 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_dot_dot_path_is_refused_with_error_2, cleanup),
 		cmocka_unit_test_teardown(test_unsupported_mode_is_refused, cleanup),
 		cmocka_unit_test_teardown(test_garbage_on_the_listening_port_is_ignored, cleanup),
+		cmocka_unit_test_teardown(test_unusable_request_gets_error_with_reason, cleanup),
 		cmocka_unit_test_teardown(test_unknown_tid_on_session_socket_gets_error_5, cleanup),
 		cmocka_unit_test_teardown(test_unknown_tid_on_fetch_socket_gets_error_5, cleanup),
 		cmocka_unit_test_teardown(test_upstream_silent_after_client_left_frees_the_entry, cleanup),
 		cmocka_unit_test_teardown(test_client_silent_window_resent_with_backoff_then_abandoned, cleanup),
-		cmocka_unit_test_teardown(test_client_silent_after_oack_gets_it_again_then_abandoned, cleanup),
+		cmocka_unit_test_teardown(test_unconfirmed_session_retries_then_ends_quietly_at_probation_end, cleanup),
+		cmocka_unit_test_teardown(test_confirmed_session_lifetime_is_bounded_whatever_timeout_it_asks, cleanup),
+		cmocka_unit_test_teardown(test_timeout_option_up_to_the_cap_is_granted, cleanup),
 		cmocka_unit_test_teardown(test_uefi_tsize_probe_abort_costs_nothing, cleanup),
 		cmocka_unit_test_teardown(test_server_ignoring_options_sends_512_byte_blocks, cleanup),
 		cmocka_unit_test_teardown(test_block_numbers_roll_over_past_65535, cleanup),
 		cmocka_unit_test_teardown(test_per_client_session_limit, cleanup),
 		cmocka_unit_test_teardown(test_global_session_limit, cleanup),
+		cmocka_unit_test_teardown(test_forged_requests_cannot_hold_session_slots, cleanup),
 		cmocka_unit_test_teardown(test_cache_evicts_the_least_recently_used_file, cleanup),
 		cmocka_unit_test_teardown(test_cache_max_age_fetches_again, cleanup),
-		cmocka_unit_test_teardown(test_file_larger_than_the_cache_lives_only_while_read, cleanup),
+		cmocka_unit_test_teardown(test_file_larger_than_cache_size_is_refused_with_error_3, cleanup),
+		cmocka_unit_test_teardown(test_endless_file_without_tsize_stays_within_cache_size, cleanup),
+		cmocka_unit_test_teardown(test_abandoned_fetches_yield_memory_to_a_waited_for_one, cleanup),
+		cmocka_unit_test_teardown(test_upstream_oack_above_what_we_asked_gets_error_8, cleanup),
+		cmocka_unit_test_teardown(test_upstream_data_must_match_its_declared_tsize, cleanup),
+		cmocka_unit_test_teardown(test_upstream_packets_only_from_the_route_interface, cleanup),
+		cmocka_unit_test_teardown(test_slow_drip_upstream_ends_at_fetch_timeout, cleanup),
 		cmocka_unit_test_teardown(test_client_windowsize_is_capped, cleanup),
 		cmocka_unit_test_teardown(test_tick_reports_the_nearest_deadline, cleanup),
 		cmocka_unit_test_teardown(test_upstream_stall_mid_transfer_reacks_then_gives_up, cleanup),
