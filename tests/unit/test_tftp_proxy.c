@@ -1772,7 +1772,7 @@ static void test_abandoned_fetches_yield_memory_to_a_waited_for_one(void **state
 	struct tftp_opts up = granted(1428, 6000, 8);
 	struct tftp_pkt rrq;
 	int fsock[3], ssock;
-	char name[8];
+	char name[16];
 
 	(void)state;
 	cfg.cache_size = 15000;
