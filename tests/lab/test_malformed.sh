@@ -27,7 +27,9 @@
 # (pxerelay_tftp_events_total{event="malformed"}) and get no answer; a
 # request with broken options is answered (options it cannot read are
 # ignored, RFC 2347) with nothing out of range granted, and counted under
-# pxerelay_tftp_requests_total; no session is left at the end.
+# pxerelay_tftp_requests_total; a read request that cannot be parsed (no
+# NUL, no name, a name too long) gets an ERROR with the reason and is
+# counted as refused there; no session is left at the end.
 #
 # Throughout: the good client keeps getting leases, pxerelay stays alive.
 set -euo pipefail
