@@ -36,7 +36,8 @@ endif
 # Pure modules: no I/O, linked alone by unit tests and fuzzers.
 PURE_SRC = src/dhcp_msg.c src/opt82.c src/relay.c src/frame.c src/classify.c \
 	   src/rewrite.c src/xid_table.c src/http.c src/metrics.c src/stats.c \
-	   src/tftp_proto.c src/tftp_proxy.c src/ratelimit.c src/fmt.c src/link_table.c
+	   src/tftp_proto.c src/tftp_proxy.c src/ratelimit.c src/fmt.c src/link_table.c \
+	   src/exchange.c
 IO_SRC   = src/config.c src/log.c src/link.c src/capture.c \
 	   src/inject.c src/upstream.c src/replay.c src/metrics_server.c src/trace.c \
 	   src/tftp_server.c
@@ -47,8 +48,8 @@ OBJ      = $(SRC:src/%.c=$(BUILD)/%.o)
 BIN      = pxerelay
 
 UNIT_TESTS = dhcp_msg opt82 relay frame config classify rewrite xid_table http \
-	     tftp_proto tftp_proxy ratelimit fmt link_table
-FUZZERS    = dhcp_msg relay_request relay_reply opt82 frame classify_rewrite http config \
+	     tftp_proto tftp_proxy ratelimit fmt link_table exchange
+FUZZERS    = dhcp_msg relay_request relay_reply exchange opt82 frame classify_rewrite http config \
 	     tftp_proto tftp_proxy
 FUZZ_SECONDS ?= 20
 

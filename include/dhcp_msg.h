@@ -3,7 +3,10 @@
  * Pure: bytes in, struct out, and back. No I/O, no globals, no logging.
  * Options are kept in wire order, one entry per option code; several
  * instances of one code are concatenated on parse (RFC 3396) and split
- * again by the builder when a value is longer than 255 bytes.
+ * again by the builder when a value is longer than 255 bytes. A value the
+ * sender continued from the options field into file or sname (option 52)
+ * keeps that layout until it is edited: the builder writes each part back
+ * where it came from, so a message relayed unchanged does not grow.
  */
 #ifndef PXR_DHCP_MSG_H
 #define PXR_DHCP_MSG_H
@@ -25,6 +28,8 @@
 #define BOOTREPLY   2
 
 #define DHCP_FLAG_BROADCAST 0x8000
+#define HTYPE_ETHERNET   1
+#define HTYPE_INFINIBAND 32    /* RFC 4390: hlen 0, chaddr zero, broadcast replies */
 
 /* Option codes used by the relay. */
 enum {
@@ -66,9 +71,11 @@ enum dhcp_area {
 
 struct dhcp_option {
 	uint8_t code;
-	uint8_t area;       /* enum dhcp_area */
+	uint8_t area;       /* enum dhcp_area: where the value goes (its first part) */
+	bool split;         /* read from more than one area: part[] says how */
 	uint16_t len;       /* value length, may exceed 255 (RFC 3396) */
 	uint16_t off;       /* value offset in dhcp_msg.data */
+	uint16_t part[3];   /* split: bytes of the value in each area, in order */
 };
 
 struct dhcp_msg {
@@ -96,10 +103,12 @@ struct dhcp_msg {
  *  -EMSGSIZE longer than DHCP_MAX_LEN */
 int dhcp_msg_parse(struct dhcp_msg *m, const uint8_t *buf, size_t len);
 
-/* Build into out (outsz bytes). max_len caps the message (option 57 of the
- * client or 576). Option 52 is recomputed from the areas in use, option 82
- * goes last in the options field, then END, then zero padding up to the
- * parsed length (never beyond max_len). Returns the length or -EMSGSIZE. */
+/* Build into out (outsz bytes). max_len caps the message (the client's
+ * limit). Option 52 keeps the sender's value while the areas holding
+ * options are among those it names (RFC 3046 2.1: a relay does not modify
+ * it), else it is recomputed from the areas in use; option 82 goes last in
+ * the options field, then END, then zero padding up to the parsed length
+ * (never beyond max_len). Returns the length or -EMSGSIZE. */
 int dhcp_msg_build(const struct dhcp_msg *m, size_t max_len, uint8_t *out, size_t outsz);
 
 /* Option access. get returns NULL unless the option is present and its
@@ -110,6 +119,9 @@ bool dhcp_opt_has(const struct dhcp_msg *m, uint8_t code);
 /* Set (replace in place, or append at the end of the options field). */
 int dhcp_opt_set(struct dhcp_msg *m, uint8_t code, const void *val, size_t len);
 void dhcp_opt_del(struct dhcp_msg *m, uint8_t code);
+/* Put the whole value of the option at position i in area (no longer
+ * split): edits that take a header field back move options this way. */
+void dhcp_opt_move(struct dhcp_msg *m, int i, enum dhcp_area area);
 
 /* Message type from option 53, 0 if absent or malformed. */
 int dhcp_msg_type(const struct dhcp_msg *m);

@@ -25,8 +25,8 @@ enum drop_reason {
 	DROP_BAD_HTYPE,               /* htype/hlen nonsense */
 	DROP_NO_ADDRESS,              /* the link has no IPv4 address yet */
 	DROP_HOPS,                    /* hops above max-hops */
-	DROP_SPOOFED_GIADDR,          /* giaddr is our own downstream address */
-	DROP_UNTRUSTED_AGENT_OPTION,  /* giaddr 0 + option 82 on an untrusted link */
+	DROP_SPOOFED_GIADDR,          /* giaddr is one of our addresses or giaddrs */
+	DROP_UNTRUSTED_AGENT_OPTION,  /* option 82 from a link not marked trusted */
 	DROP_AGENT_OPTION_POLICY,     /* option82 policy = discard */
 	DROP_BAD_AGENT_OPTION,        /* option 82 sub-options malformed */
 	DROP_NO_SERVERS,
@@ -38,6 +38,7 @@ enum drop_reason {
 	DROP_SEND_FAILED,
 	DROP_RATE_CLIENT,             /* rate-limit client: one client too fast */
 	DROP_RATE_INTERFACE,          /* rate-limit interface: one link too fast */
+	DROP_BAD_GIADDR,              /* giaddr no reply could be unicast to */
 	DROP__COUNT
 };
 
@@ -150,7 +151,9 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 			       struct dhcp_msg *m, struct relay_fwd *out);
 
 /* A BOOTREPLY received on the upstream socket. client_max is the largest
- * message the client accepts (its option 57, else 576). rule: the boot
+ * DHCP message the client accepts (exchange_client_max(): its option 57
+ * less 28, else 548), capped here at the link's MTU less 28; the server's
+ * own size is always allowed (it knew the client's limit). rule: the boot
  * rule its request matched (NULL: relay untouched); http_class: that
  * request came from UEFI HTTP boot. m is edited. */
 enum drop_reason relay_reply(const struct relay_ctx *ctx, const struct relay_rx *rx,

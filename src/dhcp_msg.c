@@ -29,11 +29,6 @@ static int opt_append(struct dhcp_msg *m, uint8_t code, uint8_t area,
 		m->index[code] = (int16_t)i;
 		m->opts[i] = (struct dhcp_option){ .code = code, .area = area,
 			.len = 0, .off = m->data_len };
-	} else if (m->opts[i].area != area) {
-		/* RFC 3396 lets one option continue from one field into the
-		 * next; joined, it may fit neither borrowed field, so it is
-		 * kept for the options field, where the builder checks room. */
-		m->opts[i].area = DHCP_AREA_OPTIONS;
 	}
 	if (m->opts[i].off + m->opts[i].len != m->data_len) {
 		/* Not the newest value: move it to the end before growing. */
@@ -48,7 +43,37 @@ static int opt_append(struct dhcp_msg *m, uint8_t code, uint8_t area,
 	memcpy(m->data + m->data_len, val, len);
 	m->data_len += (uint16_t)len;
 	m->opts[i].len += (uint16_t)len;
+	m->opts[i].part[area] += (uint16_t)len;
+	/* RFC 3396: instances in "the options field, the file field and the
+	 * sname field ... are concatenated" in that order to form one value.
+	 * Joined, it may fit no single field: when more than one field holds
+	 * bytes of it, each one's part is remembered so the builder writes it
+	 * back the same way. Empty instances count for nothing. */
+	{
+		struct dhcp_option *o = &m->opts[i];
+		int areas = 0, first = -1;
+
+		for (int a = 0; a < 3; a++)
+			if (o->part[a]) {
+				areas++;
+				if (first < 0)
+					first = a;
+			}
+		o->split = areas > 1;
+		if (first >= 0)
+			o->area = (uint8_t)first;
+	}
 	return 0;
+}
+
+void dhcp_opt_move(struct dhcp_msg *m, int i, enum dhcp_area area)
+{
+	struct dhcp_option *o = &m->opts[i];
+
+	o->area = (uint8_t)area;
+	o->split = false;
+	memset(o->part, 0, sizeof(o->part));
+	o->part[area] = o->len;
 }
 
 /* One option field: code, length, value; PAD skipped, END stops.
@@ -182,17 +207,20 @@ int dhcp_opt_set(struct dhcp_msg *m, uint8_t code, const void *val, size_t len)
 	if (code == DHO_PAD || code == DHO_END || len > UINT16_MAX)
 		return -EINVAL;
 	if (i >= 0 && m->opts[i].len >= len) {
-		/* Shrinking or same size: rewrite where it is. */
+		/* Shrinking or same size: rewrite where it is (a split value
+		 * as a whole in the options field). */
 		if (len)
 			memmove(m->data + m->opts[i].off, val, len);
 		m->opts[i].len = (uint16_t)len;
+		dhcp_opt_move(m, i, m->opts[i].split ? DHCP_AREA_OPTIONS
+						      : (enum dhcp_area)m->opts[i].area);
 		return 0;
 	}
 	/* Growing: a value that sat in a borrowed file/sname field may no
 	 * longer fit there; the options field is where the builder has room
 	 * to check. */
 	if (i >= 0)
-		m->opts[i].area = DHCP_AREA_OPTIONS;
+		dhcp_opt_move(m, i, DHCP_AREA_OPTIONS);
 	if (m->data_len + len > sizeof(m->data)) {
 		/* Reclaim space left by edits before giving up. */
 		uint8_t tmp[DHCP_MAX_LEN];
@@ -213,14 +241,14 @@ int dhcp_opt_set(struct dhcp_msg *m, uint8_t code, const void *val, size_t len)
 			return -ENOSPC;
 		i = m->nopts++;
 		m->index[code] = (int16_t)i;
-		m->opts[i].code = code;
-		m->opts[i].area = DHCP_AREA_OPTIONS;
+		m->opts[i] = (struct dhcp_option){ .code = code };
 	}
 	if (len)
 		memcpy(m->data + m->data_len, val, len);
 	m->opts[i].off = m->data_len;
 	m->opts[i].len = (uint16_t)len;
 	m->data_len += (uint16_t)len;
+	dhcp_opt_move(m, i, DHCP_AREA_OPTIONS);
 	return 0;
 }
 
@@ -283,8 +311,22 @@ static bool put_area(struct writer *w, const struct dhcp_msg *m, enum dhcp_area 
 {
 	for (int i = 0; i < m->nopts; i++) {
 		const struct dhcp_option *o = &m->opts[i];
+		size_t skip = 0;
 
-		if (o->area != area || o->code == DHO_AGENT_INFO)
+		if (o->code == DHO_AGENT_INFO)
+			continue;
+		if (o->split && o->code != DHO_OVERLOAD) {
+			/* This area's part of a value that continues across
+			 * fields, after the parts of the areas before it. */
+			if (!o->part[area])
+				continue;
+			for (int a = 0; a < (int)area; a++)
+				skip += o->part[a];
+			if (!put_option(w, o->code, m->data + o->off + skip, o->part[area]))
+				return false;
+			continue;
+		}
+		if (o->area != area)
 			continue;
 		if (o->code == DHO_OVERLOAD) {
 			if (!overload)
@@ -317,17 +359,30 @@ int dhcp_msg_build(const struct dhcp_msg *m, size_t max_len, uint8_t *out, size_
 	uint8_t hdr[28];
 	uint8_t overload = 0;
 	size_t target;
+	const uint8_t *sent_overload = dhcp_opt_get(m, DHO_OVERLOAD, 1, 1, NULL);
 
 	if (w.cap < DHCP_HDR_LEN)
 		return -EMSGSIZE;
 	for (int i = 0; i < m->nopts; i++) {
-		if (m->opts[i].code == DHO_AGENT_INFO)
-			continue;      /* always written in the options field */
-		if (m->opts[i].area == DHCP_AREA_FILE)
+		const struct dhcp_option *o = &m->opts[i];
+
+		if (o->code == DHO_AGENT_INFO || o->code == DHO_OVERLOAD)
+			continue;      /* 82 always goes in the options field */
+		if (o->split) {
+			overload |= (o->part[DHCP_AREA_FILE] ? 1 : 0) |
+				    (o->part[DHCP_AREA_SNAME] ? 2 : 0);
+		} else if (o->area == DHCP_AREA_FILE) {
 			overload |= 1;
-		else if (m->opts[i].area == DHCP_AREA_SNAME)
+		} else if (o->area == DHCP_AREA_SNAME) {
 			overload |= 2;
+		}
 	}
+	/* RFC 3046 2.1: "Relay agents SHALL NOT modify existing option
+	 * overload options": the sender's value stays while the fields in use
+	 * are among those it names. */
+	if (sent_overload && *sent_overload >= 1 && *sent_overload <= 3 &&
+	    (overload & ~*sent_overload) == 0)
+		overload = *sent_overload;
 
 	hdr[0] = m->op;
 	hdr[1] = m->htype;

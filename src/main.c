@@ -4,6 +4,7 @@
 #include "classify.h"
 #include "config.h"
 #include "dhcp_msg.h"
+#include "exchange.h"
 #include "inject.h"
 #include "link.h"
 #include "fmt.h"
@@ -33,6 +34,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
@@ -67,11 +69,10 @@ struct daemon {
 	int sig_fd;
 	int ep;
 	struct stats st;
-	struct xid_table xids;
+	struct exchange ex;               /* requests remembered for their replies */
 	struct rl_table rl_clients;       /* rate-limit client, per (link, chaddr) */
 	struct rl_table rl_ifaces;        /* rate-limit interface, per ifindex */
 	int64_t resync_at_ms;             /* next try of a failed netlink resync */
-	uint32_t generation;           /* bumped by each reload: rule indexes */
 	bool debug;
 	struct metrics_server *metrics;
 	struct tftp_server *tftp;      /* when an interface has tftp-proxy = true */
@@ -204,10 +205,6 @@ static enum drop_reason rate_check(struct daemon *d, const struct dhcp_msg *m,
 	return DROP_NONE;
 }
 
-static void remember_request(struct daemon *d, const struct dhcp_msg *m,
-			     const struct relay_link *l, int64_t now,
-			     char *label, size_t label_len, const struct cfg_boot **rule_out);
-
 /* A send the kernel refused, after the batch went out. */
 static void count_send_failed(struct daemon *d, size_t cfg_idx, const char *what, int err)
 {
@@ -272,8 +269,8 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 				 d->tftp != NULL };
 	struct relay_rx rx;
 	enum drop_reason r;
-	const struct cfg_boot *rule = NULL;
-	char mac[18], label[64] = "-";
+	struct exchange_request xr = { .rule = NULL, .label = "-" };
+	char mac[18];
 
 	if (parse_error < 0) {
 		count_drop(d, parse_error == -EMSGSIZE ? DROP_TOO_BIG : DROP_MALFORMED,
@@ -298,7 +295,7 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 		return;
 	}
 	if (d->fwd.first_relay)
-		remember_request(d, &d->msg, d->fwd.link, rx.now_ms, label, sizeof(label), &rule);
+		exchange_request(&d->ex, &d->msg, d->fwd.link->name, rx.now_ms, &xr);
 	if (d->fwd.agent_option_too_big) {
 		unsigned more;
 
@@ -325,9 +322,9 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 			fmt_str(&f, " xid ");
 			fmt_hex32(&f, d->msg.xid);
 			fmt_str(&f, " class ");
-			fmt_str(&f, label);
+			fmt_str(&f, xr.label);
 			fmt_str(&f, " rule ");
-			fmt_str(&f, rule ? rule->name : "-");
+			fmt_str(&f, xr.rule ? xr.rule->name : "-");
 			fmt_str(&f, " giaddr ");
 			fmt_ip(&f, d->msg.giaddr);
 			fmt_str(&f, " -> server ");
@@ -336,44 +333,6 @@ static void on_request(void *user, const struct frame_info *fi, int parse_error)
 		}
 	}
 	d->st.ifaces[d->fwd.link->cfg_idx].requests++;
-}
-
-/* DESIGN §1.3: classify the request, pick its boot rule, and remember
- * both under (chaddr, xid) for the reply, which carries no option 93. */
-static void remember_request(struct daemon *d, const struct dhcp_msg *m,
-			     const struct relay_link *l, int64_t now,
-			     char *label, size_t label_len, const struct cfg_boot **rule_out)
-{
-	struct client_class cls;
-	const struct cfg_boot *rule;
-	struct xid_entry e = { .rule = -1 };
-
-	classify_request(m, l->name, &cls);
-	class_label(&cls, label, label_len);
-	if (cls.arch_wire >= 0)
-		d->st.arch[cls.arch_wire < STATS_ARCH_SLOTS - 1 ? cls.arch_wire
-							     : STATS_ARCH_SLOTS - 1]++;
-	else
-		d->st.arch_unknown++;
-	d->st.opt93_malformed += cls.opt93_malformed;
-	rule = classify_match(d->cfg, &cls);
-	*rule_out = rule;
-	if (!rule) {
-		d->st.unmatched++;
-		return;
-	}
-	d->st.rules[rule - d->cfg->boots].matched++;
-	memcpy(e.chaddr, m->chaddr, sizeof(e.chaddr));
-	e.hlen = m->hlen;
-	e.xid = m->xid;
-	e.rule = (int16_t)(rule - d->cfg->boots);
-	e.generation = d->generation;
-	e.arch_wire = cls.arch_wire;
-	e.max_msg_size = cls.max_msg_size;
-	e.flags = (cls.http ? XID_F_HTTP : 0) | (cls.ipxe ? XID_F_IPXE : 0) |
-		  (cls.pxe ? XID_F_PXE : 0);
-	if (xid_table_put(&d->xids, &e, now))
-		d->st.xid_evictions++;
 }
 
 /* ---- replies: server -> relay -> client link ---- */
@@ -386,53 +345,25 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 	struct relay_rx rx = { ifindex, src, 0, now_ms() };
 	const struct relay_delivery *dv = &d->dlv;
 	struct stats_server *ss;
+	struct exchange_reply xr;
 	enum drop_reason r;
 	int e;
 	char mac[18], a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
 	static const char *const how[] = { "broadcast", "unicast ciaddr", "unicast" };
 
-	const struct xid_entry *xe;
-	const struct cfg_boot *rule = NULL;
-	size_t client_max = DHCP_DEFAULT_MAX;
-	bool http = false;
-
 	trace_udp(d->trace, ifindex, SLL2_HOST, src, dst, DHCP_SERVER_PORT, DHCP_SERVER_PORT,
 		  buf, len);
-	if (dhcp_msg_parse(&d->msg, buf, len) < 0) {
-		count_drop(d, DROP_MALFORMED, NULL, NULL, "reply");
-		return;
-	}
-	xe = xid_table_get(&d->xids, d->msg.chaddr, d->msg.hlen, d->msg.xid, rx.now_ms);
-	if (xe) {
-		/* Option 57 above what one Ethernet frame carries (EDK2 asks
-		 * for 65280 in its REQUEST) would invite IP fragments. */
-		if (xe->max_msg_size)
-			client_max = xe->max_msg_size < RELAY_REQUEST_MAX ? xe->max_msg_size
-									  : RELAY_REQUEST_MAX;
-		if (xe->rule >= 0 && xe->generation == d->generation &&
-		    (size_t)xe->rule < d->cfg->nboots)
-			rule = &d->cfg->boots[xe->rule];
-		http = xe->flags & XID_F_HTTP;
-	} else if (d->cfg->nboots) {
-		d->st.xid_misses++;
-	}
-	r = relay_reply(&ctx, &rx, &d->msg, client_max, rule, http, &d->dlv);
-	if (r == DROP_TOO_BIG && rule) {
-		/* The rewrite does not fit the client's limit: relay what the
-		 * server sent rather than nothing. */
+	r = exchange_reply(&d->ex, &ctx, &rx, buf, len, &d->msg, &d->dlv, &xr);
+	if (xr.fallback) {
 		unsigned more;
 
-		d->st.rewrite_too_big++;
 		if (log_ratelimit_ok(&d->rl_too_big, rx.now_ms, &more))
-			log_warn("reply to %s: rewrite by rule %s exceeds %zu bytes; relayed unchanged"
-				 " (%u more like it not shown)", mac_str(d->msg.chaddr, mac),
-				 rule->name, client_max, more);
-		rule = NULL;
-		if (dhcp_msg_parse(&d->msg, buf, len) == 0)
-			r = relay_reply(&ctx, &rx, &d->msg, client_max, NULL, false, &d->dlv);
+			log_warn("reply to %s: rewrite by rule %s exceeds the client's %zu bytes;"
+				 " relayed as the server sent it (%u more like it not shown)",
+				 mac_str(d->msg.chaddr, mac), xr.rule->name, xr.client_max, more);
 	}
 	if (r != DROP_NONE) {
-		count_drop(d, r, dv->link, &d->msg, "reply");
+		count_drop(d, r, dv->link, r == DROP_MALFORMED ? NULL : &d->msg, "reply");
 		return;
 	}
 	if (dv->tftp_server && d->tftp) {
@@ -443,8 +374,9 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 		log_debug("tftp-proxy: %s boots from %s through us", ip_str(client, a),
 			  ip_str(dv->tftp_server, s));
 	}
-	if (rule && dv->rewrite.changed) {
-		d->st.rules[rule - d->cfg->boots].rewritten++;
+	if (xr.rewritten) {
+		const struct cfg_boot *rule = xr.rule;
+
 		if (log_enabled(LOG_LVL_INFO)) {
 			struct fmt f;
 
@@ -456,8 +388,8 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 			fmt_str(&f, " if ");
 			fmt_str(&f, dv->link->name);
 			fmt_str(&f, " class ");
-			fmt_str(&f, xe->arch_wire >= 0 ? arch_name(xe->arch_wire) : "unknown");
-			fmt_str(&f, xe->flags & XID_F_IPXE ? " iPXE" : "");
+			fmt_str(&f, xr.arch_wire >= 0 ? arch_name(xr.arch_wire) : "unknown");
+			fmt_str(&f, xr.ipxe ? " iPXE" : "");
 			fmt_str(&f, " rule ");
 			fmt_str(&f, rule->name);
 			fmt_str(&f, " file \"");
@@ -507,14 +439,6 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 		fmt_char(&f, ' ');
 		fmt_ip(&f, dv->dst_ip);
 		log_line(LOG_LVL_INFO, &f);
-	}
-	/* An ACK or NAK (or a BOOTP reply) ends the exchange; an OFFER does
-	 * not, its REQUEST is classified again anyway. */
-	if (xe) {
-		int t = dhcp_msg_type(&d->msg);
-
-		if (t == DHCPACK || t == DHCPNAK || t == 0)
-			xid_table_done(&d->xids, xe, rx.now_ms);
 	}
 }
 
@@ -616,7 +540,7 @@ static void reload(struct daemon *d)
 		}
 		config_free(old);
 	}
-	d->generation++;
+	exchange_configure(&d->ex, d->cfg, &d->st);
 	log_set_level(d->debug ? LOG_LVL_DEBUG : d->cfg->log_level);
 	rl_set(&d->rl_clients, d->cfg->ratelimit.client, d->cfg->ratelimit.client_burst);
 	rl_set(&d->rl_ifaces, d->cfg->ratelimit.iface, d->cfg->ratelimit.iface_burst);
@@ -739,6 +663,7 @@ static int daemon_start(struct daemon *d)
 	sigset_t mask;
 	struct timespec ts;
 	bool *present;
+	uint64_t seed;
 
 	/* glibc raises its mmap threshold after the first large free and
 	 * then keeps freed TFTP file buffers in the heap (measured: 6 MiB
@@ -752,7 +677,11 @@ static int daemon_start(struct daemon *d)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	d->start_time = (double)ts.tv_sec + ts.tv_nsec / 1e9;
 	if (gethostname(d->hostname, sizeof(d->hostname) - 1) < 0)
-		strcpy(d->hostname, "pxerelay");
+		snprintf(d->hostname, sizeof(d->hostname), "pxerelay");
+	/* The hash tables' key: a client that could guess it could aim
+	 * every entry at one bucket. */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = (uint64_t)now_ms() * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
 	if (!d->pid_path && d->cfg->pid_file[0])
 		d->pid_path = d->cfg->pid_file;
 	if (!d->trace_path && d->cfg->trace_file[0])
@@ -760,13 +689,13 @@ static int daemon_start(struct daemon *d)
 	if (pid_file_take(d) < 0)
 		return -1;
 	if (stats_configure(&d->st, d->cfg) < 0 ||
-	    xid_table_init(&d->xids, XID_CAPACITY, XID_TTL_MS,
-			   (uint64_t)now_ms() * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid()) < 0 ||
+	    exchange_init(&d->ex, XID_CAPACITY, XID_TTL_MS, seed) < 0 ||
 	    rl_init(&d->rl_clients, RL_CLIENT_CAPACITY, d->cfg->ratelimit.client,
-		    d->cfg->ratelimit.client_burst, d->xids.seed ^ 0x5bd1e995u) < 0 ||
+		    d->cfg->ratelimit.client_burst, seed ^ 0x5bd1e995u) < 0 ||
 	    rl_init(&d->rl_ifaces, RL_IFACE_CAPACITY, d->cfg->ratelimit.iface,
-		    d->cfg->ratelimit.iface_burst, d->xids.seed ^ 0x27d4eb2fu) < 0)
+		    d->cfg->ratelimit.iface_burst, seed ^ 0x27d4eb2fu) < 0)
 		return -1;
+	exchange_configure(&d->ex, d->cfg, &d->st);
 	d->lw = link_watch_open(err, sizeof(err));
 	if (!d->lw)
 		goto fail;
@@ -887,7 +816,7 @@ static void daemon_stop(struct daemon *d)
 		close(d->ep);
 	relay_links_free(&d->links);
 	stats_free(&d->st);
-	xid_table_free(&d->xids);
+	exchange_free(&d->ex);
 	rl_free(&d->rl_clients);
 	rl_free(&d->rl_ifaces);
 	config_free(d->cfg);

@@ -32,6 +32,7 @@ static const char *const drop_names[DROP__COUNT] = {
 	[DROP_SEND_FAILED] = "send_failed",
 	[DROP_RATE_CLIENT] = "rate_limit_client",
 	[DROP_RATE_INTERFACE] = "rate_limit_interface",
+	[DROP_BAD_GIADDR] = "bad_giaddr",
 };
 
 const char *drop_reason_name(enum drop_reason r)
@@ -105,7 +106,7 @@ int relay_links_init(struct relay_links *t, struct relay_link *v, size_t n)
 	t->n = n;
 	qsort(v, n, sizeof(*v), cmp_ifindex);
 	for (size_t i = 0; i < n; i++)
-		nown += v[i].naddrs;
+		nown += v[i].naddrs + 1;
 	t->by_giaddr = calloc(n ? n : 1, sizeof(*t->by_giaddr));
 	t->own = calloc(nown ? nown : 1, sizeof(*t->own));
 	if (!t->by_giaddr || !t->own) {
@@ -119,6 +120,10 @@ int relay_links_init(struct relay_links *t, struct relay_link *v, size_t n)
 		t->by_giaddr[i] = (struct relay_giaddr_ent){ v[i].giaddr, (uint32_t)i };
 		for (unsigned k = 0; k < v[i].naddrs; k++)
 			t->own[t->nown++] = v[i].addrs[k];
+		/* A configured giaddr (a VRRP address, one on another link)
+		 * is ours too, present on the link or not. */
+		if (v[i].giaddr)
+			t->own[t->nown++] = v[i].giaddr;
 	}
 	qsort(t->by_giaddr, n, sizeof(*t->by_giaddr), cmp_giaddr);
 	qsort(t->own, t->nown, sizeof(*t->own), cmp_u32);
@@ -286,6 +291,16 @@ static bool is_link_addr(const struct relay_link *l, uint32_t dst)
 	return false;
 }
 
+/* An address a reply could be sent to: not 0/8 ("this network"), not
+ * 127/8 (loopback), not 224/4 multicast nor 240/4 with the limited
+ * broadcast in it. */
+static bool giaddr_unicast(uint32_t giaddr)
+{
+	uint8_t first = (uint8_t)(ntohl(giaddr) >> 24);
+
+	return first != 0 && first != 127 && first < 224;
+}
+
 /* Our sub-options for a request from link l. */
 static int agent_option_ours(const struct relay_ctx *ctx, const struct relay_link *l,
 			     const struct relay_rx *rx, uint8_t *out, size_t *len, size_t cap)
@@ -318,9 +333,10 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 	const struct server_list *servers;
 	const uint8_t *agent;
 	size_t agent_len = 0;
-	bool add_ours = true;
+	bool add_ours = true, had_theirs = false;
 	uint8_t opt[CFG_ID_MAX * 2 + 64 + 255];
-	size_t opt_len = 0, limit;
+	uint8_t theirs[sizeof(opt)];       /* the option 82 that came in, if any */
+	size_t opt_len = 0, theirs_len = 0, limit;
 
 	out->link = l;
 	out->nservers = 0;
@@ -338,8 +354,11 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 		return DROP_NOT_FOR_RELAY;
 	if (m->op != BOOTREQUEST)
 		return DROP_BAD_OP;
-	/* RFC 1542 §4.1: hlen beyond chaddr is meaningless; Ethernet is 6. */
-	if (m->hlen == 0 || m->hlen > DHCP_CHADDR_LEN || (m->htype == 1 && m->hlen != 6))
+	/* RFC 1542 4.1: hlen beyond chaddr is meaningless; Ethernet is 6.
+	 * RFC 4390 (IP over InfiniBand) has no hardware address in chaddr:
+	 * "'hlen' (hardware address length) MUST be 0", with htype 32. */
+	if (m->hlen > DHCP_CHADDR_LEN || (m->htype == 1 && m->hlen != 6) ||
+	    (m->hlen == 0 && m->htype != HTYPE_INFINIBAND))
 		return DROP_BAD_HTYPE;
 	if (!l->naddrs || !l->giaddr)
 		return DROP_NO_ADDRESS;
@@ -351,19 +370,28 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 	m->hops++;
 
 	agent = dhcp_opt_get(m, DHO_AGENT_INFO, 0, UINT16_MAX, &agent_len);
+	/* RFC 3046 2.1: "Relay agents receiving a DHCP packet from an
+	 * untrusted circuit with giaddr set to zero (indicating that they
+	 * are the first-hop router) but with a Relay Agent Information option
+	 * already present in the packet SHALL discard the packet and increment
+	 * an error count." With a giaddr set it is no safer: on a link where
+	 * no relay agent sits below us, a client fills in giaddr itself, and
+	 * its option 82 (a link-selection naming another subnet, a victim's
+	 * remote-id) would reach the server untouched. Option 82 comes in
+	 * from trusted links only, whatever the giaddr. */
+	if (agent && (!l->cfg || !l->cfg->trusted))
+		return DROP_UNTRUSTED_AGENT_OPTION;
 	/* Plain BOOTP (no magic cookie) has no options field to carry
 	 * option 82: relay it without. */
 	if (!m->has_cookie)
 		add_ours = false;
 	if (m->giaddr == 0) {
 		if (agent) {
-			/* RFC 3046 §2.1: a request with giaddr 0 that already
-			 * carries option 82 came from an untrusted circuit
-			 * unless configured otherwise: discard and count it. */
-			if (!l->cfg || !l->cfg->trusted)
-				return DROP_UNTRUSTED_AGENT_OPTION;
-			if (opt82_validate(agent, agent_len) < 0)
+			if (opt82_validate(agent, agent_len) < 0 || agent_len > sizeof(theirs))
 				return DROP_BAD_AGENT_OPTION;
+			memcpy(theirs, agent, agent_len);
+			theirs_len = agent_len;
+			had_theirs = true;
 			switch (cfg->opt82.policy) {
 			case POLICY_DISCARD:
 				return DROP_AGENT_OPTION_POLICY;
@@ -396,13 +424,22 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 			}
 		}
 	} else {
-		/* DESIGN §1.1: a relay below us fills giaddr with its own
-		 * address; one of ours on a client link is forged. */
+		/* The server answers to giaddr: one that cannot be unicast
+		 * to sends its reply nowhere, or somewhere it must not go. */
+		if (!giaddr_unicast(m->giaddr))
+			return DROP_BAD_GIADDR;
+		/* RFC 3046 2.1.1: "Relay agents configured to add a Relay
+		 * Agent option which receive a client DHCP packet with a
+		 * nonzero giaddr SHALL discard the packet if the giaddr spoofs
+		 * a giaddr address implemented by the local agent itself."
+		 * Every address of our links and every giaddr we use counts:
+		 * with two links sharing a configured giaddr, a client on one
+		 * would otherwise get replies delivered on the other. */
 		if (relay_links_own_addr(ctx->links, m->giaddr))
 			return DROP_SPOOFED_GIADDR;
-		/* RFC 3046 §2.1.1: a request already relayed by an agent
-		 * closer to the client keeps its giaddr and gets no option
-		 * 82 from us. */
+		/* RFC 3046 2.1.1: "Otherwise, the relay agent SHALL forward
+		 * any received DHCP packet with a valid non-zero giaddr
+		 * WITHOUT adding any relay agent options." */
 	}
 
 	servers = config_servers(cfg, l->cfg);
@@ -414,9 +451,13 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 	limit = m->wire_len > RELAY_REQUEST_MAX ? m->wire_len : RELAY_REQUEST_MAX;
 	out->len = dhcp_msg_build(m, limit, out->buf, sizeof(out->buf));
 	if (out->len < 0 && out->added_agent_option) {
-		/* RFC 3046 §2.1: when the option does not fit, forward the
-		 * request without it. */
-		dhcp_opt_del(m, DHO_AGENT_INFO);
+		/* RFC 3046 2.1: a relay whose option does not fit forwards
+		 * the request without adding it: the request as it came, so
+		 * the option 82 a trusted switch below put there stays. */
+		if (had_theirs)
+			dhcp_opt_set(m, DHO_AGENT_INFO, theirs, theirs_len);
+		else
+			dhcp_opt_del(m, DHO_AGENT_INFO);
 		out->added_agent_option = false;
 		out->agent_option_too_big = true;
 		out->len = dhcp_msg_build(m, limit, out->buf, sizeof(out->buf));
@@ -500,7 +541,11 @@ enum drop_reason relay_reply(const struct relay_ctx *ctx, const struct relay_rx 
 	if (m->hlen > DHCP_CHADDR_LEN)
 		return DROP_BAD_HTYPE;
 
-	/* RFC 1542 §4.1.2: the relay finds the client's link from giaddr. */
+	/* RFC 1542 4.1.2: the relay finds the client's link from giaddr.
+	 * giaddr 0 names no link: a link with no address yet must not get
+	 * a reply broadcast from 0.0.0.0. */
+	if (m->giaddr == 0)
+		return DROP_REPLY_UNKNOWN_GIADDR;
 	cand = links_by_giaddr(ctx->links, m->giaddr, &ncand);
 	if (!cand)
 		return DROP_REPLY_UNKNOWN_GIADDR;
@@ -537,6 +582,11 @@ enum drop_reason relay_reply(const struct relay_ctx *ctx, const struct relay_rx 
 	if (!server_in(config_servers(cfg, l->cfg), rx->ip_src))
 		return DROP_REPLY_NOT_FROM_SERVER;
 	out->link = l;
+	/* The client's limit, and never more than one frame on its link
+	 * carries (EDK2 asks for 65280 in its REQUEST: that would invite IP
+	 * fragments). */
+	if (client_max > (l->mtu > 28 ? l->mtu - 28 : RELAY_REQUEST_MAX))
+		client_max = l->mtu > 28 ? l->mtu - 28 : RELAY_REQUEST_MAX;
 
 	/* RFC 2131 §4.1, the delivery rules a relay applies as the server
 	 * would: NAK is broadcast; a client with ciaddr gets unicast there;
@@ -546,8 +596,9 @@ enum drop_reason relay_reply(const struct relay_ctx *ctx, const struct relay_rx 
 	memcpy(out->dst_mac, "\xff\xff\xff\xff\xff\xff", 6);
 	out->dst_ip = INADDR_BROADCAST;
 	out->mode = DELIVER_BROADCAST;
-	if (type == DHCPNAK) {
-		/* broadcast */
+	if (type == DHCPNAK || m->hlen == 0) {
+		/* broadcast; also for a client with no hardware address to
+		 * send to (RFC 4390: InfiniBand clients ask for broadcast) */
 	} else if (m->ciaddr) {
 		out->mode = DELIVER_CIADDR;
 		out->dst_ip = m->ciaddr;

@@ -1,16 +1,23 @@
 /* replay.c - see replay.h. Reads DLT_EN10MB, DLT_LINUX_SLL and
  * DLT_LINUX_SLL2 captures; in the cooked ones, frames the capturing host
  * sent itself are skipped, so a capture taken on the router shows each
- * exchange once, as it arrived. */
+ * exchange once, as it arrived.
+ *
+ * Every decision is the daemon's own: requests go through
+ * exchange_request(), replies through exchange_reply() and relay_reply()
+ * against a link table holding the one client link the reply's giaddr
+ * names. What is printed is the difference between the server's message
+ * and the one the daemon would send to the client. */
 #include "replay.h"
 #include "classify.h"
 #include "dhcp_msg.h"
+#include "exchange.h"
 #include "frame.h"
-#include "rewrite.h"
-#include "xid_table.h"
+#include "relay.h"
 
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PKT_OUTGOING 4   /* PACKET_OUTGOING in the cooked headers */
@@ -19,11 +26,12 @@ struct replay {
 	const struct config *cfg;
 	const char *ifname;
 	FILE *out;
-	struct xid_table xids;
+	struct exchange ex;
+	struct relay_links links;       /* the client link of the last reply */
 	int datalink;
 	unsigned n;                     /* packet number in the file */
 	struct timeval first;
-	unsigned requests, replies, rewritten;
+	unsigned requests, replies, rewritten, fallbacks, dropped;
 };
 
 static void print_text(FILE *out, const uint8_t *v, size_t len)
@@ -102,72 +110,104 @@ static void print_diff(FILE *out, const struct dhcp_msg *a, const struct dhcp_ms
 
 static void on_request(struct replay *r, const struct dhcp_msg *m, int64_t now)
 {
-	struct client_class cls;
-	const struct cfg_boot *rule;
-	char label[64], mac[18];
+	struct exchange_request xr;
+	const struct client_class *cls = &xr.cls;
+	char mac[18];
 
-	classify_request(m, r->ifname, &cls);
-	rule = classify_match(r->cfg, &cls);
+	/* As the daemon: a request relayed as first relay is remembered. */
+	if (m->giaddr == 0) {
+		exchange_request(&r->ex, m, r->ifname, now, &xr);
+	} else {
+		classify_request(m, r->ifname, &xr.cls);
+		class_label(&xr.cls, xr.label, sizeof(xr.label));
+		xr.rule = classify_match(r->cfg, &xr.cls);
+	}
 	r->requests++;
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m->chaddr[0],
 		 m->chaddr[1], m->chaddr[2], m->chaddr[3], m->chaddr[4], m->chaddr[5]);
 	fprintf(r->out, "#%u request %s mac %s xid %08x arch ", r->n,
 		dhcp_msg_type_name(dhcp_msg_type(m)), mac, m->xid);
-	if (cls.arch_wire >= 0)
-		fprintf(r->out, "%d (%s)", cls.arch_wire,
-			cls.arch_from == ARCH_FROM_OPT93 ? "option 93" : "option 60");
+	if (cls->arch_wire >= 0)
+		fprintf(r->out, "%d (%s)", cls->arch_wire,
+			cls->arch_from == ARCH_FROM_OPT93 ? "option 93" : "option 60");
 	else
 		fputs("-", r->out);
-	if (cls.opt93_malformed)
+	if (cls->opt93_malformed)
 		fputs(" [option 93 malformed]", r->out);
 	fputs(" vendor-class ", r->out);
-	print_text(r->out, (const uint8_t *)cls.vendor_class, strlen(cls.vendor_class));
+	print_text(r->out, (const uint8_t *)cls->vendor_class, strlen(cls->vendor_class));
 	fputs(" user-class ", r->out);
-	print_text(r->out, (const uint8_t *)cls.user_class, strlen(cls.user_class));
-	fprintf(r->out, " class \"%s\" rule %s\n", class_label(&cls, label, sizeof(label)),
-		rule ? rule->name : "-");
-	if (m->giaddr == 0) {
-		struct xid_entry e = { .rule = rule ? (int16_t)(rule - r->cfg->boots) : -1 };
-
-		memcpy(e.chaddr, m->chaddr, sizeof(e.chaddr));
-		e.hlen = m->hlen;
-		e.xid = m->xid;
-		e.arch_wire = cls.arch_wire;
-		e.flags = cls.http ? XID_F_HTTP : 0;
-		e.max_msg_size = cls.max_msg_size;
-		xid_table_put(&r->xids, &e, now);
-	}
+	print_text(r->out, (const uint8_t *)cls->user_class, strlen(cls->user_class));
+	fprintf(r->out, " class \"%s\" rule %s%s\n", xr.label, xr.rule ? xr.rule->name : "-",
+		m->giaddr ? " (relayed by an agent below: not remembered)" : "");
 }
 
-static void on_reply(struct replay *r, struct dhcp_msg *m, int64_t now)
+/* The daemon's link table as a reply with this giaddr would find it: one
+ * client link, named as given (-i), with that configuration section, its
+ * circuit-id, and the giaddr as its address. */
+static int replay_link(struct replay *r, uint32_t giaddr)
 {
-	static struct dhcp_msg before;
-	const struct xid_entry *e = xid_table_get(&r->xids, m->chaddr, m->hlen, m->xid, now);
-	const struct cfg_boot *rule = NULL;
-	struct rewrite_result res;
+	struct relay_link *v;
+
+	if (r->links.n && r->links.v[0].giaddr == giaddr)
+		return 0;
+	relay_links_free(&r->links);
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -1;
+	v->ifindex = 1;
+	snprintf(v->name, sizeof(v->name), "%s", r->ifname);
+	v->up = true;
+	v->addrs[0] = giaddr;
+	v->prefixlen[0] = 24;
+	v->naddrs = giaddr ? 1 : 0;
+	v->mtu = 1500;
+	v->cfg = config_iface(r->cfg, r->ifname);
+	if (v->cfg)
+		v->cfg_idx = (unsigned)(v->cfg - r->cfg->ifaces);
+	relay_link_prepare(v, r->cfg, "replay");
+	v->giaddr = giaddr;
+	return relay_links_init(&r->links, v, 1);
+}
+
+static void on_reply(struct replay *r, const uint8_t *buf, size_t len, uint32_t src,
+		     int64_t now)
+{
+	static struct dhcp_msg before, after, m;
+	static struct relay_delivery dv;
+	struct relay_ctx ctx = { r->cfg, &r->links, 0, NULL, false };
+	struct relay_rx rx = { 0, src, 0, now };
+	struct exchange_reply xr;
+	enum drop_reason d;
 	char mac[18];
 
 	r->replies++;
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m->chaddr[0],
-		 m->chaddr[1], m->chaddr[2], m->chaddr[3], m->chaddr[4], m->chaddr[5]);
+	if (dhcp_msg_parse(&before, buf, len) < 0 || replay_link(r, before.giaddr) < 0)
+		return;
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", before.chaddr[0],
+		 before.chaddr[1], before.chaddr[2], before.chaddr[3], before.chaddr[4],
+		 before.chaddr[5]);
 	fprintf(r->out, "#%u reply %s mac %s xid %08x", r->n,
-		dhcp_msg_type_name(dhcp_msg_type(m)), mac, m->xid);
-	if (e && e->rule >= 0 && (size_t)e->rule < r->cfg->nboots)
-		rule = &r->cfg->boots[e->rule];
-	if (!rule) {
-		fprintf(r->out, " rule -%s\n", e ? "" : " (no request seen)");
+		dhcp_msg_type_name(dhcp_msg_type(&before)), mac, before.xid);
+	d = exchange_reply(&r->ex, &ctx, &rx, buf, len, &m, &dv, &xr);
+	fprintf(r->out, " rule %s%s", xr.rule ? xr.rule->name : "-",
+		"");
+	if (d != DROP_NONE) {
+		r->dropped++;
+		fprintf(r->out, ": dropped: %s\n", drop_reason_name(d));
 		return;
 	}
-	before = *m;
-	fprintf(r->out, " rule %s", rule->name);
-	if (rewrite_reply(m, rule, e->flags & XID_F_HTTP, &res) < 0) {
-		fputs(": rewrite does not fit; relayed unchanged\n", r->out);
-		return;
+	if (xr.fallback) {
+		r->fallbacks++;
+		fprintf(r->out, ": rewrite does not fit the client's %zu bytes; relayed as the"
+			" server sent it", xr.client_max);
 	}
-	if (res.changed)
+	if (xr.rewritten)
 		r->rewritten++;
-	print_diff(r->out, &before, m);
-	fputc('\n', r->out);
+	if (dhcp_msg_parse(&after, dv.buf, (size_t)dv.len) == 0)
+		print_diff(r->out, &before, &after);
+	fprintf(r->out, " (%d bytes to %s)\n", dv.len,
+		dv.mode == DELIVER_BROADCAST ? "broadcast" : "the client");
 }
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -199,7 +239,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	if (m.op == BOOTREQUEST)
 		on_request(r, &m, now);
 	else if (m.op == BOOTREPLY)
-		on_reply(r, &m, now);
+		on_reply(r, fi.payload, fi.payload_len, fi.ip_src, now);
 }
 
 int replay_run(const char *path, const struct config *cfg, const char *ifname, FILE *out)
@@ -220,15 +260,21 @@ int replay_run(const char *path, const struct config *cfg, const char *ifname, F
 		pcap_close(p);
 		return -1;
 	}
-	if (xid_table_init(&r.xids, 8192, 60000, 0) < 0) {
+	/* No -i: the one link the configuration names, if it names one. */
+	if (!r.ifname[0] && cfg->nifaces == 1)
+		r.ifname = cfg->ifaces[0].name;
+	if (exchange_init(&r.ex, 8192, 60000, 0) < 0) {
 		pcap_close(p);
 		return -1;
 	}
+	exchange_configure(&r.ex, cfg, NULL);
 	if (pcap_loop(p, -1, on_packet, (u_char *)&r) == -1)
 		fprintf(stderr, "pxerelay: %s: %s\n", path, pcap_geterr(p));
-	fprintf(out, "# %u packets, %u requests, %u replies, %u rewritten\n",
-		r.n, r.requests, r.replies, r.rewritten);
-	xid_table_free(&r.xids);
+	fprintf(out, "# %u packets, %u requests, %u replies, %u rewritten, %u relayed as sent"
+		" (rewrite too big), %u dropped\n", r.n, r.requests, r.replies, r.rewritten,
+		r.fallbacks, r.dropped);
+	exchange_free(&r.ex);
+	relay_links_free(&r.links);
 	pcap_close(p);
 	return 0;
 }

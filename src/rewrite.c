@@ -27,17 +27,30 @@ static void current_file(const struct dhcp_msg *m, char *out, size_t cap)
 }
 
 /* RFC 2131 §4.1: a header field borrowed for options (option 52) cannot
- * also hold its own value; move its options to the options field, where
- * the builder re-checks the size. */
+ * also hold its own value; move its options (whole, also those that
+ * continued into it) to the options field, where the builder re-checks
+ * the size, and take the field out of option 52. */
 static bool reclaim_area(struct dhcp_msg *m, enum dhcp_area area)
 {
+	const uint8_t *ov = dhcp_opt_get(m, DHO_OVERLOAD, 1, 1, NULL);
+	uint8_t bit = area == DHCP_AREA_FILE ? 1 : 2;
 	bool moved = false;
 
 	for (int i = 0; i < m->nopts; i++)
-		if (m->opts[i].area == area) {
-			m->opts[i].area = DHCP_AREA_OPTIONS;
+		if (m->opts[i].code != DHO_OVERLOAD &&
+		    (m->opts[i].area == area || (m->opts[i].split && m->opts[i].part[area]))) {
+			dhcp_opt_move(m, i, DHCP_AREA_OPTIONS);
 			moved = true;
 		}
+	if (ov && (*ov & bit)) {
+		uint8_t rest = (uint8_t)(*ov & ~bit);
+
+		if (rest)
+			dhcp_opt_set(m, DHO_OVERLOAD, &rest, 1);
+		else
+			dhcp_opt_del(m, DHO_OVERLOAD);
+		moved = true;
+	}
 	return moved;
 }
 

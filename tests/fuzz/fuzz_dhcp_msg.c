@@ -29,7 +29,12 @@ FUZZ_NO_COV static uint8_t borrowed_areas(const struct dhcp_msg *m, bool with_ag
 	for (unsigned i = 0; i < m->nopts; i++) {
 		if (m->opts[i].code == DHO_AGENT_INFO && !with_agent)
 			continue;
-		if (m->opts[i].area == DHCP_AREA_FILE)
+		if (m->opts[i].code == DHO_OVERLOAD)
+			continue;
+		if (m->opts[i].split)
+			mask |= (m->opts[i].part[DHCP_AREA_FILE] ? 1 : 0) |
+				(m->opts[i].part[DHCP_AREA_SNAME] ? 2 : 0);
+		else if (m->opts[i].area == DHCP_AREA_FILE)
 			mask |= 1;
 		else if (m->opts[i].area == DHCP_AREA_SNAME)
 			mask |= 2;
@@ -41,7 +46,7 @@ FUZZ_NO_COV static uint8_t borrowed_areas(const struct dhcp_msg *m, bool with_ag
 FUZZ_NO_COV static void check_same_options(const struct dhcp_msg *m, const struct dhcp_msg *back)
 {
 	uint8_t need = borrowed_areas(m, false), may = borrowed_areas(m, true);
-	const uint8_t *ov;
+	const uint8_t *ov, *sent = dhcp_opt_get(m, DHO_OVERLOAD, 1, 1, NULL);
 
 	fuzz_check_same_options_except(m, back, DHO_OVERLOAD, -1);
 	for (unsigned i = 0; i < m->nopts; i++) {
@@ -52,17 +57,26 @@ FUZZ_NO_COV static void check_same_options(const struct dhcp_msg *m, const struc
 			continue;
 		/* RFC 3046 §2.1: option 82 always lands in the options field;
 		 * everything else stays in the field it was read from. */
-		if (o->code == DHO_AGENT_INFO)
+		if (o->code == DHO_AGENT_INFO) {
 			FUZZ_CHECK(back->opts[k].area == DHCP_AREA_OPTIONS);
-		else
+		} else {
 			FUZZ_CHECK(back->opts[k].area == o->area);
+			/* RFC 3396: a value split across fields comes back
+			 * split the same way. */
+			FUZZ_CHECK(back->opts[k].split == o->split);
+			if (o->split)
+				FUZZ_CHECK(memcmp(back->opts[k].part, o->part, sizeof(o->part)) == 0);
+		}
 	}
 
 	/* Option 52 says which header fields carry options (RFC 2131 §4.1):
-	 * present exactly when some field holds an option other than 82
-	 * (which the builder always writes in the options field), naming
-	 * exactly those fields. */
+	 * present when some field holds an option other than 82 (which the
+	 * builder always writes in the options field), naming those fields;
+	 * the sender's value stays while it names every field in use
+	 * (RFC 3046 2.1: a relay does not modify it). */
 	(void)may;
+	if (sent && *sent >= 1 && *sent <= 3 && (need & ~*sent) == 0)
+		need = *sent;
 	ov = dhcp_opt_get(back, DHO_OVERLOAD, 1, 1, NULL);
 	if (need == 0) {
 		FUZZ_CHECK(!dhcp_opt_has(back, DHO_OVERLOAD));

@@ -153,4 +153,38 @@ static inline void fuzz_relay_knobs(struct fuzz_relay *fr, uint8_t b)
 	memset(&fr->servers, 0, sizeof(fr->servers));
 }
 
+/* Three boot rules both relay harnesses and fuzz_exchange use: "bios"
+ * (arch 0, 10.0.0.5, undionly.kpxe), "uefi" (arch 7/9, 10.0.0.6, ipxe.efi,
+ * server-name boot1), "http" (arch 16, a URL longer than the file field). */
+static struct cfg_boot fuzz_rules[3];
+
+static void fuzz_rules_init(void)
+{
+	static bool ready;
+
+	if (ready)
+		return;
+	snprintf(fuzz_rules[0].name, sizeof(fuzz_rules[0].name), "bios");
+	fuzz_rules[0].arch[0] = 0;
+	fuzz_rules[0].narch = 1;
+	snprintf(fuzz_rules[0].filename, sizeof(fuzz_rules[0].filename), "undionly.kpxe");
+	fuzz_rules[0].next_server = fuzz_ip("10.0.0.5");
+
+	snprintf(fuzz_rules[1].name, sizeof(fuzz_rules[1].name), "uefi");
+	fuzz_rules[1].arch[0] = 7;
+	fuzz_rules[1].arch[1] = 9;
+	fuzz_rules[1].narch = 2;
+	snprintf(fuzz_rules[1].filename, sizeof(fuzz_rules[1].filename), "ipxe.efi");
+	fuzz_rules[1].next_server = fuzz_ip("10.0.0.6");
+	snprintf(fuzz_rules[1].server_name, sizeof(fuzz_rules[1].server_name), "boot1");
+
+	snprintf(fuzz_rules[2].name, sizeof(fuzz_rules[2].name), "http");
+	fuzz_rules[2].arch[0] = 16;
+	fuzz_rules[2].narch = 1;
+	snprintf(fuzz_rules[2].filename, sizeof(fuzz_rules[2].filename), "%s",
+		 "http://boot.example.net/images/uefi/x64/shim-and-grub/"
+		 "a-path-long-enough-not-to-fit-the-128-byte-file-field/grubx64.efi");
+	ready = true;
+}
+
 #endif

@@ -34,37 +34,6 @@ static const char *const source_choice[5] = {
 };
 static const int ifindex_choice[3] = { FUZZ_IFINDEX_UPSTREAM, 2, 42 };
 
-static struct cfg_boot rules[3];
-
-static void rules_init(void)
-{
-	static bool ready;
-
-	if (ready)
-		return;
-	snprintf(rules[0].name, sizeof(rules[0].name), "bios");
-	rules[0].arch[0] = 0;
-	rules[0].narch = 1;
-	snprintf(rules[0].filename, sizeof(rules[0].filename), "undionly.kpxe");
-	rules[0].next_server = fuzz_ip("10.0.0.5");
-
-	snprintf(rules[1].name, sizeof(rules[1].name), "uefi");
-	rules[1].arch[0] = 7;
-	rules[1].arch[1] = 9;
-	rules[1].narch = 2;
-	snprintf(rules[1].filename, sizeof(rules[1].filename), "ipxe.efi");
-	rules[1].next_server = fuzz_ip("10.0.0.6");
-	snprintf(rules[1].server_name, sizeof(rules[1].server_name), "boot1");
-
-	snprintf(rules[2].name, sizeof(rules[2].name), "http");
-	rules[2].arch[0] = 16;
-	rules[2].narch = 1;
-	snprintf(rules[2].filename, sizeof(rules[2].filename), "%s",
-		 "http://boot.example.net/images/uefi/x64/shim-and-grub/"
-		 "a-path-long-enough-not-to-fit-the-128-byte-file-field/grubx64.efi");
-	ready = true;
-}
-
 /* The rule's settings are in the header and in the options alike. */
 FUZZ_NO_COV static void check_rewrite(const struct cfg_boot *rule, const struct dhcp_msg *back,
 			  const struct relay_delivery *out)
@@ -143,7 +112,8 @@ FUZZ_NO_COV static void check_delivered(const struct fuzz_relay *fr, const struc
 
 	/* RFC 2131 §4.1 delivery. */
 	type = dhcp_msg_type(in);
-	if (type == DHCPNAK) {
+	if (type == DHCPNAK || in->hlen == 0) {
+		/* RFC 4390: no chaddr to send to: broadcast. */
 		FUZZ_CHECK(out->mode == DELIVER_BROADCAST);
 	} else if (in->ciaddr) {
 		FUZZ_CHECK(out->mode == DELIVER_CIADDR && out->dst_ip == in->ciaddr);
@@ -176,8 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < HDR)
 		return 0;
-	rules_init();
-	rule = (data[3] >> 1) & 3 ? &rules[((data[3] >> 1) & 3) - 1] : NULL;
+	fuzz_rules_init();
+	rule = (data[3] >> 1) & 3 ? &fuzz_rules[((data[3] >> 1) & 3) - 1] : NULL;
 	fuzz_relay_knobs(fr, data[2]);
 	fr->ctx.upstream_ifindex = data[3] & 1 ? FUZZ_IFINDEX_UPSTREAM : 0;
 	rx.ip_src = fuzz_ip(source_choice[data[0] % 5]);
@@ -189,7 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	in = m;
 	memset(&out, 0, offsetof(struct relay_delivery, buf));
-	r = relay_reply(&fr->ctx, &rx, &m, CLIENT_MAX, rule, rule == &rules[2], &out);
+	r = relay_reply(&fr->ctx, &rx, &m, CLIENT_MAX, rule, rule == &fuzz_rules[2], &out);
 	FUZZ_CHECK(r < DROP__COUNT);
 	FUZZ_CHECK(drop_reason_name(r) != NULL);
 	if (r == DROP_NONE)

@@ -86,15 +86,22 @@ FUZZ_NO_COV static void check_relayed(const struct fuzz_relay *fr, const struct 
 	/* What was relayed had to be relayed (RFC 1542 §4.1, RFC 3046 §2.1). */
 	FUZZ_CHECK(l != NULL && l->ifindex == rx->ifindex);
 	FUZZ_CHECK(in->op == BOOTREQUEST);
-	FUZZ_CHECK(in->hlen >= 1 && in->hlen <= DHCP_CHADDR_LEN);
+	/* RFC 4390: InfiniBand has no chaddr, hlen 0. */
+	FUZZ_CHECK((in->hlen >= 1 && in->hlen <= DHCP_CHADDR_LEN) ||
+		   (in->hlen == 0 && in->htype == HTYPE_INFINIBAND));
 	FUZZ_CHECK(in->hops <= fr->cfg.max_hops);
 	in82 = dhcp_opt_get(in, DHO_AGENT_INFO, 0, SIZE_MAX, &in82_len);
-	if (in->giaddr == 0 && in82) {
+	/* Option 82 only from trusted links, whatever the giaddr. */
+	if (in82)
 		FUZZ_CHECK(l->cfg && l->cfg->trusted);
+	if (in->giaddr == 0 && in82)
 		FUZZ_CHECK(fr->cfg.opt82.policy != POLICY_DISCARD);
-	}
-	if (in->giaddr)
+	if (in->giaddr) {
+		uint8_t first = (uint8_t)(ntohl(in->giaddr) >> 24);
+
 		FUZZ_CHECK(!relay_links_own_addr(&fr->links, in->giaddr));
+		FUZZ_CHECK(first != 0 && first != 127 && first < 224);
+	}
 
 	/* To the link's servers, at least one. */
 	servers = config_servers(&fr->cfg, l->cfg);
@@ -131,9 +138,10 @@ FUZZ_NO_COV static void check_relayed(const struct fuzz_relay *fr, const struct 
 
 	out82 = dhcp_opt_get(&back, DHO_AGENT_INFO, 0, SIZE_MAX, &out82_len);
 	if (out->agent_option_too_big) {
-		/* RFC 3046 §2.1: forwarded without the option. */
+		/* RFC 3046 §2.1: forwarded without our option, with the one it
+		 * came with, if any. */
 		FUZZ_CHECK(!out->added_agent_option);
-		FUZZ_CHECK(out82 == NULL);
+		FUZZ_CHECK(in82 ? fuzz_same_option(in, &back, DHO_AGENT_INFO) : out82 == NULL);
 	} else if (out->added_agent_option) {
 		size_t keep = 0;
 
@@ -151,8 +159,8 @@ FUZZ_NO_COV static void check_relayed(const struct fuzz_relay *fr, const struct 
 }
 
 /* DROP_TOO_BIG after giving up on option 82: the request as it would be
- * forwarded without the option (hops + 1, giaddr set, no option 82) must
- * not fit the limit relay_request used for it with the option. */
+ * forwarded without our option (hops + 1, giaddr set, the option 82 it
+ * came with) must not fit the limit relay_request used for it. */
 FUZZ_NO_COV static void check_too_big(const struct relay_link *l, const struct dhcp_msg *in,
 			  const struct relay_fwd *out)
 {
@@ -166,7 +174,6 @@ FUZZ_NO_COV static void check_too_big(const struct relay_link *l, const struct d
 	bare.hops++;
 	if (!bare.giaddr)
 		bare.giaddr = l->giaddr;
-	dhcp_opt_del(&bare, DHO_AGENT_INFO);
 	FUZZ_CHECK(dhcp_msg_build(&bare, limit, buf, sizeof(buf)) < 0);
 }
 

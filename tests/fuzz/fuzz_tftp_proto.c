@@ -13,6 +13,7 @@
 #include "tftp_proto.h"
 #include "fuzz_util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -160,10 +161,32 @@ FUZZ_NO_COV static void check_round_trip(const struct tftp_pkt *p, const uint8_t
 		FUZZ_CHECK(out[i] == CANARY);
 }
 
+/* A segment a server could read as more than a name, read independently:
+ * nothing but dots and spaces (other than "."), ".." and anything, a dot
+ * or a space last, an NTFS stream marker, a drive letter first. */
+FUZZ_NO_COV static bool reference_refused(const char *seg, size_t len, bool first)
+{
+	size_t plain = 0;
+
+	for (size_t i = 0; i < len; i++)
+		plain += seg[i] != '.' && seg[i] != ' ';
+	if (!plain && !(len == 1 && seg[0] == '.'))
+		return true;
+	if (len >= 2 && memcmp(seg, "..", 2) == 0)
+		return true;
+	if (seg[len - 1] == '.' || seg[len - 1] == ' ')
+		return true;
+	for (size_t i = 1; i < len; i++)
+		if (seg[i - 1] == ':' && (seg[i] == ':' || seg[i] == '$'))
+			return true;
+	return first && len >= 2 && seg[1] == ':' && isalpha((unsigned char)seg[0]);
+}
+
 /* The rules of tftp_normalise_path, read independently: segments split on
- * '/' and '\\', empty and "." segments dropped, ".." or a control byte
- * refuse, and an empty result is refused. Returns 0 (joined in out,
- * which must hold the input's length plus one), or -EACCES. */
+ * '/' and '\\', empty and "." segments dropped, a control byte or a
+ * segment reference_refused() names refuse, and an empty result is
+ * refused. Returns 0 (joined in out, which must hold the input's length
+ * plus one), or -EACCES. */
 FUZZ_NO_COV static int reference_normalise(const char *in, char *out, size_t *outlen)
 {
 	size_t n = 0;
@@ -183,7 +206,7 @@ FUZZ_NO_COV static int reference_normalise(const char *in, char *out, size_t *ou
 		len = (size_t)(p - seg);
 		if (len == 0 || (len == 1 && seg[0] == '.'))
 			continue;
-		if (len == 2 && seg[0] == '.' && seg[1] == '.')
+		if (reference_refused(seg, len, n == 0))
 			return -EACCES;
 		if (n)
 			out[n++] = '/';
@@ -209,13 +232,15 @@ FUZZ_NO_COV static void check_normalised(const char *out, size_t cap)
 		FUZZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
 		FUZZ_CHECK(*p != '\\');
 	}
-	/* No "." or ".." segment anywhere. */
+	/* No "." or ".." segment anywhere, nothing a server could read as
+	 * one, a stream or a drive. */
 	for (const char *p = out;; p++) {
 		if (*p == '/' || *p == '\0') {
 			size_t sl = (size_t)(p - seg);
 
 			FUZZ_CHECK(!(sl == 1 && seg[0] == '.'));
 			FUZZ_CHECK(!(sl == 2 && seg[0] == '.' && seg[1] == '.'));
+			FUZZ_CHECK(!reference_refused(seg, sl, seg == out));
 			if (*p == '\0')
 				break;
 			seg = p + 1;
@@ -274,7 +299,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tftp_pkt p;
 	int r = tftp_parse(data, size, &p);
 
-	FUZZ_CHECK(r == 0 || r == -EBADMSG);
+	/* Requests have their own codes, so each gets its ERROR. */
+	FUZZ_CHECK(r == 0 || r == -EBADMSG ||
+		   (size >= 2 && data[0] == 0 && (data[1] == TFTP_RRQ || data[1] == TFTP_WRQ) &&
+		    (r == -ENOENT || r == -ENAMETOOLONG || r == -EINVAL)));
 	if (r == 0) {
 		check_parsed(data, size, &p);
 		check_round_trip(&p, data, size);

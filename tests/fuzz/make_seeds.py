@@ -4,7 +4,7 @@
     python3 tests/fuzz/make_seeds.py [--clean] [OUTDIR]
 
 OUTDIR defaults to tests/fuzz/corpus next to this script. One directory per
-harness (dhcp_msg, relay_request, relay_reply, opt82, frame), one file per
+harness (dhcp_msg, relay_request, relay_reply, exchange, opt82, frame), one file per
 seed, named for what it is. --clean first removes the files this script
 would not write (stale seeds); inputs named crash-* are always kept.
 
@@ -666,10 +666,32 @@ DHCP_MSG.update(REP)
 DHCP_MSG.update(BAD)
 DHCP_MSG.update(CRASH_DHCP_MSG)
 
+# exchange: [knobs][request length, 2 bytes][request][reply]; the harness
+# gives the reply the request's xid, chaddr and giaddr and echoes option 82.
+def xch(knobs, req, rep):
+    return bytes([knobs]) + u16(len(req)) + req + rep
+
+
+EXCHANGE = {
+    "bios-offer-rewritten": xch(0, REQ["discover-pxe-bios-arch0"],
+                                reply(OFFER, "10.10.0.1", file="pxelinux.0")),
+    "uefi-ack-rewritten": xch(0, REQ["discover-uefi-x64-arch7"],
+                              reply(ACK, "10.10.0.1", chaddr=UEFI_MAC, file="undionly.kpxe")),
+    "http-offer-too-big-falls-back": xch(
+        0, REQ["discover-uefi-http-arch16"],
+        reply(OFFER, "10.10.0.1", chaddr=UEFI_MAC, file="undionly.kpxe",
+              extra=opt(43, b"\x06\x01\x08" + b"M" * 240) + opt(125, b"V" * 120))),
+    "nak-ends-exchange": xch(0, REQ["request-selecting-pxe-bios"],
+                             reply(NAK, "10.10.0.1")),
+    "reply-without-our-opt82": xch(0x80, REQ["discover-pxe-bios-arch0"],
+                                   reply(OFFER, "10.10.0.1")),
+}
+
 CORPORA = {
     "dhcp_msg": DHCP_MSG,
     "relay_request": RELAY_REQUEST,
     "relay_reply": RELAY_REPLY,
+    "exchange": EXCHANGE,
     "opt82": OPT82,
     "frame": FRAME,
 }

@@ -99,6 +99,18 @@ def parse_xid(text):
     return value
 
 
+def parse_split(text):
+    """CODE:LEN, e.g. 224:430 (LEN at most 250 + 120 + 60)"""
+    try:
+        code_s, len_s = text.split(":", 1)
+        code, total = int(code_s, 0), int(len_s, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError("CODE:LEN, got %r" % text)
+    if not 1 <= code <= 254 or not 1 <= total <= 430:
+        raise argparse.ArgumentTypeError("code 1..254, length 1..430")
+    return code, total
+
+
 def parse_raw_option(text):
     """CODE:HEX, e.g. 93:0007 or 60:505845436c69656e74"""
     try:
@@ -341,6 +353,9 @@ def wait_reply(sock, xid, seconds):
         if info is None or info["op"] != 2 or info["xid"] != "0x%08x" % xid:
             continue
         info["payload"] = ip[ihl + 8:]
+        info["length"] = len(info["payload"])
+        full = decode_bootp(info["payload"])
+        info["overload"] = full["overload"] if full else 0
         info["src"] = "%s:%d" % (socket.inet_ntoa(ip[12:16]), sport)
         info["dst"] = "%s:%d" % (socket.inet_ntoa(ip[16:20]), dport)
         info["eth_dst"] = fmt_mac(frame[0:6])
@@ -350,7 +365,7 @@ def wait_reply(sock, xid, seconds):
 def print_info(prefix, info):
     keys = ["type", "xid", "yiaddr", "siaddr", "giaddr", "ciaddr", "chaddr",
             "flags", "hops", "server_id", "opt82", "circuit_id", "src", "dst",
-            "eth_dst"]
+            "eth_dst", "length", "overload"]
     fields = ["%s=%s" % (k, info[k]) for k in keys if k in info]
     print(prefix + " " + " ".join(fields), flush=True)
 
@@ -417,10 +432,25 @@ def cmd_forge(args):
     if args.type != "nak":
         opts += option(51, struct.pack("!I", 60))
         opts += option(1, socket.inet_aton("255.255.255.0"))
+    sname = bfile = b""
+    if args.split_option:
+        # RFC 3396, as ISC dhcpd writes a long option when option 52 lends
+        # it file and sname: the value starts in the options field and
+        # continues in file, then sname (52 = 3).
+        code, total = args.split_option
+        val = bytes((i * 7 + 3) & 0xFF for i in range(total))
+        a, b = min(250, total), min(120, max(0, total - 250))
+        opts += option(52, b"\x03") + option(code, val[:a])
+        bfile = (bytes([code, b]) + val[a:a + b] + b"\xff") if b else b"\xff"
+        rest = val[a + b:]
+        sname = (bytes([code, len(rest)]) + rest + b"\xff") if rest else b"\xff"
     if args.circuit_id is not None:
         opts += agent_option(args.circuit_id, None)
     payload = bootp(2, xid, args.mac, yiaddr=args.yiaddr, siaddr=args.src,
                     giaddr=args.giaddr, hops=1, options=opts)
+    if sname or bfile:
+        payload = payload[:44] + sname.ljust(64, b"\0")[:64] + bfile.ljust(128, b"\0")[:128] + \
+            payload[236:]
     how = args.mode
     if how in ("auto", "udp"):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -618,6 +648,9 @@ def build_parser():
                    help="offered address (default 10.10.0.99)")
     f.add_argument("--server-id", type=parse_ip, help="option 54 (default: --src)")
     f.add_argument("--circuit-id", help="echo an option 82 with this circuit-id")
+    f.add_argument("--split-option", type=parse_split, metavar="CODE:LEN",
+                   help="a LEN-byte option CODE split across the options field, file "
+                        "and sname (option 52 = 3), as ISC dhcpd writes long ones")
     f.add_argument("--mode", choices=["auto", "udp", "raw"], default="auto",
                    help="udp: bound UDP socket; raw: hand-built IP datagram; "
                         "auto: udp, raw if the port is taken (default)")

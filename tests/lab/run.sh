@@ -18,6 +18,7 @@ TESTS=(
     "test_relay.sh dhcpd"
     "test_relay.sh kea"
     "test_relay.sh dnsmasq"
+    "test_relay_rules.sh"
     "test_scale.sh"
     "test_firmware.sh"
     "test_tftp_proxy.sh"

@@ -698,12 +698,140 @@ static void test_overload_3_options_in_file_and_sname_parsed_and_rebuilt(void **
 	check_overload(3);
 }
 
-static void test_overload_option_dropped_when_borrowed_fields_empty_after_delete(void **state)
+/* An ISC-style long option: option 43 (vendor options, 300 bytes) starts
+ * in the options field and continues in file (and sname when which is 3):
+ * RFC 3396's split. */
+static void make_split_offer(struct pkt *p, uint8_t which)
+{
+	static const uint8_t type = DHCPOFFER;
+	uint8_t v[300];
+	size_t pos;
+
+	for (size_t i = 0; i < sizeof(v); i++)
+		v[i] = (uint8_t)(i * 7 + 1);
+	put_header(p, BOOTREPLY);
+	p->b[OFF_YIADDR] = 10;
+	p->b[OFF_YIADDR + 3] = 50;
+	put_cookie(p);
+	put_opt(p, DHO_MESSAGE_TYPE, &type, 1);
+	put_opt(p, DHO_OVERLOAD, &which, 1);
+	put_opt(p, 43, v, 200);
+	put_end(p);
+	pos = OFF_FILE;
+	p->b[pos++] = 43;
+	p->b[pos++] = which == 3 ? 60 : 100;
+	memcpy(p->b + pos, v + 200, which == 3 ? 60 : 100);
+	pos += which == 3 ? 60 : 100;
+	p->b[pos] = DHO_END;
+	if (which == 3) {
+		pos = OFF_SNAME;
+		p->b[pos++] = 43;
+		p->b[pos++] = 40;
+		memcpy(p->b + pos, v + 260, 40);
+		p->b[pos + 40] = DHO_END;
+	}
+	pad_to(p, BOOTP_MIN_LEN);
+}
+
+/* RFC 3396: "the options field, the file field and the sname field ...
+ * are concatenated" into one value. Joined for the reader, the value is
+ * written back split the way the sender split it: the rebuilt message is
+ * no longer than the original, and parses to the same value. A relay never
+ * loses a valid reply to growth that only came from joining. */
+static void test_rfc3396_split_option_keeps_the_senders_layout(void **state)
+{
+	struct pkt p;
+	struct dhcp_msg *m = msg_new(), *back = msg_new();
+	uint8_t out[DHCP_MAX_LEN];
+	const uint8_t *a, *b;
+	size_t alen, blen;
+	int n;
+
+	(void)state;
+	for (uint8_t which = 1; which <= 3; which += 2) {
+		make_split_offer(&p, which);
+		assert_int_equal(parse_exact(m, p.b, p.len), 0);
+		a = dhcp_opt_get(m, 43, 300, 300, &alen);
+		assert_non_null(a);
+		assert_true(m->opts[m->index[43]].split);
+		n = dhcp_msg_build(m, p.len, out, sizeof(out));
+		assert_int_equal(n, (int)p.len);
+		assert_memory_equal(out, p.b, p.len);
+		assert_int_equal(parse_exact(back, out, (size_t)n), 0);
+		b = dhcp_opt_get(back, 43, 300, 300, &blen);
+		assert_non_null(b);
+		assert_memory_equal(a, b, 300);
+	}
+	free(m);
+	free(back);
+}
+
+/* Once edited, a split value goes whole into the options field, where the
+ * builder checks the room it has. */
+static void test_rfc3396_split_option_edited_goes_to_the_options_field(void **state)
+{
+	struct pkt p;
+	struct dhcp_msg *m = msg_new();
+	uint8_t out[DHCP_MAX_LEN], v[10] = { 1, 2, 3 };
+	int n;
+
+	(void)state;
+	make_split_offer(&p, 1);
+	assert_int_equal(parse_exact(m, p.b, p.len), 0);
+	assert_int_equal(dhcp_opt_set(m, 43, v, sizeof(v)), 0);
+	assert_false(m->opts[m->index[43]].split);
+	assert_int_equal(m->opts[m->index[43]].area, DHCP_AREA_OPTIONS);
+	n = dhcp_msg_build(m, DHCP_DEFAULT_MAX, out, sizeof(out));
+	assert_true(n > 0);
+	assert_int_equal(parse_exact(m, out, (size_t)n), 0);
+	assert_non_null(dhcp_opt_get(m, 43, 10, 10, NULL));
+	free(m);
+}
+
+/* RFC 3046 2.1: "Relay agents SHALL NOT modify existing option overload
+ * options." A client's option 52 naming a field it left empty is kept,
+ * also when option 82 is added. */
+static void test_rfc3046_relay_keeps_the_clients_overload_option(void **state)
+{
+	struct pkt p;
+	struct dhcp_msg *m = msg_new();
+	uint8_t out[DHCP_MAX_LEN], ov = 3, agent[4] = { 1, 2, 'x', 'y' };
+	static const uint8_t type = DHCPDISCOVER;
+	long at;
+	int n;
+	size_t pos;
+
+	(void)state;
+	put_header(&p, BOOTREQUEST);
+	pos = OFF_FILE;
+	field_opt(&p, &pos, DHO_HOST_NAME, "pc-1");
+	p.b[pos] = DHO_END;
+	p.b[OFF_SNAME] = DHO_END;        /* named by 52, holds nothing */
+	put_cookie(&p);
+	put_opt(&p, DHO_MESSAGE_TYPE, &type, 1);
+	put_opt(&p, DHO_OVERLOAD, &ov, 1);
+	put_end(&p);
+	pad_to(&p, BOOTP_MIN_LEN);
+	assert_int_equal(parse_exact(m, p.b, p.len), 0);
+	assert_int_equal(dhcp_opt_set(m, DHO_AGENT_INFO, agent, sizeof(agent)), 0);
+	n = dhcp_msg_build(m, 1500, out, sizeof(out));
+	assert_true(n > 0);
+	at = wire_find(out, (size_t)n, DHO_OVERLOAD, OFF_OPTIONS);
+	assert_true(at > 0);
+	assert_int_equal(out[at + 2], 3);
+	assert_memory_equal(out + OFF_FILE, p.b + OFF_FILE, DHCP_FILE_LEN);
+	free(m);
+}
+
+/* RFC 3046 2.1: "Relay agents SHALL NOT modify existing option overload
+ * options." Options deleted from a borrowed field leave it an empty
+ * options field (END), still named by the sender's option 52. */
+static void test_rfc3046_overload_option_kept_when_borrowed_fields_empty_after_delete(void **state)
 {
 	struct pkt p;
 	struct dhcp_msg *m = msg_new();
 	uint8_t out[DHCP_MAX_LEN];
-	uint8_t zero[DHCP_FILE_LEN] = { 0 };
+	long at;
 	int n;
 
 	(void)state;
@@ -713,17 +841,19 @@ static void test_overload_option_dropped_when_borrowed_fields_empty_after_delete
 	dhcp_opt_del(m, DHO_HOST_NAME);
 	n = dhcp_msg_build(m, DHCP_DEFAULT_MAX, out, sizeof(out));
 	assert_true(n > 0);
-	assert_int_equal(wire_find(out, (size_t)n, DHO_OVERLOAD, OFF_OPTIONS), -1);
-	assert_memory_equal(out + OFF_FILE, zero, DHCP_FILE_LEN);
+	at = wire_find(out, (size_t)n, DHO_OVERLOAD, OFF_OPTIONS);
+	assert_true(at > 0);
+	assert_int_equal(out[at + 2], 1);
+	assert_int_equal(out[OFF_FILE], DHO_END);
 	assert_int_equal(parse_exact(m, out, (size_t)n), 0);
-	assert_false(dhcp_opt_has(m, DHO_OVERLOAD));
+	assert_false(dhcp_opt_has(m, DHO_BOOTFILE));
 	free(m);
 }
 
-static void test_overload_option_added_when_a_field_is_borrowed_by_parse(void **state)
+/* The same rule when one of two borrowed fields loses its options: the
+ * sender's 3 stays, the other field keeps its options. */
+static void test_rfc3046_overload_option_kept_when_one_field_empties(void **state)
 {
-	/* Option 52 value follows the areas in use: an offer that borrowed
-	 * file and sname and loses the sname options says 1 afterwards. */
 	struct pkt p;
 	struct dhcp_msg *m = msg_new();
 	uint8_t out[DHCP_MAX_LEN];
@@ -739,7 +869,7 @@ static void test_overload_option_added_when_a_field_is_borrowed_by_parse(void **
 	at = wire_find(out, (size_t)n, DHO_OVERLOAD, OFF_OPTIONS);
 	assert_true(at > 0);
 	assert_int_equal(out[at + 1], 1);
-	assert_int_equal(out[at + 2], 1);
+	assert_int_equal(out[at + 2], 3);
 	assert_int_equal(parse_exact(m, out, (size_t)n), 0);
 	assert_opt_str(m, DHO_BOOTFILE, "pxelinux.0");
 	assert_false(dhcp_opt_has(m, DHO_TFTP_SERVER));
@@ -1414,8 +1544,11 @@ int main(void)
 		cmocka_unit_test(test_overload_1_options_in_file_parsed_and_rebuilt_in_file),
 		cmocka_unit_test(test_overload_2_options_in_sname_parsed_and_rebuilt_in_sname),
 		cmocka_unit_test(test_overload_3_options_in_file_and_sname_parsed_and_rebuilt),
-		cmocka_unit_test(test_overload_option_dropped_when_borrowed_fields_empty_after_delete),
-		cmocka_unit_test(test_overload_option_added_when_a_field_is_borrowed_by_parse),
+		cmocka_unit_test(test_rfc3046_overload_option_kept_when_borrowed_fields_empty_after_delete),
+		cmocka_unit_test(test_rfc3046_overload_option_kept_when_one_field_empties),
+		cmocka_unit_test(test_rfc3396_split_option_keeps_the_senders_layout),
+		cmocka_unit_test(test_rfc3396_split_option_edited_goes_to_the_options_field),
+		cmocka_unit_test(test_rfc3046_relay_keeps_the_clients_overload_option),
 		cmocka_unit_test(test_overload_option_inside_file_field_is_rejected),
 		cmocka_unit_test(test_overload_option_inside_sname_field_is_rejected),
 		cmocka_unit_test(test_overload_option_with_bad_value_is_rejected),

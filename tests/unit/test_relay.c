@@ -393,6 +393,92 @@ static void test_rfc3046_untrusted_giaddr_zero_with_option82_discarded(void **st
 	assert_int_equal(request(f, IF10), DROP_UNTRUSTED_AGENT_OPTION);
 }
 
+/* A client on an untrusted link may set giaddr itself: its option 82 is
+ * dropped whatever the giaddr, so a forged link-selection or remote-id
+ * never reaches the server. */
+static void test_rfc3046_untrusted_option82_with_giaddr_set_discarded(void **state)
+{
+	struct fixture *f = *state;
+
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	f->m.giaddr = ip("10.10.0.77");
+	add_client_side_82(&f->m);
+	assert_int_equal(request(f, IF10), DROP_UNTRUSTED_AGENT_OPTION);
+	/* From a trusted link, a relay below us may have added it. */
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	f->m.giaddr = ip("10.99.0.1");
+	add_client_side_82(&f->m);
+	assert_int_equal(request(f, IF20), DROP_NONE);
+}
+
+/* RFC 3046 2.1.1: a giaddr "implemented by the local agent itself" is
+ * spoofed: that includes a giaddr configured for a link, present on any
+ * link or on none. */
+static void test_rfc3046_configured_giaddr_counts_as_spoofed(void **state)
+{
+	struct fixture *f = *state;
+
+	f->ifaces[0].giaddr = ip("10.50.0.1");
+	relink(f);
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	f->m.giaddr = ip("10.50.0.1");
+	assert_int_equal(request(f, IF20), DROP_SPOOFED_GIADDR);
+	f->ifaces[0].giaddr = 0;
+	relink(f);
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	f->m.giaddr = ip("10.50.0.1");
+	assert_int_equal(request(f, IF20), DROP_NONE);
+}
+
+/* The server answers to giaddr: one no reply can be unicast to is
+ * dropped. */
+static void test_giaddr_that_cannot_be_unicast_dropped(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = { "0.1.2.3", "127.0.0.1", "224.0.0.5", "239.1.1.1",
+					   "240.0.0.1", "255.255.255.255" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+		f->m.giaddr = ip(bad[i]);
+		assert_int_equal(request(f, IF10), DROP_BAD_GIADDR);
+	}
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	f->m.giaddr = ip("223.255.255.1");
+	assert_int_equal(request(f, IF10), DROP_NONE);
+}
+
+static void make_reply(struct fixture *f, int type, const char *giaddr, const char *circuit);
+
+/* RFC 4390 (IP over InfiniBand): "'hlen' (hardware address length) MUST
+ * be 0", htype 32. Relayed; its reply is broadcast (no chaddr to send
+ * to), whatever the broadcast flag. */
+static void test_rfc4390_infiniband_hlen_zero_relayed_reply_broadcast(void **state)
+{
+	struct fixture *f = *state;
+
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	f->m.htype = HTYPE_INFINIBAND;
+	f->m.hlen = 0;
+	memset(f->m.chaddr, 0, sizeof(f->m.chaddr));
+	assert_int_equal(request(f, IF10), DROP_NONE);
+	make_reply(f, DHCPOFFER, "10.10.0.1", "site1-vlan10");
+	f->m.htype = HTYPE_INFINIBAND;
+	f->m.hlen = 0;
+	memset(f->m.chaddr, 0, sizeof(f->m.chaddr));
+	f->m.flags = 0;
+	assert_int_equal(relay_reply(&f->ctx, &(struct relay_rx){ IF_UP, ip("10.0.0.2"),
+				     ip("10.10.0.1"), 2000 }, &f->m, 548, NULL, false, &f->dlv),
+			 DROP_NONE);
+	assert_int_equal(f->dlv.mode, DELIVER_BROADCAST);
+	assert_int_equal(f->dlv.dst_ip, INADDR_BROADCAST);
+	/* Other hardware types still need an address. */
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	f->m.htype = 6;
+	f->m.hlen = 0;
+	assert_int_equal(request(f, IF10), DROP_BAD_HTYPE);
+}
+
 static void test_policy_replace_on_trusted_link(void **state)
 {
 	struct fixture *f = *state;
@@ -539,6 +625,33 @@ static void test_rfc3046_no_room_forwards_without_option82(void **state)
 	assert_false(dhcp_opt_has(&out, DHO_AGENT_INFO));
 	assert_int_equal(out.giaddr, ip("10.10.0.1"));
 	assert_int_equal(f->fwd.len, 1466);
+}
+
+/* RFC 3046 2.1: with no room for our option, the request goes on as it
+ * came: the option 82 a trusted switch below put there stays. */
+static void test_rfc3046_no_room_keeps_the_option82_that_came_in(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t big[255];
+	struct dhcp_msg out;
+	const uint8_t *a;
+	size_t alen;
+
+	memset(big, 'x', sizeof(big));
+	f->cfg.opt82.policy = POLICY_APPEND;
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	for (uint8_t code = 200; code < 204; code++)
+		assert_int_equal(dhcp_opt_set(&f->m, code, big, sizeof(big)), 0);
+	assert_int_equal(dhcp_opt_set(&f->m, 210, big, 180), 0);
+	add_client_side_82(&f->m);
+	f->m.wire_len = 1466;
+	assert_int_equal(request(f, IF20), DROP_NONE);
+	assert_true(f->fwd.agent_option_too_big);
+	parse_fwd(f, &out);
+	a = dhcp_opt_get(&out, DHO_AGENT_INFO, 0, 1024, &alen);
+	assert_non_null(a);
+	assert_int_equal(alen, 10);
+	assert_memory_equal(a, "\x01\x04port\x02\x02sw", 10);
 }
 
 /* ---- servers ---- */
@@ -704,6 +817,16 @@ static void test_rfc1542_reply_unknown_giaddr_dropped(void **state)
 	struct fixture *f = *state;
 
 	make_reply(f, DHCPOFFER, "10.77.0.1", NULL);
+	assert_int_equal(reply(f, "10.0.0.2"), DROP_REPLY_UNKNOWN_GIADDR);
+}
+
+/* A reply with giaddr 0.0.0.0 names no link: not broadcast on a link that
+ * has no address (vlan40 here) from source 0.0.0.0. */
+static void test_reply_with_giaddr_zero_dropped(void **state)
+{
+	struct fixture *f = *state;
+
+	make_reply(f, DHCPOFFER, "0.0.0.0", NULL);
 	assert_int_equal(reply(f, "10.0.0.2"), DROP_REPLY_UNKNOWN_GIADDR);
 }
 
@@ -1004,6 +1127,12 @@ int main(void)
 		T(test_rfc3046_circuit_id_formats),
 		T(test_rfc3046_remote_id_literal),
 		T(test_rfc3046_untrusted_giaddr_zero_with_option82_discarded),
+		T(test_rfc3046_untrusted_option82_with_giaddr_set_discarded),
+		T(test_rfc3046_configured_giaddr_counts_as_spoofed),
+		T(test_giaddr_that_cannot_be_unicast_dropped),
+		T(test_rfc4390_infiniband_hlen_zero_relayed_reply_broadcast),
+		T(test_rfc3046_no_room_keeps_the_option82_that_came_in),
+		T(test_reply_with_giaddr_zero_dropped),
 		T(test_policy_replace_on_trusted_link),
 		T(test_policy_append_keeps_theirs_then_ours),
 		T(test_policy_forward_leaves_option82_alone),
