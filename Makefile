@@ -37,11 +37,11 @@ endif
 PURE_SRC = src/dhcp_msg.c src/opt82.c src/relay.c src/frame.c src/classify.c \
 	   src/rewrite.c src/xid_table.c src/http.c src/metrics.c src/stats.c \
 	   src/tftp_proto.c src/tftp_proxy.c src/ratelimit.c src/fmt.c src/link_table.c \
-	   src/exchange.c
+	   src/exchange.c src/siphash.c
 IO_SRC   = src/config.c src/log.c src/link.c src/capture.c \
 	   src/inject.c src/upstream.c src/replay.c src/metrics_server.c src/trace.c \
 	   src/tftp_server.c
-SRC      = $(PURE_SRC) $(IO_SRC) src/main.c $(if $(filter 1,$(STATIC_LIBS)),src/sd_compat.c)
+SRC      = $(PURE_SRC) $(IO_SRC) src/dataplane.c src/daemon.c src/main.c $(if $(filter 1,$(STATIC_LIBS)),src/sd_compat.c)
 
 BUILD    = build
 OBJ      = $(SRC:src/%.c=$(BUILD)/%.o)

@@ -1,4 +1,4 @@
-/* config.h - validated configuration (DESIGN §2). Built by config_load()
+/* config.h - validated configuration (the keys of pxerelay.conf(5)). Built by config_load()
  * from a libconfuse file or by config_from_args() from the quick command
  * line; reload builds a new one and swaps it in. */
 #ifndef PXR_CONFIG_H

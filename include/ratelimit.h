@@ -39,6 +39,7 @@ void rl_set(struct rl_table *t, unsigned rate, unsigned burst);
 /* Take one token for key (any value; 0 is fine). true: allowed. */
 bool rl_take(struct rl_table *t, uint64_t key, int64_t now_ms);
 /* A key for a client: its hardware address (at most 16 bytes) on a link. */
-uint64_t rl_client_key(int ifindex, const uint8_t *chaddr, uint8_t hlen);
+uint64_t rl_client_key(const struct rl_table *t, int ifindex, const uint8_t *chaddr,
+		       uint8_t hlen);
 
 #endif

@@ -29,7 +29,7 @@ struct rewrite_result {
 int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_class,
 		  struct rewrite_result *res);
 
-/* TFTP proxy (DESIGN §1.4): point the client at relay_addr (our address on
+/* TFTP proxy (pxerelay.conf(5), TFTP PROXY): point the client at relay_addr (our address on
  * its link) in siaddr and option 66, and return the boot server it would
  * have used (siaddr, else option 66 when it is a dotted address; 0 when
  * there is none, and then nothing is changed). OFFER, ACK and BOOTP only. */

@@ -48,6 +48,7 @@ struct tftp_proxy_cfg {
 	unsigned upstream_windowsize;
 	int64_t cache_max_age_ms;     /* a cached file older than this is fetched again */
 	int64_t fetch_timeout_ms;     /* a whole upstream transfer ends by then (0: 300 s) */
+	uint64_t hash_key;            /* keys the hash of the learned-clients table */
 };
 
 /* Memory: every byte of file data, cached or still arriving, counts

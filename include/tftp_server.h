@@ -14,10 +14,10 @@ struct tftp_server;
 
 /* Epoll events: the listening socket with data.u64 = tag_listen << 32,
  * transfer sockets with tag_sock << 32 | fd. */
-struct tftp_server *tftp_server_open(const struct cfg_tftp *cfg, int ep, uint32_t tag_listen,
-				     uint32_t tag_sock, char *err, size_t errlen);
+struct tftp_server *tftp_server_open(const struct cfg_tftp *cfg, uint64_t hash_key, int ep,
+				     uint32_t tag_listen, uint32_t tag_sock, char *err,
+				     size_t errlen);
 void tftp_server_close(struct tftp_server *ts);
-int tftp_server_listen_fd(const struct tftp_server *ts);
 /* Requests on port 69: taken only from links with tftp-proxy = true. */
 void tftp_server_on_listen(struct tftp_server *ts, const struct relay_links *links, int64_t now_ms);
 void tftp_server_on_sock(struct tftp_server *ts, int fd, int64_t now_ms);

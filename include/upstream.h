@@ -15,10 +15,6 @@
 #define UPSTREAM_RCVBUF (1024 * 1024)
 int upstream_open(uint16_t port, char *err, size_t errlen);
 int upstream_send(int fd, uint32_t dst, uint16_t port, const uint8_t *buf, size_t len);
-/* One datagram: source address, the header destination and the ifindex
- * it arrived on. Returns length, or -errno (-EAGAIN when drained). */
-ssize_t upstream_recv(int fd, uint8_t *buf, size_t cap, uint32_t *src, uint32_t *dst,
-		      int *ifindex);
 /* Batched receive: up to UPSTREAM_RX_BATCH datagrams with one recvmmsg.
  * A datagram larger than DHCP_MAX_LEN comes back with len -EMSGSIZE. */
 #define UPSTREAM_RX_BATCH 16

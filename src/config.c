@@ -129,10 +129,15 @@ static int v_enum(cfg_t *cfg, cfg_opt_t *opt, const char *const *names, int n)
 
 	if (lookup(s, names, n) < 0) {
 		char choices[128] = "";
+		size_t len = 0;
 
-		for (int i = 0; i < n; i++) {
-			strcat(choices, i ? " | " : "");
-			strcat(choices, names[i]);
+		for (int i = 0; i < n && len < sizeof(choices); i++) {
+			int w = snprintf(choices + len, sizeof(choices) - len, "%s%s",
+					 i ? " | " : "", names[i]);
+
+			if (w < 0)
+				break;
+			len += (size_t)w;
 		}
 		cfg_error(cfg, "%s: '%s' is not one of %s", opt->name, s ? s : "", choices);
 		return -1;
@@ -340,7 +345,7 @@ bad:
 	return -1;
 }
 
-/* ---- the schema (DESIGN §2) ---- */
+/* ---- the schema: the key names pxerelay.conf(5) documents ---- */
 
 static cfg_opt_t opt82_opts[] = {
 	CFG_STR("policy", "replace", CFGF_NONE),
@@ -464,11 +469,11 @@ void config_defaults(struct config *c)
 	c->forward = FORWARD_ALL;
 	c->failover_timeout = 3;
 	c->max_hops = 4;
-	strcpy(c->user, "nobody");
+	snprintf(c->user, sizeof(c->user), "nobody");
 	c->log_level = LOG_LVL_INFO;
 	c->opt82.policy = POLICY_REPLACE;
-	strcpy(c->opt82.circuit_id, "%i");
-	strcpy(c->opt82.remote_id, "%h");
+	snprintf(c->opt82.circuit_id, sizeof(c->opt82.circuit_id), "%%i");
+	snprintf(c->opt82.remote_id, sizeof(c->opt82.remote_id), "%%h");
 	c->tftp.cache_size = 64ull << 20;
 	c->tftp.max_sessions = 512;
 	c->tftp.upstream_blksize = 1468;

@@ -128,23 +128,6 @@ static int send_one(struct inject *in, int ifindex, const uint8_t dst_mac[6],
 	return 0;
 }
 
-int inject_udp(struct inject *in, int ifindex,
-	       const uint8_t src_mac[6], const uint8_t dst_mac[6],
-	       uint32_t src_ip, uint32_t dst_ip, uint16_t sport, uint16_t dport,
-	       const uint8_t *payload, size_t len)
-{
-	uint8_t *frame;
-	uint32_t flen;
-	int r = build(in, src_mac, dst_mac, src_ip, dst_ip, sport, dport, payload, len,
-		      &frame, &flen);
-
-	if (r < 0)
-		return r;
-	r = send_one(in, ifindex, dst_mac, frame, flen);
-	free(frame);
-	return r;
-}
-
 void inject_flush(struct inject *in, inject_done_fn done, void *user)
 {
 	struct inject_queue *q = &in->q;

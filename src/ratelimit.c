@@ -1,19 +1,10 @@
 /* ratelimit.c - token buckets per client and per link. See ratelimit.h. */
 #include "ratelimit.h"
+#include "siphash.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
 
 int rl_init(struct rl_table *t, size_t capacity, unsigned rate, unsigned burst, uint64_t seed)
 {
@@ -43,13 +34,16 @@ void rl_set(struct rl_table *t, unsigned rate, unsigned burst)
 	t->burst = burst ? burst : 1;
 }
 
-uint64_t rl_client_key(int ifindex, const uint8_t *chaddr, uint8_t hlen)
+uint64_t rl_client_key(const struct rl_table *t, int ifindex, const uint8_t *chaddr,
+		       uint8_t hlen)
 {
-	uint64_t h = mix((uint64_t)(uint32_t)ifindex + 0x9e3779b97f4a7c15ULL);
+	uint8_t in[4 + 1 + 16] = { (uint8_t)(ifindex >> 24), (uint8_t)(ifindex >> 16),
+				   (uint8_t)(ifindex >> 8), (uint8_t)ifindex, hlen };
+	size_t n = hlen < 16 ? hlen : 16;
 
-	for (uint8_t i = 0; i < hlen && i < 16; i++)
-		h = mix(h ^ ((uint64_t)chaddr[i] << ((i & 7) * 8)));
-	return mix(h ^ hlen);
+	memcpy(in + 5, chaddr, n);
+	/* Keyed: a client that picks its MAC cannot pick a victim's key. */
+	return siphash24(t->seed, t->seed ^ 0x5bd1e9955bd1e995ULL, in, 5 + n);
 }
 
 bool rl_take(struct rl_table *t, uint64_t key, int64_t now_ms)
@@ -57,7 +51,7 @@ bool rl_take(struct rl_table *t, uint64_t key, int64_t now_ms)
 	const uint64_t full = (uint64_t)t->burst * 1000;
 	/* Stored hashed with the low bit set: never 0, so 0 marks a free
 	 * slot. */
-	uint64_t k = mix(key ^ t->seed) | 1;
+	uint64_t k = siphash24(t->seed, ~t->seed, &key, sizeof(key)) | 1;
 	struct rl_bucket *set = &t->slots[((k >> 1) & (t->nsets - 1)) * RL_WAYS];
 	struct rl_bucket *b = NULL, *victim = &set[0];
 

@@ -531,8 +531,9 @@ enum drop_reason relay_reply(const struct relay_ctx *ctx, const struct relay_rx 
 	memset(&out->rewrite, 0, sizeof(out->rewrite));
 	if (m->op != BOOTREPLY)
 		return DROP_BAD_OP;
-	/* DESIGN §1.1: replies are taken only from configured servers, and
-	 * only from the upstream side. */
+	/* Replies are taken only from configured servers, and only from the
+	 * upstream side: anyone on a client link could otherwise hand out
+	 * leases in the server's name. */
 	if (!relay_is_server(cfg, rx->ip_src))
 		return DROP_REPLY_NOT_FROM_SERVER;
 	if ((ctx->upstream_ifindex && rx->ifindex != ctx->upstream_ifindex) ||
@@ -612,11 +613,11 @@ enum drop_reason relay_reply(const struct relay_ctx *ctx, const struct relay_rx 
 		memcpy(out->dst_mac, m->chaddr, 6);
 	}
 
-	/* DESIGN §1.3: the boot rule the request matched rewrites the
+	/* The boot rule the request matched rewrites the
 	 * server's boot server and file, header and options alike. */
 	if (rule && rewrite_reply(m, rule, http_class, &out->rewrite) < 0)
 		return DROP_TOO_BIG;
-	/* DESIGN §1.4: on a tftp-proxy link the client fetches from us;
+	/* On a tftp-proxy link the client fetches from us;
 	 * the server it would have used is remembered by the proxy. */
 	out->tftp_server = 0;
 	if (ctx->tftp_proxy && l->cfg && l->cfg->tftp_proxy && l->naddrs) {

@@ -1,5 +1,6 @@
 /* tftp_proxy.c - see tftp_proxy.h. */
 #include "tftp_proxy.h"
+#include "siphash.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -153,20 +154,15 @@ static int64_t next_rto(int64_t rto)
 }
 
 /* ---- learned boot servers ----
- * Buckets of LEARN_WAYS slots, the bucket picked by a mixed hash of the
- * whole address (neighbouring clients spread out). A full bucket gives up
- * the entry closest to expiry: that client gets an error until its next
- * DHCP exchange teaches us again. */
+ * Buckets of LEARN_WAYS slots, the bucket picked by SipHash of the address
+ * under the proxy's key (a host leasing addresses cannot aim them at one
+ * bucket). A full bucket gives up the entry closest to expiry: that client
+ * gets an error until its next DHCP exchange teaches us again. */
 
 static struct learned *learned_bucket(struct tftp_proxy *px, uint32_t client_ip)
 {
-	uint32_t h = client_ip;
+	uint64_t h = siphash24(px->cfg.hash_key, ~px->cfg.hash_key, &client_ip, sizeof(client_ip));
 
-	h ^= h >> 16;
-	h *= 0x7feb352du;
-	h ^= h >> 15;
-	h *= 0x846ca68bu;
-	h ^= h >> 16;
 	return &px->learned[(h % (LEARN_SLOTS / LEARN_WAYS)) * LEARN_WAYS];
 }
 

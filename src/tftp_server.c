@@ -274,8 +274,9 @@ fail:
 	ts->cache_dir[0] = '\0';
 }
 
-struct tftp_server *tftp_server_open(const struct cfg_tftp *cfg, int ep, uint32_t tag_listen,
-				     uint32_t tag_sock, char *err, size_t errlen)
+struct tftp_server *tftp_server_open(const struct cfg_tftp *cfg, uint64_t hash_key, int ep,
+				     uint32_t tag_listen, uint32_t tag_sock, char *err,
+				     size_t errlen)
 {
 	struct tftp_server *ts = calloc(1, sizeof(*ts));
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(TFTP_PORT) };
@@ -288,6 +289,7 @@ struct tftp_server *tftp_server_open(const struct cfg_tftp *cfg, int ep, uint32_
 		.upstream_windowsize = cfg->upstream_windowsize,
 		.cache_max_age_ms = (int64_t)cfg->max_age * 1000,
 		.fetch_timeout_ms = (int64_t)cfg->fetch_timeout * 1000,
+		.hash_key = hash_key,
 	};
 	struct tftp_io io = { .open = io_open, .open_upstream = io_open_upstream,
 			      .close = io_close, .send = io_send, .load = io_load, .store = io_store };
@@ -337,11 +339,6 @@ void tftp_server_close(struct tftp_server *ts)
 	tftp_proxy_free(ts->px);
 	close(ts->listen_fd);
 	free(ts);
-}
-
-int tftp_server_listen_fd(const struct tftp_server *ts)
-{
-	return ts->listen_fd;
 }
 
 /* Refusals an operator must hear of, at most one line per interval. */

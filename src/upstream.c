@@ -62,37 +62,6 @@ int upstream_send(int fd, uint32_t dst, uint16_t port, const uint8_t *buf, size_
 	return 0;
 }
 
-ssize_t upstream_recv(int fd, uint8_t *buf, size_t cap, uint32_t *src, uint32_t *dst,
-		      int *ifindex)
-{
-	struct sockaddr_in sin;
-	char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	struct iovec iov = { .iov_base = buf, .iov_len = cap };
-	struct msghdr mh = {
-		.msg_name = &sin, .msg_namelen = sizeof(sin),
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	ssize_t n = recvmsg(fd, &mh, MSG_TRUNC);
-
-	if (n < 0)
-		return -errno;
-	if ((size_t)n > cap)
-		return -EMSGSIZE;     /* bigger than any message we take */
-	*src = sin.sin_addr.s_addr;
-	*dst = 0;
-	*ifindex = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-			struct in_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			*ifindex = pi.ipi_ifindex;
-			*dst = pi.ipi_addr.s_addr;
-		}
-	return n;
-}
-
 struct upstream_rx {
 	struct mmsghdr mh[UPSTREAM_RX_BATCH];
 	struct iovec iov[UPSTREAM_RX_BATCH];

@@ -1,29 +1,22 @@
 /* xid_table.c - see xid_table.h. */
 #include "xid_table.h"
+#include "siphash.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t mix(uint64_t h)
-{
-	/* splitmix64 finaliser */
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return h;
-}
-
+/* SipHash under the table's key over (xid, hlen, chaddr): a client that
+ * chooses its xid and MAC still cannot choose the bucket. */
 static size_t bucket_of(const struct xid_table *t, const uint8_t *chaddr, uint8_t hlen,
 			uint32_t xid)
 {
-	uint64_t h = t->seed ^ xid;
+	uint8_t in[4 + 1 + 16] = { (uint8_t)(xid >> 24), (uint8_t)(xid >> 16), (uint8_t)(xid >> 8),
+				   (uint8_t)xid, hlen };
+	size_t n = hlen < 16 ? hlen : 16;
 
-	for (uint8_t i = 0; i < hlen && i < 16; i++)
-		h = mix(h ^ chaddr[i]) + i;
-	return (size_t)(mix(h) & (t->nbuckets - 1));
+	memcpy(in + 5, chaddr, n);
+	return (size_t)(siphash24(t->seed, ~t->seed, in, 5 + n) & (t->nbuckets - 1));
 }
 
 int xid_table_init(struct xid_table *t, size_t capacity, int64_t ttl_ms, uint64_t seed)

@@ -20,7 +20,7 @@
  * link's circuit-id (RFC 3046 §2.2); and the delivery follows RFC 2131
  * §4.1 (NAK broadcast, ciaddr unicast, broadcast bit, else chaddr/yiaddr).
  * A boot rule, when it rewrote the reply, left siaddr and option 66, file
- * and option 67 in agreement (DESIGN §1.3). */
+ * and option 67 in agreement (firmware reads one or the other). */
 #include "fuzz_relay_ctx.h"
 #include "opt82.h"
 

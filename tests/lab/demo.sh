@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/lab/demo.sh - `make demo`: why a plain DHCP relay breaks network boot
-# for a mixed fleet, and what pxerelay's boot rules change (DESIGN §1.3).
+# for a mixed fleet, and what pxerelay's boot rules change.
 #
 #   server ns   ISC dhcpd set up like a typical Windows DHCP scope: ONE boot
 #               setting for every client (next-server and option 66

@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/lab/make_replay_capture.sh [OUT.pcap] - make the sample capture for
-# `pxerelay --replay` (DESIGN §1.3).
+# `pxerelay --replay`.
 #
 # Runs tests/lab/test_boot_rules.sh with ISC dhcpd (same namespaces, same
 # one-scope server, same pxerelay config) for six of its clients: bios,

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/lab/test_boot_rules.sh [dhcpd|dnsmasq|all] - pxerelay's per-firmware
 # boot rules against a server scope that hands every client the same boot
-# settings (DESIGN §1.3, the `boot` section of §2).
+# settings.
 #
 #   server ns (dhcpd | dnsmasq)               srv0 10.0.0.2
 #        |   one scope for everybody, as a Windows DHCP server is usually set

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/lab/test_daemon.sh - pxerelay as a daemon (DESIGN §1.5): privileges,
+# tests/lab/test_daemon.sh - pxerelay as a daemon: privileges,
 # pid file, a second instance, SIGHUP reload, the Prometheus endpoint and
 # the SIGUSR1 dump, the pcap trace and --replay of it, SIGTERM, and
 # `make install` / `make uninstall` with the unit file and man pages.

@@ -1,6 +1,6 @@
 #!/bin/bash
-# tests/lab/test_firmware.sh - real network-boot firmware through pxerelay
-# (DESIGN §1.3, §4): SeaBIOS + the iPXE e1000 ROM (BIOS, arch 0, user class
+# tests/lab/test_firmware.sh - real network-boot firmware through pxerelay:
+# SeaBIOS + the iPXE e1000 ROM (BIOS, arch 0, user class
 # "iPXE") and OVMF's own PXE (EDK2, UEFI x64, arch 7) in QEMU (TCG).
 #
 #   server ns: dhcpd (one scope for everybody: next-server 10.0.0.2,
@@ -527,7 +527,7 @@ expect_rewrite() {
 }
 
 # reply_consistent OFFER ACK: as delivered to the client, header file and
-# option 67 agree, siaddr and option 66 agree (DESIGN §1.3).
+# option 67 agree, siaddr and option 66 agree.
 reply_consistent() {
     local line k si file o66 o67
     for line in "$@"; do

@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/lab/test_relay.sh [dhcpd|kea|dnsmasq|all] - pxerelay against real DHCP
-# servers and clients in network namespaces (DESIGN §1.1, §1.2, §1.5).
+# servers and clients in network namespaces.
 #
 #   server ns (dhcpd | kea | dnsmasq)         srv0 10.0.0.2, 10.0.0.66
 #        |

@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/lab/test_scale.sh [dhcpd|kea|dnsmasq] - pxerelay with many downstream
-# links (DESIGN §3 "Scale").
+# links.
 #
 #   server ns (dhcpd by default)                srv0 10.0.0.2
 #        |

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/lab/test_tftp_proxy.sh - pxerelay's TFTP proxy (DESIGN §1.4) with real
+# tests/lab/test_tftp_proxy.sh - pxerelay's TFTP proxy with real
 # TFTP clients, a real TFTP server and real boot firmware.
 #
 #   server ns: tftpd-hpa (in.tftpd) on 10.0.0.2:69, root $PXR_TMP/tftproot

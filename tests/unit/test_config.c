@@ -1,4 +1,4 @@
-/* test_config.c - configuration file and quick command line (DESIGN §2).
+/* test_config.c - configuration file and quick command line (pxerelay.conf(5) and pxerelay(8)).
  *
  * Sample files live in tests/unit/conf/; paths are relative to the repo
  * root, where the Makefile runs the tests from. Error files carry no

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "ratelimit.h"
+#include "siphash.h"
 
 static unsigned take_n(struct rl_table *t, uint64_t key, unsigned n, int64_t now)
 {
@@ -136,14 +137,36 @@ static void test_client_key_depends_on_link_and_address(void **state)
 {
 	const uint8_t a[16] = { 0x52, 0x54, 0, 1, 2, 3 };
 	const uint8_t b[16] = { 0x52, 0x54, 0, 1, 2, 4 };
+	struct rl_table t, t2;
 
 	(void)state;
-	assert_int_equal(rl_client_key(3, a, 6), rl_client_key(3, a, 6));
-	assert_true(rl_client_key(3, a, 6) != rl_client_key(4, a, 6));
-	assert_true(rl_client_key(3, a, 6) != rl_client_key(3, b, 6));
-	assert_true(rl_client_key(3, a, 6) != rl_client_key(3, a, 7));
+	assert_int_equal(rl_init(&t, 16, 10, 10, 1), 0);
+	assert_int_equal(rl_init(&t2, 16, 10, 10, 2), 0);
+	/* Keyed: another table key gives other keys. */
+	assert_true(rl_client_key(&t, 3, a, 6) != rl_client_key(&t2, 3, a, 6));
+	assert_int_equal(rl_client_key(&t, 3, a, 6), rl_client_key(&t, 3, a, 6));
+	assert_true(rl_client_key(&t, 3, a, 6) != rl_client_key(&t, 4, a, 6));
+	assert_true(rl_client_key(&t, 3, a, 6) != rl_client_key(&t, 3, b, 6));
+	assert_true(rl_client_key(&t, 3, a, 6) != rl_client_key(&t, 3, a, 7));
 	/* hlen past 16 reads 16 bytes, no more. */
-	assert_int_equal(rl_client_key(3, a, 255), rl_client_key(3, a, 255));
+	assert_int_equal(rl_client_key(&t, 3, a, 255), rl_client_key(&t, 3, a, 255));
+	rl_free(&t);
+	rl_free(&t2);
+}
+
+/* SipHash-2-4's reference vectors (key 00..0f): the empty message and
+ * the 15 bytes 00..0e. */
+static void test_siphash24_reference_vectors(void **state)
+{
+	uint8_t msg[15];
+
+	(void)state;
+	for (int i = 0; i < 15; i++)
+		msg[i] = (uint8_t)i;
+	assert_true(siphash24(0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, msg, 0) ==
+		    0x726fdb47dd0e0e31ULL);
+	assert_true(siphash24(0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, msg, 15) ==
+		    0xa129ca6149be45e5ULL);
 }
 
 int main(void)
@@ -159,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_reload_shrinks_burst),
 		cmocka_unit_test(test_clock_going_back_does_not_refill),
 		cmocka_unit_test(test_client_key_depends_on_link_and_address),
+		cmocka_unit_test(test_siphash24_reference_vectors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
