@@ -48,7 +48,7 @@ OBJ      = $(SRC:src/%.c=$(BUILD)/%.o)
 BIN      = pxerelay
 
 UNIT_TESTS = dhcp_msg opt82 relay frame config classify rewrite xid_table http \
-	     tftp_proto tftp_proxy ratelimit fmt link_table exchange
+	     tftp_proto tftp_proxy ratelimit fmt link_table exchange dataplane
 FUZZERS    = dhcp_msg relay_request relay_reply exchange opt82 frame classify_rewrite http config \
 	     tftp_proto tftp_proxy
 FUZZ_SECONDS ?= 20
@@ -78,6 +78,14 @@ UNIT_BIN = $(UNIT_TESTS:%=$(BUILD)/test_%)
 
 $(BUILD)/test_config: tests/unit/test_config.c src/config.c src/opt82.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(shell pkg-config --libs libconfuse cmocka)
+
+# The data plane's seam test runs the real dataplane.c, so it links the
+# I/O modules too (their sockets are never opened: struct dp_io records).
+$(BUILD)/test_dataplane: tests/unit/test_dataplane.c $(PURE_SRC) $(IO_SRC) src/dataplane.c \
+		$(if $(filter 1,$(STATIC_LIBS)),src/sd_compat.c) $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(PURE_SRC) $(IO_SRC) src/dataplane.c \
+		$(if $(filter 1,$(STATIC_LIBS)),src/sd_compat.c) $(LDLIBS) \
+		$(shell pkg-config --libs cmocka)
 
 $(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRC) src/config.c $(wildcard include/*.h) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(PURE_SRC) src/config.c \

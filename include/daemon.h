@@ -46,6 +46,21 @@ enum {
 	TAG_TFTP_LISTEN, TAG_TFTP_SOCK,
 };
 
+/* The data plane's two sends: the seam a test uses to run the real
+ * request and reply paths without sockets (as struct tftp_io does for the
+ * TFTP proxy). The daemon queues on its UDP socket and its link-layer
+ * socket (dataplane_io()); a test records. */
+struct dp_io {
+	void *user;
+	/* A relayed request for server:67; cfg_idx names the client link. */
+	void (*to_server)(void *user, uint32_t server, const uint8_t *buf, size_t len,
+			  unsigned cfg_idx);
+	/* A reply for the client on link l, from its address port 67 to
+	 * dst_ip:68, Ethernet to dst_mac. 0 or a negative errno. */
+	int (*to_client)(void *user, const struct relay_link *l, const uint8_t dst_mac[6],
+			 uint32_t dst_ip, const uint8_t *buf, size_t len);
+};
+
 struct daemon {
 	struct config *cfg;
 	const char *cfg_path;          /* NULL: command line */
@@ -81,6 +96,7 @@ struct daemon {
 	struct relay_delivery dlv;
 	struct upstream_rx *urx;          /* recvmmsg buffers for replies */
 	struct upstream_tx *utx;          /* requests queued for sendmmsg */
+	struct dp_io io;                  /* the sends (dataplane_io(), or a test's) */
 };
 
 /* dataplane.c */
@@ -93,6 +109,12 @@ int links_rebuild(struct daemon *d);
 void flush_sends(struct daemon *d);
 /* capture_dispatch()'s callback: one client frame. */
 void on_request(void *user, const struct frame_info *fi, int parse_error);
+/* One datagram from the upstream socket: src, dst and the ifindex it came
+ * in on. */
+void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,
+	      int ifindex);
+/* The sends on the daemon's own sockets. */
+struct dp_io dataplane_io(struct daemon *d);
 /* The upstream socket is readable: a few batches of replies. */
 void drain_upstream(struct daemon *d);
 /* The metrics text (endpoint and SIGUSR1 dump). */

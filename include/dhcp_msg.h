@@ -88,6 +88,7 @@ struct dhcp_msg {
 	uint8_t file[DHCP_FILE_LEN];
 
 	bool has_cookie;      /* false: plain BOOTP, vend area kept in data as-is */
+	uint8_t overload_read; /* fields read as options (bit 0 file, 1 sname) */
 	uint16_t wire_len;    /* length parsed; the builder pads up to it */
 
 	uint16_t nopts;

@@ -180,6 +180,7 @@ int daemon_start(struct daemon *d)
 	/* Closed descriptors are -1 (0 is a valid one): daemon_stop closes
 	 * what was opened, whatever failed first. */
 	d->udp_fd = d->sig_fd = d->ep = d->pid_fd = -1;
+	d->io = dataplane_io(d);
 	/* glibc raises its mmap threshold after the first large free and
 	 * then keeps freed TFTP file buffers in the heap (measured: 6 MiB
 	 * more after each failed 64 MiB fetch). A fixed threshold puts large

@@ -196,6 +196,30 @@ void flush_sends(struct daemon *d)
 	inject_flush(d->inj, reply_sent, d);
 }
 
+static void queue_request(void *user, uint32_t server, const uint8_t *buf, size_t len,
+			  unsigned cfg_idx)
+{
+	struct daemon *d = user;
+
+	upstream_queue(d->udp_fd, d->utx, server, DHCP_SERVER_PORT, buf, len, cfg_idx,
+		       request_sent, d);
+}
+
+static int queue_reply(void *user, const struct relay_link *l, const uint8_t dst_mac[6],
+		       uint32_t dst_ip, const uint8_t *buf, size_t len)
+{
+	struct daemon *d = user;
+
+	return inject_udp_queued(d->inj, l->ifindex, l->mac, dst_mac, l->addrs[0], dst_ip,
+				 DHCP_SERVER_PORT, DHCP_CLIENT_PORT, buf, len, l->cfg_idx,
+				 reply_sent, d);
+}
+
+struct dp_io dataplane_io(struct daemon *d)
+{
+	return (struct dp_io){ .user = d, .to_server = queue_request, .to_client = queue_reply };
+}
+
 void on_request(void *user, const struct frame_info *fi, int parse_error)
 {
 	struct daemon *d = user;
@@ -240,9 +264,8 @@ void on_request(void *user, const struct frame_info *fi, int parse_error)
 				 d->fwd.link->name, more);
 	}
 	for (size_t i = 0; i < d->fwd.nservers; i++) {
-		upstream_queue(d->udp_fd, d->utx, d->fwd.servers[i], DHCP_SERVER_PORT,
-			       d->fwd.buf, (size_t)d->fwd.len, d->fwd.link->cfg_idx,
-			       request_sent, d);
+		d->io.to_server(d->io.user, d->fwd.servers[i], d->fwd.buf, (size_t)d->fwd.len,
+				d->fwd.link->cfg_idx);
 		if (log_enabled(LOG_LVL_INFO)) {
 			struct fmt f;
 
@@ -271,7 +294,7 @@ void on_request(void *user, const struct frame_info *fi, int parse_error)
 
 /* ---- replies: server -> relay -> client link ---- */
 
-static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t src,
+void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t src,
 		     uint32_t dst, int ifindex)
 {
 	struct relay_ctx ctx = { d->cfg, &d->links, d->upstream_ifindex, &d->servers,
@@ -342,9 +365,8 @@ static void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t 
 	ss = stats_server(&d->st, src);
 	if (ss)
 		ss->replies++;
-	e = inject_udp_queued(d->inj, dv->link->ifindex, dv->link->mac, dv->dst_mac,
-			      dv->link->addrs[0], dv->dst_ip, DHCP_SERVER_PORT, DHCP_CLIENT_PORT,
-			      dv->buf, (size_t)dv->len, dv->link->cfg_idx, reply_sent, d);
+	e = d->io.to_client(d->io.user, dv->link, dv->dst_mac, dv->dst_ip, dv->buf,
+			    (size_t)dv->len);
 	if (e < 0) {
 		errno = -e;
 		log_errno(LOG_LVL_WARN, "reply to %s on %s", mac_str(d->msg.chaddr, mac),

@@ -149,6 +149,7 @@ int dhcp_msg_parse(struct dhcp_msg *m, const uint8_t *buf, size_t len)
 	if (ov) {
 		if (*ov < 1 || *ov > 3)
 			return -EBADMSG;
+		m->overload_read = *ov;
 		if (*ov & 1) {
 			r = parse_options(m, m->file, sizeof(m->file), DHCP_AREA_FILE);
 			if (r < 0)
@@ -379,10 +380,14 @@ int dhcp_msg_build(const struct dhcp_msg *m, size_t max_len, uint8_t *out, size_
 	}
 	/* RFC 3046 2.1: "Relay agents SHALL NOT modify existing option
 	 * overload options": the sender's value stays while the fields in use
-	 * are among those it names. */
-	if (sent_overload && *sent_overload >= 1 && *sent_overload <= 3 &&
-	    (overload & ~*sent_overload) == 0)
-		overload = *sent_overload;
+	 * are among those it names (of the fields the parser read as options:
+	 * a field that holds its header value again is not named). */
+	if (sent_overload) {
+		uint8_t keep = *sent_overload & m->overload_read;
+
+		if (keep && (overload & ~keep) == 0)
+			overload = keep;
+	}
 
 	hdr[0] = m->op;
 	hdr[1] = m->htype;

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # tests/bench/peers.sh - sourced by run.sh and scale.sh: where the relays
 # under test come from.  Needs PEERS_DIR (where .debs are unpacked) and
-# PXR_GIT (the tree's `git describe`); lib.sh for pxerelay_bin.
+# PXR_GIT (the tree's `git describe`); lib.sh for pxerelay_bin; FLOOR
+# (the built tests/bench/floor.c) for the relay "floor".
 #
 # A peer is, in order: the binary its variable names (DHCRELAY,
 # DHCP_HELPER), an installed one, one extracted before (/tmp/peers/relay,
@@ -90,6 +91,12 @@ relay_locate() {
             RELAY_BIN=$(peer_binary dhcp-helper usr/sbin/dhcp-helper "${DHCP_HELPER:-}" \
                 /usr/sbin/dhcp-helper) || return 1
             RELAY_VERSION=$("$RELAY_BIN" -v 2>&1 | head -n 1)
+            ;;
+        floor)
+            # tests/bench/floor.c, which run.sh builds to FLOOR.
+            RELAY_BIN=${FLOOR:-}
+            [[ -n $RELAY_BIN && -x $RELAY_BIN ]] || { PEER_WHY="floor not built (tests/bench/run.sh builds it)"; return 1; }
+            RELAY_VERSION="floor, tests/bench/floor.c at $PXR_GIT"
             ;;
         dnsmasq)
             RELAY_BIN=$(command -v dnsmasq || true)

@@ -19,16 +19,43 @@
 #   dhcrelay         ISC dhcrelay 4.4 -d -4 -a -iu up0 -id vlan10 10.0.0.2
 #   dhcp-helper      -d -s 10.0.0.2 -i vlan10
 #   dnsmasq          --port=0 --dhcp-relay=10.10.0.1,10.0.0.2 (no DHCP server)
+#   floor            tests/bench/floor.c -i vlan10 -s 10.0.0.2 (see below)
 # and prints one table (offered and completed exchanges/s, loss, latency
 # DISCOVER->ACK p50/p99, relay CPU per exchange from /proc/PID/stat
-# utime+stime, peak RSS VmHWM; each the median over the rounds, each run
-# in the detail lines), also written with the date and the machine to
-# tests/bench/RESULTS.md.  A relay that cannot be found or fetched is a
-# "not available" row, not a failure.  The peers come from, in order: the
+# utime+stime and that divided by the floor's at the same offered rate,
+# peak RSS VmHWM; each the median over the rounds, the ratio that of the
+# medians, each run in the detail lines), also written with the date and
+# the machine to tests/bench/RESULTS.md.  A relay that cannot be found or
+# fetched is a "not available" row, not a failure.  The peers come from, in order: the
 # DHCRELAY / DHCP_HELPER variables, an installed binary, one extracted
 # before (/tmp/peers/relay, build/bench/peers), a .deb in /tmp/peers or
 # build/bench/peers, `apt-get download` into build/bench/peers; a .deb is
 # unpacked with `dpkg -x` (the two packages conflict as installs).
+#
+# The floor (tests/bench/floor.c, built here like the load generator and
+# the stub) is the limit a relay is measured against: a forwarder that
+# makes only the system calls any relay must make and does nothing else.
+# It takes the clients' frames from one AF_PACKET socket on vlan10 whose
+# classic BPF filter passes only UDP-to-67 BOOTREQUESTs into a mapped
+# receive ring (TPACKET_V2, read without a system call, as libpcap does),
+# finds the DHCP message at its fixed offset (Ethernet + IPv4 without
+# options + UDP), sets giaddr when it is 0 and hops + 1, and sends it to
+# 10.0.0.2:67 from a UDP socket bound to 10.10.0.1:67; each reply received
+# there goes back as an Ethernet/IPv4/UDP frame built in front of it in
+# place (chaddr or broadcast, yiaddr or 255.255.255.255 by the broadcast
+# flag as RFC 2131 4.1 says, IP checksum, UDP checksum 0) on the packet
+# socket.  Batched: one ppoll for both sockets, then per batch and
+# direction one sendmmsg (and a recvmmsg for the replies), so at a trickle
+# 10 system calls per exchange (each of the 4 messages: wait, send; the 2
+# replies also: receive) and fewer under load; no option parsing, no
+# option 82, no boot rules, no logging, no state.  Waiting for each
+# message, taking it in and sending it on cannot be left out by any relay,
+# and the kernel's work on those packets (charged to the process that
+# sends them) is the same for every relay, so its CPU per exchange is the
+# floor under every relay's, and "CPU/exchange vs floor" says how far
+# above it each one is (the floor's own row 1.00).  Its counters (SIGUSR1
+# before and after each run) give the system calls it made per exchange,
+# in the detail lines.
 #
 # Then the same relays again against Kea as a realistic server (full run
 # only): the stub stopped, kea-dhcp4 in the server ns on srv0/10.0.0.2 (UDP
@@ -39,15 +66,17 @@
 # BENCH_KEA_RATES for BENCH_SECONDS, measured the same way into a second
 # table "against Kea"; the detail lines then carry kea_cpu_ticks.
 #
-# --smoke (make check): pxerelay only, 200/s for 2 s; passes when the tools
-# build, run and report (a summary line, completed > 0, server totals).
+# --smoke (make check): pxerelay and the floor, 200/s for 2 s each; passes
+# when the tools build, run and report (for each a summary line with
+# completed > 0; the server's totals; the floor's counters say it relayed
+# and delivered).
 # The last line is "1 passed, 0 failed" or "0 passed, 1 failed".
 #
 # Environment: BENCH_RATES ("1000 10000 30000 60000"), BENCH_SECONDS (3),
 # BENCH_ROUNDS (3),
 # BENCH_TIMEOUT_MS (1000: an exchange not ACKed by then is lost),
 # BENCH_CLIENTS (65536), BENCH_RESULTS (tests/bench/RESULTS.md),
-# BENCH_RELAYS (all six names above; a subset to run fewer),
+# BENCH_RELAYS (all seven names above; a subset to run fewer),
 # BENCH_KEA_RATES ("1000 3000"; empty: no Kea phase), CC (cc),
 # PXERELAY, DHCRELAY, DHCP_HELPER, PXR_KEEP=1 (keep the logs).
 # Needs root.  Every process and namespace it makes is removed on exit.
@@ -98,6 +127,8 @@ BUILD_DIR=$TOP/build/bench
 PEERS_DIR=${BENCH_PEERS_DIR:-$BUILD_DIR/peers}
 LOADGEN=$BUILD_DIR/loadgen
 STUB=$BUILD_DIR/stubserver
+# peers.sh's relay_locate finds the floor here.
+FLOOR=$BUILD_DIR/floor
 RESULTS=${BENCH_RESULTS:-$BENCH/RESULTS.md}
 TIMEOUT_MS=${BENCH_TIMEOUT_MS:-1000}
 CLIENTS=${BENCH_CLIENTS:-65536}
@@ -105,7 +136,7 @@ if [[ $MODE == smoke-inner ]]; then
     RATES=(200)
     SECS=2
     ROUNDS=1
-    RELAYS=(pxerelay)
+    RELAYS=(pxerelay floor)
     KEA_RATES=()
     TAG=bsm
 else
@@ -113,7 +144,7 @@ else
     read -r -a KEA_RATES <<<"${BENCH_KEA_RATES-1000 3000}"
     SECS=${BENCH_SECONDS:-3}
     ROUNDS=${BENCH_ROUNDS:-3}
-    read -r -a RELAYS <<<"${BENCH_RELAYS:-pxerelay pxerelay+rules pxerelay+rules,warn dhcrelay dhcp-helper dnsmasq}"
+    read -r -a RELAYS <<<"${BENCH_RELAYS:-floor pxerelay pxerelay+rules pxerelay+rules,warn dhcrelay dhcp-helper dnsmasq}"
     TAG=bench
 fi
 # Bounded: at most 10 rates (and 10 Kea rates) of at most 30 s each.
@@ -127,7 +158,7 @@ fi
 build_tools() {
     local t cc=${CC:-cc}
     mkdir -p "$BUILD_DIR"
-    for t in loadgen stubserver; do
+    for t in loadgen stubserver floor; do
         if ! "$cc" -std=gnu11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wformat=2 -Wvla -o "$BUILD_DIR/$t" "$BENCH/$t.c" >"$BUILD_DIR/$t.build.log" 2>&1; then
             cat "$BUILD_DIR/$t.build.log"
@@ -277,6 +308,7 @@ relay_launch() {
                 --dhcp-leasefile="$PXR_TMP/dnsmasq.leases"
                 --interface=vlan10 --dhcp-relay=10.10.0.1,10.0.0.2)
             ;;
+        floor) cmd=("$RELAY_BIN" -i vlan10 -s 10.0.0.2) ;;
     esac
     : >"$PXR_TMP/relay.log"
     bg_run relay "$NS_RTR" "${cmd[@]}"
@@ -330,7 +362,38 @@ pxr_drops() {
 # kv LINE KEY: the value of KEY=value in LINE.
 kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n 1; }
 
+FLOOR_LINE='^floor: client_frames='
+
+floor_dumped() { (($(grep -c "$FLOOR_LINE" "$1" || true) > $2)); }
+
+# floor_counters: the running floor's counter line (SIGUSR1); empty when
+# it does not print one within 2 s.
+floor_counters() {
+    local logf=$PXR_TMP/relay.log pid before
+    pid=$(pid_of relay)
+    proc_alive "$pid" || return 0
+    before=$(grep -c "$FLOOR_LINE" "$logf" || true)
+    kill -USR1 "$pid" 2>/dev/null || return 0
+    wait_until 2 floor_dumped "$logf" "$before" || return 0
+    grep "$FLOOR_LINE" "$logf" | tail -n 1
+}
+
+# floor_syscalls BEFORE AFTER COMPLETED: " floor_syscalls_per_exchange=N"
+# (its ppoll, recvmmsg and sendmmsg calls between two counter lines over the
+# exchanges completed), empty without both lines.
+floor_syscalls() {
+    [[ -n $1 && -n $2 ]] && (($3 > 0)) || return 0
+    local n k
+    n=0
+    for k in polls recv_calls send_calls; do
+        n=$((n + $(kv "$2" "$k") - $(kv "$1" "$k")))
+    done
+    awk -v n="$n" -v c="$3" 'BEGIN { printf " floor_syscalls_per_exchange=%.2f", n / c }'
+}
+
 ROWS=()
+# The first loadgen summary of each relay (the smoke checks every one).
+declare -A SUMMARY_OF=()
 STUB_ROWS=()
 KEA_ROWS=()
 SUMMARIES=()
@@ -377,9 +440,20 @@ median() {
         awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'
 }
 
+# vs_floor CPU FLOOR_CPU: CPU / FLOOR_CPU to two decimals, "-" when either
+# is missing or the floor's is 0.
+vs_floor() {
+    awk -v c="$1" -v f="$2" 'BEGIN {
+        if (c !~ /^[0-9.]+$/ || f !~ /^[0-9.]+$/ || f + 0 == 0) print "-"
+        else printf "%.2f", c / f
+    }'
+}
+
 # rows_of PHASE_LABEL: the table rows of that phase, in the order run.
+# "CPU/exchange vs floor" is the row's median CPU per exchange over the
+# floor's median at the same offered rate in the same phase.
 rows_of() {
-    local k name rate phase n failed note
+    local k name rate phase n failed note cpu fk
     ROWS=()
     for k in "${ROW_KEYS[@]}"; do
         IFS='|' read -r name rate phase <<<"$k"
@@ -387,16 +461,19 @@ rows_of() {
         n=$(wc -w <<<"${R_DONE[$k]:-}")
         failed=${R_FAIL[$k]}
         if ((n == 0)); then
-            ROWS+=("$(printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %9s |' \
-                "$name" "$rate" "${R_TEXT[$k]}" "" "" "" "" "")")
+            ROWS+=("$(printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %21s | %9s |' \
+                "$name" "$rate" "${R_TEXT[$k]}" "" "" "" "" "" "")")
             continue
         fi
         note=
         [[ -n ${R_NOTE[$k]:-} ]] && note="*"
         ((failed > 0)) && note+=" ($failed of $((n + failed)) runs: ${R_TEXT[$k]})"
-        ROWS+=("$(printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %9s |' \
+        cpu=$(median "${R_CPU[$k]}" || true) # (grep finds no number: "-")
+        fk="floor|$rate|$phase"
+        ROWS+=("$(printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %21s | %9s |' \
             "$name" "$rate" "$(median "${R_DONE[$k]}")" "$(median "${R_LOSS[$k]}")%$note" \
-            "$(median "${R_P50[$k]}")" "$(median "${R_P99[$k]}")" "$(median "${R_CPU[$k]}")" \
+            "$(median "${R_P50[$k]}")" "$(median "${R_P99[$k]}")" "$cpu" \
+            "$(vs_floor "$cpu" "$(median "${R_CPU[$fk]:-}")")" \
             "$(median "${R_RSS[$k]}" | awk '$1 == "-" { print; next } { printf "%.1f MiB", $1 / 1024 }')")")
     done
 }
@@ -413,8 +490,9 @@ measure() {
     s0=$(cpu_ticks "$spid")
     t0=$(cpu_ticks "$pid")
     local -a p0=() p1=()
-    local own=
+    local own='' f0='' f1=''
     [[ $name == pxerelay* ]] && read -r -a p0 <<<"$(pxr_drops)"
+    [[ $name == floor ]] && f0=$(floor_counters)
     out=$(ip netns exec "$NS_CLI" "$LOADGEN" -i eth0 -r "$rate" -t "$SECS" \
         -T "$TIMEOUT_MS" -n "$CLIENTS" 2>>"$PXR_TMP/loadgen.err") || true
     if ! proc_alive "$pid"; then
@@ -436,8 +514,13 @@ measure() {
     if ((${#p0[@]} == 2 && ${#p1[@]} == 2)); then
         own=" relay_capture_kernel_drops=$((p1[0] - p0[0])) relay_dropped=$((p1[1] - p0[1]))"
     fi
+    if [[ $name == floor ]]; then
+        f1=$(floor_counters)
+        own=$(floor_syscalls "$f0" "$f1" "$(kv "$out" completed | grep -E '^[0-9]+$' || echo 0)") || own=
+    fi
     rss=$(proc_status "$pid" VmHWM | awk '{ print $1 }' || echo '-')
     SUMMARIES+=("$out")
+    [[ -v "SUMMARY_OF[$name]" ]] || SUMMARY_OF[$name]=$out
     DETAILS+=("$name $rate/s$PHASE_LABEL, round $ROUND: ${out:-no report} relay_cpu_ticks=$((t1 - t0)) ${SERVER}_cpu_ticks=$((s1 - s0)) router_udp_rcvbuf_errors=$((d1 - d0)) server_udp_rcvbuf_errors=$((e1 - e0)) softnet_drops=$((b1 - b0))$own")
     log "${DETAILS[-1]}"
     if [[ -z $out ]]; then
@@ -509,6 +592,13 @@ bench_relay() {
         log "${DETAILS[-1]}"
     fi
     proc_stop relay
+    # The floor prints its totals when stopped.
+    if [[ $name == floor ]]; then
+        local totals
+        totals=$(grep "$FLOOR_LINE" "$PXR_TMP/relay.log" | tail -n 1 || true)
+        DETAILS+=("floor counters over its runs$PHASE_LABEL in round $ROUND (with the warm-up): ${totals:-(none printed)}")
+        log "${DETAILS[-1]}"
+    fi
     cp "$PXR_TMP/relay.log" "$PXR_TMP/relay-$name${PHASE_LABEL:+-kea}.log"
 }
 
@@ -572,9 +662,9 @@ kea_clients_needed() {
 # table ROWS_ARRAY_NAME: the header and the rows of one table.
 table() {
     local -n rows_=$1
-    printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %9s |\n' relay "offered/s" \
-        "done/s" loss "p50 ms" "p99 ms" "CPU us/ex" "peak RSS"
-    echo "|---------------------|----------:|----------:|--------:|---------:|---------:|----------:|----------:|"
+    printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %21s | %9s |\n' relay "offered/s" \
+        "done/s" loss "p50 ms" "p99 ms" "CPU us/ex" "CPU/exchange vs floor" "peak RSS"
+    echo "|---------------------|----------:|----------:|--------:|---------:|---------:|----------:|----------------------:|----------:|"
     printf '%s\n' "${rows_[@]}"
 }
 
@@ -626,7 +716,10 @@ write_results() {
             "$TIMEOUT_MS ms (\"*\": the generator could not send all it offered)," \
             "p50/p99 the time from DISCOVER sent to ACK received. \"CPU us/ex\" is" \
             "the relay's utime+stime (/proc/PID/stat) over the run divided by the" \
-            "exchanges completed; \"peak RSS\" its VmHWM after the run."
+            "exchanges completed; \"CPU/exchange vs floor\" that figure divided by" \
+            "the floor's at the same offered rate (below; the floor's own row 1.00," \
+            "\"-\" where the floor has no figure at that rate); \"peak RSS\" its" \
+            "VmHWM after the run."
         echo
         if ((${#KEA_RATES[@]} > 0)); then
             kea_results
@@ -650,6 +743,15 @@ write_results() {
         echo "- dhcrelay: \`-d -4 -a -iu up0 -id vlan10 10.0.0.2\` (adds option 82; -d logs every packet)"
         echo "- dhcp-helper: \`-d -s 10.0.0.2 -i vlan10\` (no option 82, no per-packet log)"
         echo "- dnsmasq: \`-d --port=0 --interface=vlan10 --dhcp-relay=10.10.0.1,10.0.0.2\` (no option 82, no per-packet log)"
+        echo "- floor: \`tests/bench/floor.c -i vlan10 -s 10.0.0.2\`, the limit: only the" \
+            "system calls any relay must make (wait, receive, send, both ways, batched with" \
+            "ppoll, recvmmsg and sendmmsg; 10 per exchange at a trickle, fewer under load)." \
+            "One packet socket on vlan10 whose BPF filter passes UDP-to-67 BOOTREQUESTs" \
+            "into a mapped receive ring (TPACKET_V2, no system call to read it)," \
+            "giaddr set and hops + 1 at fixed offsets, sent to the server from a UDP" \
+            "socket on 10.10.0.1:67; each reply sent back as a frame built in front of" \
+            "it (chaddr or broadcast by the flag, IP checksum, UDP checksum 0). No option" \
+            "parsing, no option 82, no log, no state."
         echo
         echo "Versions:"
         echo
@@ -665,8 +767,10 @@ write_results() {
             "capture ring dropped (relay_capture_kernel_drops) and the messages it" \
             "dropped itself (relay_dropped), and its non-zero drop and server" \
             "counters (SIGUSR1 dump)" \
-            "after its last run; against Kea also what Kea logged (WARN and above) over" \
-            "each relay's runs:"
+            "after its last run; for the floor the system calls it made per exchange" \
+            "(floor_syscalls_per_exchange, from its counters before and after the" \
+            "run) and its counters when stopped; against Kea also what Kea logged" \
+            "(WARN and above) over each relay's runs:"
         echo
         echo '```'
         printf '%s\n' "${DETAILS[@]}"
@@ -749,16 +853,24 @@ fi
 
 if [[ $MODE == smoke-inner ]]; then
     smoke_ok() {
-        local s=${SUMMARIES[0]:-} k
-        [[ -n $s ]] || { why "loadgen printed no summary line; table row: ${ROWS[-1]:-none}"; return; }
-        for k in offered sent completed rate loss_pct p50_us p99_us max_us; do
-            [[ -n $(kv "$s" "$k") ]] || { why "no $k= in the summary: $s"; return; }
+        local r s k row totals
+        for r in "${RELAYS[@]}"; do
+            s=${SUMMARY_OF[$r]:-}
+            row=$(printf '%s\n' "${ROWS[@]}" | grep -F "| $r " | head -n 1 || true)
+            [[ -n $s ]] || { why "$r: loadgen printed no summary line; table row: ${row:-none}"; return; }
+            for k in offered sent completed rate loss_pct p50_us p99_us max_us; do
+                [[ -n $(kv "$s" "$k") ]] || { why "$r: no $k= in the summary: $s"; return; }
+            done
+            (($(kv "$s" completed) > 0)) || { why "$r: no exchange completed: $s"; return; }
         done
-        (($(kv "$s" completed) > 0)) || { why "no exchange completed: $s"; return; }
         [[ -n $STUB_TOTALS ]] || { why "stubserver printed no totals at SIGTERM"; return; }
         local acks
         acks=$(kv "${STUB_TOTALS#stubserver: }" acks)
         ((${acks:-0} > 0)) || { why "stubserver sent no ACK: $STUB_TOTALS"; return; }
+        totals=$(grep "$FLOOR_LINE" "$PXR_TMP/relay-floor.log" 2>/dev/null | tail -n 1 || true)
+        [[ -n $totals ]] || { why "floor printed no counters at SIGTERM"; return; }
+        (($(kv "$totals" relayed) > 0 && $(kv "$totals" delivered) > 0)) ||
+            { why "floor relayed or delivered nothing: $totals"; return; }
     }
     check bench-smoke smoke_ok
 else

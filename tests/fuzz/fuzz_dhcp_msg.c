@@ -72,11 +72,12 @@ FUZZ_NO_COV static void check_same_options(const struct dhcp_msg *m, const struc
 	/* Option 52 says which header fields carry options (RFC 2131 §4.1):
 	 * present when some field holds an option other than 82 (which the
 	 * builder always writes in the options field), naming those fields;
-	 * the sender's value stays while it names every field in use
-	 * (RFC 3046 2.1: a relay does not modify it). */
+	 * the sender's value (the fields it named that were read as options)
+	 * stays while it names every field in use (RFC 3046 2.1: a relay does
+	 * not modify it). */
 	(void)may;
-	if (sent && *sent >= 1 && *sent <= 3 && (need & ~*sent) == 0)
-		need = *sent;
+	if (sent && (*sent & m->overload_read) && (need & ~(*sent & m->overload_read)) == 0)
+		need = *sent & m->overload_read;
 	ov = dhcp_opt_get(back, DHO_OVERLOAD, 1, 1, NULL);
 	if (need == 0) {
 		FUZZ_CHECK(!dhcp_opt_has(back, DHO_OVERLOAD));
