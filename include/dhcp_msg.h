@@ -72,11 +72,16 @@ enum dhcp_area {
 struct dhcp_option {
 	uint8_t code;
 	uint8_t area;       /* enum dhcp_area: where the value goes (its first part) */
-	bool split;         /* read from more than one area: part[] says how */
 	uint16_t len;       /* value length, may exceed 255 (RFC 3396) */
 	uint16_t off;       /* value offset in dhcp_msg.data */
-	uint16_t part[3];   /* split: bytes of the value in each area, in order */
+	uint16_t part[3];   /* bytes of the value in each area, in order */
 };
+
+/* Read from more than one area (RFC 3396): written back the same way. */
+static inline bool dhcp_opt_split(const struct dhcp_option *o)
+{
+	return (o->part[0] != 0) + (o->part[1] != 0) + (o->part[2] != 0) > 1;
+}
 
 struct dhcp_msg {
 	uint8_t op, htype, hlen, hops;

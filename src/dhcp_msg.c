@@ -48,21 +48,13 @@ static int opt_append(struct dhcp_msg *m, uint8_t code, uint8_t area,
 	 * sname field ... are concatenated" in that order to form one value.
 	 * Joined, it may fit no single field: when more than one field holds
 	 * bytes of it, each one's part is remembered so the builder writes it
-	 * back the same way. Empty instances count for nothing. */
-	{
-		struct dhcp_option *o = &m->opts[i];
-		int areas = 0, first = -1;
-
-		for (int a = 0; a < 3; a++)
-			if (o->part[a]) {
-				areas++;
-				if (first < 0)
-					first = a;
-			}
-		o->split = areas > 1;
-		if (first >= 0)
-			o->area = (uint8_t)first;
-	}
+	 * back the same way (dhcp_opt_split). Empty instances count for
+	 * nothing; the first area holding bytes is where it goes whole. */
+	for (int a = 0; a < 3; a++)
+		if (m->opts[i].part[a]) {
+			m->opts[i].area = (uint8_t)a;
+			break;
+		}
 	return 0;
 }
 
@@ -71,7 +63,6 @@ void dhcp_opt_move(struct dhcp_msg *m, int i, enum dhcp_area area)
 	struct dhcp_option *o = &m->opts[i];
 
 	o->area = (uint8_t)area;
-	o->split = false;
 	memset(o->part, 0, sizeof(o->part));
 	o->part[area] = o->len;
 }
@@ -213,7 +204,7 @@ int dhcp_opt_set(struct dhcp_msg *m, uint8_t code, const void *val, size_t len)
 		if (len)
 			memmove(m->data + m->opts[i].off, val, len);
 		m->opts[i].len = (uint16_t)len;
-		dhcp_opt_move(m, i, m->opts[i].split ? DHCP_AREA_OPTIONS
+		dhcp_opt_move(m, i, dhcp_opt_split(&m->opts[i]) ? DHCP_AREA_OPTIONS
 						      : (enum dhcp_area)m->opts[i].area);
 		return 0;
 	}
@@ -316,7 +307,7 @@ static bool put_area(struct writer *w, const struct dhcp_msg *m, enum dhcp_area 
 
 		if (o->code == DHO_AGENT_INFO)
 			continue;
-		if (o->split && o->code != DHO_OVERLOAD) {
+		if (dhcp_opt_split(o) && o->code != DHO_OVERLOAD) {
 			/* This area's part of a value that continues across
 			 * fields, after the parts of the areas before it. */
 			if (!o->part[area])
@@ -369,7 +360,7 @@ int dhcp_msg_build(const struct dhcp_msg *m, size_t max_len, uint8_t *out, size_
 
 		if (o->code == DHO_AGENT_INFO || o->code == DHO_OVERLOAD)
 			continue;      /* 82 always goes in the options field */
-		if (o->split) {
+		if (dhcp_opt_split(o)) {
 			overload |= (o->part[DHCP_AREA_FILE] ? 1 : 0) |
 				    (o->part[DHCP_AREA_SNAME] ? 2 : 0);
 		} else if (o->area == DHCP_AREA_FILE) {

@@ -240,18 +240,13 @@ void metrics_render_tftp(const struct tftp_stats *t, unsigned sessions, unsigned
 	       "breaking the protocol, files over cache-size, abandoned fetches stopped, "
 	       "fetches over fetch-timeout, sessions refused for max-sessions, unconfirmed "
 	       "sessions pushed out or expired.");
-	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"error_sent\"} %llu\n",
-		    (unsigned long long)t->errors_sent);
-	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"unknown_tid\"} %llu\n",
-		    (unsigned long long)t->unknown_tid);
-	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"eviction\"} %llu\n",
-		    (unsigned long long)t->evictions);
-	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"disk_hit\"} %llu\n",
-		    (unsigned long long)t->disk_hits);
-	mbuf_printf(b, "pxerelay_tftp_events_total{event=\"malformed\"} %llu\n",
-		    (unsigned long long)t->malformed);
 	{
 		const struct { const char *name; uint64_t v; } ev[] = {
+			{ "error_sent", t->errors_sent },
+			{ "unknown_tid", t->unknown_tid },
+			{ "eviction", t->evictions },
+			{ "disk_hit", t->disk_hits },
+			{ "malformed", t->malformed },
 			{ "bad_request", t->bad_requests },
 			{ "upstream_wrong_link", t->upstream_wrong_link },
 			{ "upstream_invalid", t->upstream_invalid },

@@ -38,7 +38,7 @@ static bool reclaim_area(struct dhcp_msg *m, enum dhcp_area area)
 
 	for (int i = 0; i < m->nopts; i++)
 		if (m->opts[i].code != DHO_OVERLOAD &&
-		    (m->opts[i].area == area || (m->opts[i].split && m->opts[i].part[area]))) {
+		    (m->opts[i].area == area || m->opts[i].part[area])) {
 			dhcp_opt_move(m, i, DHCP_AREA_OPTIONS);
 			moved = true;
 		}

@@ -101,6 +101,7 @@ struct tftp_proxy {
 	struct session *sessions;          /* 2 * nslots: confirmed and on probation */
 	struct fetch *fetches;             /* nslots */
 	unsigned nslots;
+	unsigned nconfirmed, nprobation;   /* live sessions of each kind */
 	struct entry *cache;
 	uint64_t cached_bytes;             /* file bytes held */
 	uint64_t held;                     /* bytes allocated for them, <= cfg.cache_size */
@@ -362,6 +363,10 @@ static void session_end(struct tftp_proxy *px, struct session *s)
 	}
 	unmap_sock(px, s->sock);
 	s->used = false;
+	if (s->confirmed)
+		px->nconfirmed--;
+	else
+		px->nprobation--;
 	if (e && e->failed && !e->sessions && !e->fetch)
 		entry_free(px, e);
 }
@@ -470,6 +475,7 @@ static void session_start(struct tftp_proxy *px, struct session *s, int64_t now_
 	}
 }
 
+/* Live sessions of one client, confirmed or on probation. */
 static unsigned sessions_of(const struct tftp_proxy *px, uint32_t client_ip, bool confirmed)
 {
 	unsigned n = 0;
@@ -477,8 +483,7 @@ static unsigned sessions_of(const struct tftp_proxy *px, uint32_t client_ip, boo
 	for (unsigned i = 0; i < 2 * px->nslots; i++) {
 		const struct session *s = &px->sessions[i];
 
-		n += s->used && s->confirmed == confirmed &&
-		     (client_ip == 0 || s->client_ip == client_ip);
+		n += s->used && s->confirmed == confirmed && s->client_ip == client_ip;
 	}
 	return n;
 }
@@ -490,7 +495,7 @@ static bool session_confirm(struct tftp_proxy *px, struct session *s)
 {
 	if (s->confirmed)
 		return true;
-	if (sessions_of(px, 0, true) >= px->nslots) {
+	if (px->nconfirmed >= px->nslots) {
 		px->st.slots_full++;
 		px->st.sessions_refused++;
 		session_fail(px, s, TFTP_ENOTDEFINED, "server busy");
@@ -502,6 +507,8 @@ static bool session_confirm(struct tftp_proxy *px, struct session *s)
 		return false;
 	}
 	s->confirmed = true;
+	px->nprobation--;
+	px->nconfirmed++;
 	return true;
 }
 
@@ -927,7 +934,7 @@ static struct session *session_slot(struct tftp_proxy *px, uint32_t client_ip)
 
 	if (sessions_of(px, client_ip, false) >= px->cfg.max_per_client)
 		old = oldest_unconfirmed(px, client_ip);
-	else if (sessions_of(px, 0, false) >= px->nslots)
+	else if (px->nprobation >= px->nslots)
 		old = oldest_unconfirmed(px, 0);
 	if (old) {
 		px->st.probation_evicted++;
@@ -1035,6 +1042,7 @@ void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
 	s->client_port = client_port;
 	s->local_ip = local_ip;
 	s->started_ms = now_ms;
+	px->nprobation++;
 	s->e = e;
 	s->next_in_entry = e->sessions;
 	e->sessions = s;
@@ -1204,9 +1212,8 @@ const struct tftp_stats *tftp_proxy_stats(const struct tftp_proxy *px)
 void tftp_proxy_usage(const struct tftp_proxy *px, unsigned *sessions, unsigned *fetches,
 		      uint64_t *cached_bytes)
 {
-	*sessions = *fetches = 0;
-	for (unsigned i = 0; i < 2 * px->nslots; i++)
-		*sessions += px->sessions[i].used;
+	*sessions = px->nconfirmed + px->nprobation;
+	*fetches = 0;
 	for (unsigned i = 0; i < px->nslots; i++)
 		*fetches += px->fetches[i].used;
 	*cached_bytes = px->cached_bytes;

@@ -26,6 +26,7 @@
 struct tftp_server {
 	int listen_fd, ep;
 	struct log_ratelimit rl_full;   /* "sessions full" warnings */
+	struct log_ratelimit rl_route;  /* "no route to the boot server" warnings */
 	uint64_t slots_full_seen, budget_seen;
 	uint32_t tag_sock;
 	int closed_fd;                  /* the last fd io_close closed */
@@ -126,14 +127,23 @@ static int route_to(uint32_t dst, int *oif, uint32_t *src)
  * server, answers accepted from that route's interface only. */
 static int io_open_upstream(void *user, uint32_t server, int *ifindex)
 {
+	struct tftp_server *ts = user;
 	uint32_t src;
+	unsigned more;
 	int r = route_to(server, ifindex, &src);
 
 	if (r < 0) {
 		char a[INET_ADDRSTRLEN];
+		struct timespec now;
 
-		log_warn("tftp-proxy: no route to boot server %s: %s",
-			 inet_ntop(AF_INET, &server, a, sizeof(a)), strerror(-r));
+		/* The client gets an ERROR and the refusal is counted; the
+		 * log says it at most once per interval. */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (log_ratelimit_ok(&ts->rl_route, (int64_t)now.tv_sec * 1000 +
+				     now.tv_nsec / 1000000, &more))
+			log_warn("tftp-proxy: no route to boot server %s: %s (%u more like it not"
+				 " shown)", inet_ntop(AF_INET, &server, a, sizeof(a)),
+				 strerror(-r), more);
 		return r;
 	}
 	return io_open(user, src);

@@ -139,12 +139,37 @@ static bool is_zero4(const uint8_t *p)
  * go back to the kernel once sent.  One batch per wake-up, so neither
  * direction starves the other under load.
  */
+/* One sendmmsg for the batch (again for what it did not take); returns
+ * the messages the kernel took. */
+static uint64_t send_all(struct fl *f, int fd, struct mmsghdr *out, int n)
+{
+	uint64_t sent = 0;
+	int off = 0;
+
+	while (off < n) {
+		int s;
+
+		f->st.send_calls++;
+		s = sendmmsg(fd, out + off, (unsigned)(n - off), 0);
+		if (s < 0 && errno == EINTR)
+			continue;
+		if (s <= 0) {
+			f->st.send_errors++;
+			off++;
+			continue;
+		}
+		sent += (uint64_t)s;
+		off += s;
+	}
+	return sent;
+}
+
 static void client_leg(struct fl *f)
 {
 	struct iovec out_iov[FL_BATCH];
 	struct mmsghdr out[FL_BATCH];
 	struct tpacket2_hdr *held[FL_BATCH];
-	int nheld, n = 0, off = 0;
+	int nheld, n = 0;
 
 	for (nheld = 0; nheld < FL_BATCH; nheld++) {
 		struct tpacket2_hdr *h =
@@ -185,21 +210,7 @@ static void client_leg(struct fl *f)
 			.msg_iov = &out_iov[n], .msg_iovlen = 1 } };
 		n++;
 	}
-	while (off < n) {
-		int s;
-
-		f->st.send_calls++;
-		s = sendmmsg(f->ufd, out + off, (unsigned)(n - off), 0);
-		if (s < 0 && errno == EINTR)
-			continue;
-		if (s <= 0) {
-			f->st.send_errors++;
-			off++;
-			continue;
-		}
-		f->st.relayed += (uint64_t)s;
-		off += s;
-	}
+	f->st.relayed += send_all(f, f->ufd, out, n);
 	for (int i = 0; i < nheld; i++)
 		__atomic_store_n(&held[i]->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 }
@@ -259,7 +270,7 @@ static void server_leg(struct fl *f)
 	struct iovec iov[FL_BATCH], out_iov[FL_BATCH];
 	struct mmsghdr msg[FL_BATCH], out[FL_BATCH];
 	struct sockaddr_in from[FL_BATCH];
-	int r, n = 0, off = 0;
+	int r, n = 0;
 
 	for (int i = 0; i < FL_BATCH; i++) {
 		iov[i] = (struct iovec){ buf[i] + FL_HDRS, FL_DHCP_MAX };
@@ -294,21 +305,7 @@ static void server_leg(struct fl *f)
 		out[n] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &out_iov[n], .msg_iovlen = 1 } };
 		n++;
 	}
-	while (off < n) {
-		int s;
-
-		f->st.send_calls++;
-		s = sendmmsg(f->pfd, out + off, (unsigned)(n - off), 0);
-		if (s < 0 && errno == EINTR)
-			continue;
-		if (s <= 0) {
-			f->st.send_errors++;
-			off++;
-			continue;
-		}
-		f->st.delivered += (uint64_t)s;
-		off += s;
-	}
+	f->st.delivered += send_all(f, f->pfd, out, n);
 }
 
 /* ------------------------------------------------------------------ setup */

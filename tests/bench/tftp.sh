@@ -143,13 +143,7 @@ done
 command -v ping >/dev/null || command -v busybox >/dev/null ||
     { echo "FAIL $TNAME: neither ping nor busybox installed"; exit 1; }
 
-mkdir -p "$BUILD_DIR"
-if ! "${CC:-cc}" -std=gnu11 -O2 -Wall -Wextra -Werror -o "$DELAYFWD" "$BENCH/delayfwd.c" \
-    >"$BUILD_DIR/delayfwd.build.log" 2>&1; then
-    cat "$BUILD_DIR/delayfwd.build.log"
-    echo "FAIL $TNAME: delayfwd.c does not build"
-    exit 1
-fi
+delayfwd_build "$DELAYFWD" || { echo "FAIL $TNAME: delayfwd.c does not build"; exit 1; }
 
 # machine_busy: percent of CPU time spent on anything but idle/iowait over
 # one second, before we start (other work on the machine shows here).
@@ -189,12 +183,7 @@ topo_add_vlan 10
 topo_add_vlan 20
 NS10=$(client_ns 10)
 NS20=$(client_ns 20)
-NS_MID=pxr-$PXR_TAG-wan
-NS_REM=pxr-$PXR_TAG-rem
-tbench_wan_create "$NS_MID" "$NS_REM"
-bg_run delayfwd "$NS_MID" "$DELAYFWD" -a wa -b wb -d "$DELAY_MS"
-wait_until 5 grep -q '^delayfwd: ready' "$PXR_TMP/delayfwd.log" ||
-    { echo "FAIL $TNAME: delayfwd did not start: $(tr '\n' ' ' <"$PXR_TMP/delayfwd.log")"; exit 1; }
+wan_start "$DELAYFWD" "$DELAY_MS" || { echo "FAIL $TNAME: $PXR_WHY"; exit 1; }
 
 # ------------------------------------------------------------------ files
 

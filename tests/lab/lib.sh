@@ -1036,6 +1036,27 @@ tbench_wan_create() {
     ip -n "$far" route replace 10.0.0.0/8 via 10.1.0.1
 }
 
+# delayfwd_build OUT: tests/bench/delayfwd.c built into OUT (the kernel
+# here has no netem); its compiler output in OUT.build.log.
+delayfwd_build() {
+    mkdir -p "$(dirname "$1")"
+    "${CC:-cc}" -std=gnu11 -O2 -Wall -Wextra -Werror -o "$1" "$(top)/tests/bench/delayfwd.c" \
+        >"$1.build.log" 2>&1 || { cat "$1.build.log"; return 1; }
+}
+
+# wan_start DELAYFWD MS: the WAN leg of tbench_wan_create (namespaces
+# NS_MID pxr-TAG-wan and NS_REM pxr-TAG-rem, set here) with DELAYFWD
+# holding every frame MS milliseconds each way; fails (with `why`) when it
+# does not start.
+wan_start() {
+    NS_MID=pxr-$PXR_TAG-wan
+    NS_REM=pxr-$PXR_TAG-rem
+    tbench_wan_create "$NS_MID" "$NS_REM"
+    bg_run delayfwd "$NS_MID" "$1" -a wa -b wb -d "$2"
+    wait_until 5 grep -q '^delayfwd: ready' "$PXR_TMP/delayfwd.log" ||
+        why "delayfwd did not start: $(tr '\n' ' ' <"$PXR_TMP/delayfwd.log")"
+}
+
 # tbench_lease NS IFACE TAG N: lease N addresses through the relay from NS
 # on IFACE (DISCOVER, then REQUEST, each from its own MAC 02:TAG:..., TAG
 # two hex digits, with dhcp_probe.py, 50 clients at a time) and add each

@@ -77,9 +77,7 @@ for c in /usr/sbin/in.tftpd tftp atftp curl busybox dhcpd sha256sum "${CC:-cc}";
         { echo "FAIL $T: $c not installed (packages tftpd-hpa, tftp-hpa, atftp, curl, busybox, isc-dhcp-server, gcc)"; exit 1; }
 done
 DELAYFWD=$(top)/build/bench/delayfwd
-mkdir -p "$(dirname "$DELAYFWD")"
-"${CC:-cc}" -std=gnu11 -O2 -Wall -Wextra -Werror -o "$DELAYFWD" "$(top)/tests/bench/delayfwd.c" ||
-    { echo "FAIL $T: tests/bench/delayfwd.c does not build"; exit 1; }
+delayfwd_build "$DELAYFWD" || { echo "FAIL $T: tests/bench/delayfwd.c does not build"; exit 1; }
 
 lab_init th "$T"
 th_exit() {
@@ -99,12 +97,7 @@ topo_add_vlan 10
 topo_add_vlan 20
 NS10=$(client_ns 10)
 NS20=$(client_ns 20)
-NS_MID=pxr-$PXR_TAG-wan
-NS_REM=pxr-$PXR_TAG-rem
-tbench_wan_create "$NS_MID" "$NS_REM"
-bg_run delayfwd "$NS_MID" "$DELAYFWD" -a wa -b wb -d 100
-wait_until 5 grep -q '^delayfwd: ready' "$PXR_TMP/delayfwd.log" ||
-    { echo "FAIL $T: delayfwd did not start"; exit 1; }
+wan_start "$DELAYFWD" 100 || { echo "FAIL $T: $PXR_WHY"; exit 1; }
 ip netns exec "$NS_RTR" sysctl -qw net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.default.rp_filter=2 \
     net.ipv4.conf.vlan10.rp_filter=2 net.ipv4.ip_local_port_range="40000 40499"
 PROXY=10.10.0.1

@@ -753,7 +753,7 @@ static void test_rfc3396_split_option_keeps_the_senders_layout(void **state)
 		assert_int_equal(parse_exact(m, p.b, p.len), 0);
 		a = dhcp_opt_get(m, 43, 300, 300, &alen);
 		assert_non_null(a);
-		assert_true(m->opts[m->index[43]].split);
+		assert_true(dhcp_opt_split(&m->opts[m->index[43]]));
 		n = dhcp_msg_build(m, p.len, out, sizeof(out));
 		assert_int_equal(n, (int)p.len);
 		assert_memory_equal(out, p.b, p.len);
@@ -779,7 +779,7 @@ static void test_rfc3396_split_option_edited_goes_to_the_options_field(void **st
 	make_split_offer(&p, 1);
 	assert_int_equal(parse_exact(m, p.b, p.len), 0);
 	assert_int_equal(dhcp_opt_set(m, 43, v, sizeof(v)), 0);
-	assert_false(m->opts[m->index[43]].split);
+	assert_false(dhcp_opt_split(&m->opts[m->index[43]]));
 	assert_int_equal(m->opts[m->index[43]].area, DHCP_AREA_OPTIONS);
 	n = dhcp_msg_build(m, DHCP_DEFAULT_MAX, out, sizeof(out));
 	assert_true(n > 0);
