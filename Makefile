@@ -38,7 +38,9 @@ PURE_SRC = src/dhcp_msg.c src/opt82.c src/relay.c src/frame.c src/classify.c \
 	   src/rewrite.c src/xid_table.c src/http.c src/metrics.c src/stats.c \
 	   src/tftp_proto.c src/tftp_proxy.c src/ratelimit.c src/fmt.c src/link_table.c \
 	   src/exchange.c src/siphash.c
-IO_SRC   = src/config.c src/log.c src/link.c src/capture.c \
+CONFIG_SRC = src/config.c src/config_keys.c src/config_types.c src/config_confuse.c \
+	     src/config_print.c
+IO_SRC   = $(CONFIG_SRC) src/log.c src/link.c src/capture.c \
 	   src/inject.c src/upstream.c src/replay.c src/metrics_server.c src/trace.c \
 	   src/tftp_server.c
 SRC      = $(PURE_SRC) $(IO_SRC) src/dataplane.c src/daemon.c src/main.c $(if $(filter 1,$(STATIC_LIBS)),src/sd_compat.c)
@@ -76,8 +78,8 @@ deps-lab:
 # ---- unit tests (cmocka) ----
 UNIT_BIN = $(UNIT_TESTS:%=$(BUILD)/test_%)
 
-$(BUILD)/test_config: tests/unit/test_config.c src/config.c src/opt82.c | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(shell pkg-config --libs libconfuse cmocka)
+$(BUILD)/test_config: tests/unit/test_config.c $(CONFIG_SRC) src/opt82.c $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) $(shell pkg-config --libs libconfuse cmocka)
 
 # The data plane's seam test runs the real dataplane.c, so it links the
 # I/O modules too (their sockets are never opened: struct dp_io records).
@@ -87,8 +89,8 @@ $(BUILD)/test_dataplane: tests/unit/test_dataplane.c $(PURE_SRC) $(IO_SRC) src/d
 		$(if $(filter 1,$(STATIC_LIBS)),src/sd_compat.c) $(LDLIBS) \
 		$(shell pkg-config --libs cmocka)
 
-$(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRC) src/config.c $(wildcard include/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(PURE_SRC) src/config.c \
+$(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRC) $(CONFIG_SRC) $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(PURE_SRC) $(CONFIG_SRC) \
 		$(shell pkg-config --libs libconfuse cmocka)
 
 check-unit: $(UNIT_BIN)
@@ -118,9 +120,9 @@ FUZZ_BIN = $(FUZZERS:%=build/fuzz/fuzz_%)
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
 	      -fno-sanitize-recover=all $(LIBNET_CFLAGS)
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRC) src/config.c $(wildcard include/*.h tests/fuzz/*.h)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRC) $(CONFIG_SRC) $(wildcard include/*.h tests/fuzz/*.h)
 	mkdir -p build/fuzz
-	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) src/config.c -lconfuse
+	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) $(CONFIG_SRC) -lconfuse
 
 # Each harness runs over its seed corpus plus what it finds (kept in
 # build/fuzz/corpus_X), with tests/fuzz/X.dict when there is one; an input
