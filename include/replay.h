@@ -10,7 +10,12 @@
 
 /* ifname: ingress interface name to assume for requests ("" if unknown;
  * rules with an interface key then match only when it is given).
- * Returns 0, or -1 with a message on stderr when the file cannot be read. */
-int replay_run(const char *path, const struct config *cfg, const char *ifname, FILE *out);
+ * trace_path (NULL: none): a pcap file (Linux cooked v2) that gets each
+ * message the daemon would send to a client, as an outgoing UDP datagram
+ * 67 -> 68, byte for byte: the same record the daemon's own -w trace
+ * keeps of a frame it sent, so the two compare.
+ * Returns 0, or -1 with a message on stderr when a file cannot be used. */
+int replay_run(const char *path, const struct config *cfg, const char *ifname,
+	       const char *trace_path, FILE *out);
 
 #endif

@@ -114,9 +114,10 @@ static void usage(FILE *out)
 		"  -i IFACE  downstream (client) interface; repeatable\n"
 		"  -u IFACE  upstream interface toward the servers\n"
 		"  SERVER    DHCP server addresses (IPv4)\n"
-		"       pxerelay --replay FILE.pcap [-c FILE] [-i IFACE]\n"
+		"       pxerelay --replay FILE.pcap [-c FILE] [-i IFACE] [-w OUT.pcap]\n"
 		"  offline: classify each request of a capture, apply the boot rules to\n"
-		"  each reply, print what would change (IFACE: ingress name to assume)\n");
+		"  each reply, print what would change (IFACE: ingress name to assume;\n"
+		"  OUT.pcap: each message that would go to a client, byte for byte)\n");
 }
 
 static int go_background(void)
@@ -179,7 +180,7 @@ int main(int argc, char **argv)
 		const char *path = cfg_path ? cfg_path : DEFAULT_CONFIG;
 
 		if (nifaces > 1 || optind < argc) {
-			fprintf(stderr, "pxerelay: --replay takes FILE, -c and at most one -i\n");
+			fprintf(stderr, "pxerelay: --replay takes FILE, -c, -w and at most one -i\n");
 			free(ifaces);
 			return 2;
 		}
@@ -189,7 +190,8 @@ int main(int argc, char **argv)
 			free(ifaces);
 			return 1;
 		}
-		rc = replay_run(replay, d.cfg, nifaces ? ifaces[0] : "", stdout) < 0 ? 1 : 0;
+		rc = replay_run(replay, d.cfg, nifaces ? ifaces[0] : "", d.trace_path, stdout) < 0 ?
+			1 : 0;
 		config_free(d.cfg);
 		free(ifaces);
 		return rc;

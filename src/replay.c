@@ -14,6 +14,7 @@
 #include "exchange.h"
 #include "frame.h"
 #include "relay.h"
+#include "trace.h"
 
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
@@ -26,6 +27,7 @@ struct replay {
 	const struct config *cfg;
 	const char *ifname;
 	FILE *out;
+	struct trace *trace;            /* -w: what would go to each client */
 	struct exchange ex;
 	struct relay_links links;       /* the client link of the last reply */
 	int datalink;
@@ -206,6 +208,10 @@ static void on_reply(struct replay *r, const uint8_t *buf, size_t len, uint32_t 
 		r->rewritten++;
 	if (dhcp_msg_parse(&after, dv.buf, (size_t)dv.len) == 0)
 		print_diff(r->out, &before, &after);
+	/* The message as the daemon would send it, as its own trace (-w)
+	 * records a frame to a client: outgoing, 67 -> 68. */
+	trace_udp(r->trace, 1, SLL2_OUTGOING, dv.link ? dv.link->giaddr : 0, dv.dst_ip,
+		  67, 68, dv.buf, (size_t)dv.len);
 	fprintf(r->out, " (%d bytes to %s)\n", dv.len,
 		dv.mode == DELIVER_BROADCAST ? "broadcast" : "the client");
 }
@@ -242,7 +248,8 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		on_reply(r, fi.payload, fi.payload_len, fi.ip_src, now);
 }
 
-int replay_run(const char *path, const struct config *cfg, const char *ifname, FILE *out)
+int replay_run(const char *path, const struct config *cfg, const char *ifname,
+	       const char *trace_path, FILE *out)
 {
 	char err[PCAP_ERRBUF_SIZE];
 	struct replay r = { .cfg = cfg, .ifname = ifname ? ifname : "", .out = out };
@@ -252,11 +259,22 @@ int replay_run(const char *path, const struct config *cfg, const char *ifname, F
 		fprintf(stderr, "pxerelay: %s\n", err);
 		return -1;
 	}
+	if (trace_path) {
+		char terr[300];
+
+		r.trace = trace_open(trace_path, terr, sizeof(terr));
+		if (!r.trace) {
+			fprintf(stderr, "pxerelay: %s\n", terr);
+			pcap_close(p);
+			return -1;
+		}
+	}
 	r.datalink = pcap_datalink(p);
 	if (r.datalink != DLT_EN10MB && r.datalink != DLT_LINUX_SLL &&
 	    r.datalink != DLT_LINUX_SLL2) {
 		fprintf(stderr, "pxerelay: %s: link type %s not supported (Ethernet or Linux cooked)\n",
 			path, pcap_datalink_val_to_name(r.datalink));
+		trace_close(r.trace);
 		pcap_close(p);
 		return -1;
 	}
@@ -264,6 +282,7 @@ int replay_run(const char *path, const struct config *cfg, const char *ifname, F
 	if (!r.ifname[0] && cfg->nifaces == 1)
 		r.ifname = cfg->ifaces[0].name;
 	if (exchange_init(&r.ex, 8192, 60000, 0) < 0) {
+		trace_close(r.trace);
 		pcap_close(p);
 		return -1;
 	}
@@ -275,6 +294,7 @@ int replay_run(const char *path, const struct config *cfg, const char *ifname, F
 		r.fallbacks, r.dropped);
 	exchange_free(&r.ex);
 	relay_links_free(&r.links);
+	trace_close(r.trace);
 	pcap_close(p);
 	return 0;
 }

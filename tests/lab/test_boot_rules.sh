@@ -23,6 +23,14 @@
 # field and option by option, option 82 aside, with what the server sent,
 # captured on srv0).  A table of what each client got closes the output.
 #
+# One path: the router's capture (both directions) is run through
+# `pxerelay --replay -w`, and every message --replay says the daemon sends
+# to a client must be, byte for byte, the one the daemon did send.  With
+# dhcpd, every line of tests/data/pxe-clients.replay (the shipped capture's
+# golden output, made by this test for six of its clients) must also be a
+# line of this run's --replay output: the shipped capture's verdicts are
+# the daemon's.
+#
 # Each server runs in its own child process with its own namespaces
 # (pxr-boot-<server>-*).
 #
@@ -274,6 +282,9 @@ if [[ -n ${PXR_BOOT_CAPTURE_OUT:-} ]]; then
     fi
 fi
 
+# Both directions on the router, for the replay checks at the end.
+cap_start_filter rtrall "$NS_RTR" any -y LINUX_SLL2 udp port 67 or udp port 68 || exit 1
+
 config_check() {
     local out
     out=$(timeout 10 ip netns exec "$NS_RTR" "$(pxerelay_bin)" -t -c "$CONF" 2>&1) ||
@@ -448,6 +459,40 @@ same_relay() {
     proc_alive "$RELAY_PID" || why "relay (pid $RELAY_PID) is gone: $(tail -n 3 "$PXR_TMP/relay.log" | tr '\n' ' ')"
 }
 check "$T relay-alive" same_relay
+
+# ---------------------------------------------------------------- replay
+
+replay_sends_the_daemons_bytes() {
+    local out
+    sleep 0.3 # let the last packets reach the file
+    proc_stop cap-rtrall INT
+    "$(pxerelay_bin)" --replay "$(cap_file rtrall)" -c "$CONF" -i vlan10 \
+        -w "$PXR_TMP/replay-out.pcap" >"$PXR_TMP/replay.out" 2>&1 ||
+        { why "--replay failed: $(tail -n 3 "$PXR_TMP/replay.out")"; return 1; }
+    out=$("$PXR_PYTHON" "$LAB/same_replies.py" "$(cap_file rtrall)" "$PXR_TMP/replay-out.pcap" 2>&1) ||
+        { why "daemon and --replay differ: $(tr '\n' ' ' <<<"$out" | head -c 600)"; return 1; }
+    log "replay: $(tail -n 1 <<<"$out")"
+}
+check "$T replay-sends-the-daemons-bytes" replay_sends_the_daemons_bytes
+
+# The shipped capture was made by this test (make_replay_capture.sh): its
+# golden verdicts must be this run's, line for line, packet numbers aside.
+shipped_capture_verdicts_are_the_daemons() {
+    local golden top missing
+    top=$(top)
+    golden=$top/tests/data/pxe-clients.replay
+    # The same configuration, as -t normalises it (its first line names the file).
+    cmp -s <("$(pxerelay_bin)" -t -c "$top/tests/data/pxe-clients.conf" | tail -n +2) \
+        <("$(pxerelay_bin)" -t -c "$CONF" | tail -n +2) ||
+        { why "tests/data/pxe-clients.conf is not this test's config: re-run tests/lab/make_replay_capture.sh"; return 1; }
+    missing=$(grep -v '^# ' "$golden" | sed 's/^#[0-9]* //' | sort |
+        comm -23 - <(sed 's/^#[0-9]* //' "$PXR_TMP/replay.out" | sort))
+    [[ -z $missing ]] || { why "golden lines not in this run: $(head -c 600 <<<"$missing")"; return 1; }
+    log "replay: the $(grep -vc '^# ' "$golden") golden lines of the shipped capture are all in this run's"
+}
+if [[ $SRV == dhcpd && -z ${PXR_BOOT_CLIENTS:-} ]]; then
+    check "$T shipped-capture-verdicts-are-the-daemons" shipped_capture_verdicts_are_the_daemons
+fi
 
 # ---------------------------------------------------------------- table
 

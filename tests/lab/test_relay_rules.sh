@@ -25,7 +25,8 @@
 #              goes out
 #   replay     --replay over the capture taken on the router gives the same
 #              verdict per reply as the daemon gave (rewritten, or relayed
-#              as the server sent it)
+#              as the server sent it), and --replay -w writes, byte for
+#              byte, each message the daemon sent to a client
 set -euo pipefail
 
 LAB=$(cd "$(dirname "$0")" && pwd)
@@ -183,10 +184,11 @@ check "$T rfc2131-rewrite-stays-within-548-without-option57" size_limit
 # ---------------------------------------------------------------- replay
 
 same_verdict() {
-    local rp daemon_rw daemon_fb replay_rw replay_fb
+    local rp daemon_rw daemon_fb replay_rw replay_fb out
     sleep 0.5
     proc_stop cap-router
-    rp=$("$(pxerelay_bin)" --replay "$(cap_file router)" -c "$CONF" -i vlan10 2>&1) || {
+    rp=$("$(pxerelay_bin)" --replay "$(cap_file router)" -c "$CONF" -i vlan10 \
+        -w "$PXR_TMP/replay-out.pcap" 2>&1) || {
         why "--replay failed: $rp"
         return 1
     }
@@ -198,6 +200,12 @@ same_verdict() {
     log "rewritten: daemon $daemon_rw, replay $replay_rw; relayed as sent: daemon $daemon_fb, replay $replay_fb"
     [[ $daemon_rw == "$replay_rw" && $daemon_fb == "$replay_fb" ]] ||
         why "daemon and --replay disagree: $(tail -n 1 <<<"$rp")"
+    # Message by message: what --replay says goes to each client is, byte
+    # for byte, what the daemon sent (the fallback and the split reply
+    # included).
+    out=$("$PXR_PYTHON" "$LAB/same_replies.py" "$(cap_file router)" "$PXR_TMP/replay-out.pcap" 2>&1) ||
+        why "daemon and --replay differ: $(tr '\n' ' ' <<<"$out" | head -c 600)"
+    log "replay: $(tail -n 1 <<<"$out")"
 }
 check "$T replay-gives-the-daemons-verdict" same_verdict
 

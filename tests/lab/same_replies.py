@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""same_replies.py DAEMON.pcap REPLAY.pcap
+
+Compare what the daemon sent to its clients with what `pxerelay --replay
+-w` says it would send, byte for byte.
+
+DAEMON.pcap: a Linux cooked capture taken on the router (tcpdump -i any),
+or the daemon's own -w trace; REPLAY.pcap: what --replay -w wrote. From
+each, every outgoing UDP datagram from port 67 to port 68 (a message to a
+client) is keyed by (chaddr, xid, DHCP message type); for every key the
+payloads, as a multiset, must be the same in both files. Prints one line
+per difference and a summary; exits 1 on any difference or when the files
+hold no such message at all."""
+import collections
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dhcp_probe import read_pcap, split_frame  # noqa: E402
+
+
+def dhcp_type(payload):
+    """Option 53 of a BOOTP payload, None if absent (options field only)."""
+    i = 240
+    while i < len(payload):
+        code = payload[i]
+        if code == 255:
+            break
+        if code == 0:
+            i += 1
+            continue
+        if i + 1 >= len(payload):
+            break
+        length = payload[i + 1]
+        if code == 53 and length >= 1 and i + 2 < len(payload):
+            return payload[i + 2]
+        i += 2 + length
+    return None
+
+
+def to_clients(path):
+    out = collections.defaultdict(collections.Counter)
+    for linktype, _ts, frame in read_pcap(path):
+        split = split_frame(linktype, frame)
+        if not split:
+            continue
+        meta, ip = split
+        if meta.get("pkttype") != "outgoing" or len(ip) < 20 or ip[9] != 17:
+            continue
+        ihl = (ip[0] & 0x0F) * 4
+        udp = ip[ihl:]
+        if len(udp) < 8:
+            continue
+        sport, dport, ulen = struct.unpack("!HHH", udp[:6])
+        if sport != 67 or dport != 68:
+            continue
+        payload = bytes(udp[8:ulen])
+        if len(payload) < 240:
+            continue
+        key = (payload[28:34].hex(":"), payload[4:8].hex(), dhcp_type(payload))
+        out[key][payload] += 1
+    return out
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__.strip().splitlines()[0], file=sys.stderr)
+        return 2
+    daemon, replay = to_clients(sys.argv[1]), to_clients(sys.argv[2])
+    bad = 0
+    for key in sorted(set(daemon) | set(replay), key=str):
+        d, r = daemon.get(key, collections.Counter()), replay.get(key, collections.Counter())
+        if d != r:
+            bad += 1
+            print("differ: mac %s xid %s type %s: daemon sent %d message(s) (%s), "
+                  "--replay %d (%s)" % (key[0], key[1], key[2], sum(d.values()),
+                                        ",".join("%d B" % len(p) for p in d),
+                                        sum(r.values()),
+                                        ",".join("%d B" % len(p) for p in r)))
+    total = sum(sum(c.values()) for c in daemon.values())
+    print("%d messages to clients, %d keys, %d keys differ" %
+          (total, len(set(daemon) | set(replay)), bad))
+    return 1 if bad or total == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
