@@ -50,6 +50,21 @@ const char *class_label(const struct client_class *c, char *buf, size_t len);
 /* The first boot rule matching, or NULL (file order, first match wins;
  * a rule with no match keys matches everyone). */
 const struct cfg_boot *classify_match(const struct config *cfg, const struct client_class *c);
+/* The rule's keys on the client (arch, vendor-class, user-class,
+ * interface, mac). */
 bool classify_rule_matches(const struct cfg_boot *b, const struct client_class *c);
+/* The rule's conditions on the server's reply m, from src: offered-filename
+ * (option 67, else file), offered-next-server (option 66 or siaddr),
+ * from-server. True when the rule has none. */
+bool classify_reply_matches(const struct cfg_boot *b, const struct dhcp_msg *m, uint32_t src);
+bool boot_rule_has_reply_conditions(const struct cfg_boot *b);
+/* A rule with no settings (filename, next-server, server-name,
+ * set-option, remove-option): when it is the first to match, nothing is
+ * rewritten. */
+bool boot_rule_is_pass(const struct cfg_boot *b);
+/* A ProxyDHCP (or WDS) offer: an OFFER of no address (yiaddr 0.0.0.0)
+ * with option 60 "PXEClient". PXE clients take their boot file from the
+ * proxy's port-4011 answer, which never passes the relay. */
+bool dhcp_is_proxy_offer(const struct dhcp_msg *m);
 
 #endif

@@ -14,6 +14,8 @@
 #define CFG_MAX_ARCH    32
 #define CFG_MAX_MATCH_IFACES 16
 #define CFG_ID_MAX      255   /* a sub-option value fits 255 bytes */
+#define CFG_MAX_SET_OPTIONS    8
+#define CFG_MAX_REMOVE_OPTIONS 16
 
 enum forward_mode { FORWARD_ALL, FORWARD_FAILOVER };
 enum opt82_policy { POLICY_APPEND, POLICY_REPLACE, POLICY_FORWARD, POLICY_DISCARD };
@@ -35,6 +37,15 @@ struct cfg_iface {
 	int line;
 };
 
+/* One set-option entry of a boot rule: "CODE TYPE VALUE" as written
+ * (kept for -t), and the option's value on the wire. */
+struct cfg_set_option {
+	uint8_t code;
+	uint8_t len;
+	uint8_t value[255];
+	char text[800];                   /* 255 bytes as aa:bb:.. hex fit */
+};
+
 struct cfg_boot {
 	char name[64];
 	uint16_t arch[CFG_MAX_ARCH];
@@ -44,9 +55,19 @@ struct cfg_boot {
 	char ifaces[CFG_MAX_MATCH_IFACES][IFNAMSIZ];
 	size_t nifaces;
 	char mac[32];                     /* glob on aa:bb:cc:.., empty: any */
+	/* Conditions on the server's reply (empty: any). */
+	char offered_filename[256];       /* glob on option 67, else file */
+	char offered_next_server[64];     /* glob on option 66 or siaddr */
+	struct server_list from_servers;  /* the reply came from one of these */
+	bool proxy_offers;                /* also edit ProxyDHCP offers */
+	/* Settings; a rule with none is a pass. */
 	char filename[256];
 	uint32_t next_server;             /* 0: unchanged */
 	char server_name[64];
+	struct cfg_set_option set_opts[CFG_MAX_SET_OPTIONS];
+	size_t nset_opts;
+	uint8_t remove_opts[CFG_MAX_REMOVE_OPTIONS];
+	size_t nremove_opts;
 	int line;
 };
 

@@ -30,7 +30,8 @@ struct cfg_type {
 };
 
 extern const struct cfg_type cfg_t_str, cfg_t_uint, cfg_t_bool, cfg_t_enum, cfg_t_size,
-	cfg_t_addr, cfg_t_addr_list, cfg_t_u16_list, cfg_t_name_list;
+	cfg_t_addr, cfg_t_addr_list, cfg_t_u16_list, cfg_t_name_list, cfg_t_code_list,
+	cfg_t_set_option_list;
 
 /* A further check on a string value; returns 0 or writes why. */
 typedef int (*cfg_check_fn)(const char *text, char *why, size_t whylen);
@@ -94,6 +95,8 @@ bool cfg_parse_size(const char *s, uint64_t *out);
 bool cfg_parse_long(const char *s, long *out);
 int cfg_lookup(const char *s, const char *const *names);
 void cfg_print_quoted(FILE *out, const char *s);
+/* "CODE TYPE VALUE" of a set-option entry into o; 0, or -1 with why. */
+int cfg_parse_set_option(const char *text, struct cfg_set_option *o, char *why, size_t whylen);
 void cfg_print_section(const struct cfg_section *s, const void *base, const char *indent,
 		       FILE *out);
 

@@ -2,13 +2,16 @@
  * decisions the daemon and --replay share.
  *
  * A reply carries no option 93, so each request relayed as first relay is
- * classified, its boot rule found, and both remembered under (chaddr, xid)
- * with the client's size limit. A reply then gets the rule of its request
- * (only if the configuration it was chosen from is still the one in use),
- * the client's size limit, the rewrite, and when the rewrite does not fit
- * that limit the server's message with only our option 82 removed: a relay
- * never loses a valid reply. A DHCPACK or DHCPNAK (or a BOOTP reply) ends
- * the exchange.
+ * classified, the boot rules matching the client found, and both
+ * remembered under (chaddr, xid) with the client's size limit. A reply
+ * then gets the first of those rules (file order) whose conditions on the
+ * reply hold (offered-filename, offered-next-server, from-server), only if
+ * the configuration they were found in is still the one in use; a
+ * ProxyDHCP offer is left alone unless that rule says proxy-offers; a rule
+ * with no settings is a pass. Then the client's size limit, the rewrite,
+ * and when the rewrite does not fit that limit the server's message with
+ * only our option 82 removed: a relay never loses a valid reply. A DHCPACK
+ * or DHCPNAK (or a BOOTP reply) ends the exchange.
  *
  * Pure: no I/O, no clock (time is passed in), no logging; the caller does
  * the sending and the log lines from what is returned. */
@@ -46,6 +49,10 @@ void exchange_free(struct exchange *x);
  * one are not applied to replies any more. st may be NULL. */
 void exchange_configure(struct exchange *x, const struct config *cfg, struct stats *st);
 
+/* Rules after the client's first one that a reply can still fall to when
+ * the first one's reply conditions do not hold. */
+#define EXCHANGE_MORE_RULES 64
+
 struct exchange_request {
 	struct client_class cls;
 	const struct cfg_boot *rule;  /* the first rule that matched, NULL: none */
@@ -61,7 +68,10 @@ struct exchange_reply {
 	bool known;                   /* its request was remembered */
 	int arch_wire;                /* that request's option 93 code, -1: unknown */
 	bool ipxe;
-	const struct cfg_boot *rule;  /* the rule of its request, NULL: none */
+	const struct cfg_boot *rule;  /* the rule applied, NULL: none */
+	bool pass;                    /* that rule is a pass: nothing rewritten */
+	bool proxy_offer;             /* a ProxyDHCP offer */
+	bool proxy_left;              /* ... left as the server sent it */
 	bool rewritten;               /* the rule's rewrite went out */
 	bool fallback;                /* it did not fit: the server's message went out */
 	size_t client_max;            /* the client's limit (before the link's MTU) */

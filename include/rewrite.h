@@ -20,9 +20,11 @@ struct rewrite_result {
 	char old_file[256], new_file[256];
 	bool added_http_vendor_class;
 	bool moved_overload;                      /* options left file/sname */
+	unsigned options_edited;                  /* remove-option/set-option edits made */
 };
 
-/* Edits m per rule. http_class: the request came from UEFI HTTP boot, so
+/* Edits m per rule: remove-option, set-option, then next-server (siaddr,
+ * option 66), filename (file, option 67) and server-name. http_class: the request came from UEFI HTTP boot, so
  * a URL filename also puts option 60 "HTTPClient" in the reply (the
  * firmware ignores an offer without it). Only OFFER, ACK and BOOTP
  * replies are touched; anything else returns 0 with changed = false. */

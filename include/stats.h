@@ -30,6 +30,7 @@ struct stats_rule {
 	char name[64];
 	uint64_t matched;         /* requests that matched it */
 	uint64_t rewritten;       /* replies it rewrote */
+	uint64_t passed;          /* replies it let pass (a rule with no settings) */
 };
 
 struct stats {
@@ -41,6 +42,7 @@ struct stats {
 	uint64_t xid_misses;              /* reply with no remembered request */
 	uint64_t xid_evictions;           /* table full: oldest live entry replaced */
 	uint64_t rewrite_too_big;         /* rewrite did not fit: relayed unchanged */
+	uint64_t proxy_offers;            /* ProxyDHCP offers relayed */
 	struct stats_rule *rules;         /* one per boot rule */
 	size_t nrules;
 	uint64_t agent_option_too_big;

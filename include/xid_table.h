@@ -23,10 +23,11 @@ struct xid_entry {
 	bool used;
 	uint8_t flags;                /* XID_F_* */
 	uint16_t max_msg_size;        /* client's option 57, 0: none */
-	int16_t rule;                 /* index into config->boots, -1: none */
+	int16_t rule;                 /* first rule matching the client, -1: none */
 	int32_t arch_wire;            /* as the client sent it, -1: unknown */
 	uint32_t xid;
 	uint32_t generation;          /* config generation the rule index is for */
+	uint64_t more;                /* bit i: rule + 1 + i matches the client too */
 	int64_t expires_ms;
 };
 

@@ -4,6 +4,7 @@
 
 #include "fmt.h"
 
+#include <ctype.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,9 +98,16 @@ static void opt_text(const struct dhcp_msg *m, uint8_t code, char *out, size_t c
 
 /* "PXEClient:Arch:00007:UNDI:003016": the arch is five decimal digits
  * (RFC 4578 §2.1 leaves option 60 to the PXE spec, which writes it so). */
+/* The architecture in option 60, "PXEClient:Arch:NNNNN:UNDI:..." (or
+ * HTTPClient): five digits, decimal per the PXE specification 2.1. U-Boot
+ * writes them in hex (RISC-V: "PXEClient:Arch:0001b:UNDI:003000"): five
+ * characters holding a hex letter are read as hex, since a decimal field
+ * never holds one. Five decimal digits stay decimal, also from U-Boot,
+ * which sends option 93 as well (and option 93 comes first). */
 static int arch_from_vendor_class(const char *vc)
 {
 	const char *p;
+	bool hex = false;
 	int v = 0;
 
 	if (strncmp(vc, "PXEClient:Arch:", 15) == 0)
@@ -109,12 +117,15 @@ static int arch_from_vendor_class(const char *vc)
 	else
 		return ARCH_UNKNOWN;
 	for (int i = 0; i < 5; i++) {
-		if (p[i] < '0' || p[i] > '9')
+		if (!isxdigit((unsigned char)p[i]))
 			return ARCH_UNKNOWN;
-		v = v * 10 + (p[i] - '0');
+		hex |= !isdigit((unsigned char)p[i]);
 	}
 	if (p[5] != '\0' && p[5] != ':')
 		return ARCH_UNKNOWN;
+	for (int i = 0; i < 5; i++)
+		v = v * (hex ? 16 : 10) +
+		    (isdigit((unsigned char)p[i]) ? p[i] - '0' : tolower((unsigned char)p[i]) - 'a' + 10);
 	return v <= 0xffff ? v : ARCH_UNKNOWN;
 }
 
@@ -259,6 +270,81 @@ bool classify_rule_matches(const struct cfg_boot *b, const struct client_class *
 			return false;
 	}
 	return true;
+}
+
+bool boot_rule_is_pass(const struct cfg_boot *b)
+{
+	return !b->filename[0] && !b->next_server && !b->server_name[0] && !b->nset_opts &&
+	       !b->nremove_opts;
+}
+
+bool boot_rule_has_reply_conditions(const struct cfg_boot *b)
+{
+	return b->offered_filename[0] || b->offered_next_server[0] || b->from_servers.n;
+}
+
+/* The boot file the server offered: option 67, else the file field when
+ * it holds no options (option 52). */
+static void offered_file(const struct dhcp_msg *m, char *out, size_t cap)
+{
+	size_t len = 0, n = 0;
+	const uint8_t *v = dhcp_opt_get(m, DHO_BOOTFILE, 1, 255, &len);
+
+	if (!v) {
+		v = m->file;
+		len = (m->overload_read & 1) ? 0 : sizeof(m->file);
+	}
+	for (; n < len && n + 1 < cap && v[n]; n++)
+		out[n] = (char)v[n];
+	out[n] = '\0';
+}
+
+bool classify_reply_matches(const struct cfg_boot *b, const struct dhcp_msg *m, uint32_t src)
+{
+	if (b->offered_filename[0]) {
+		char file[256];
+
+		offered_file(m, file, sizeof(file));
+		if (fnmatch(b->offered_filename, file, 0) != 0)
+			return false;
+	}
+	if (b->offered_next_server[0]) {
+		/* Either place a client takes its TFTP server from. */
+		char txt[256], sia[16];
+		size_t len = 0;
+		const uint8_t *v = dhcp_opt_get(m, DHO_TFTP_SERVER, 1, 255, &len);
+		bool hit = false;
+
+		if (v) {
+			memcpy(txt, v, len);
+			txt[len] = '\0';
+			hit = fnmatch(b->offered_next_server, txt, 0) == 0;
+		}
+		if (!hit && m->siaddr) {
+			fmt_ip_text(sia, m->siaddr);
+			hit = fnmatch(b->offered_next_server, sia, 0) == 0;
+		}
+		if (!hit)
+			return false;
+	}
+	if (b->from_servers.n) {
+		bool hit = false;
+
+		for (size_t i = 0; i < b->from_servers.n && !hit; i++)
+			hit = b->from_servers.addr[i] == src;
+		if (!hit)
+			return false;
+	}
+	return true;
+}
+
+bool dhcp_is_proxy_offer(const struct dhcp_msg *m)
+{
+	size_t len = 0;
+	const uint8_t *v = dhcp_opt_get(m, DHO_VENDOR_CLASS, 9, 255, &len);
+
+	return dhcp_msg_type(m) == DHCPOFFER && m->yiaddr == 0 && v &&
+	       memcmp(v, "PXEClient", 9) == 0;
 }
 
 const struct cfg_boot *classify_match(const struct config *cfg, const struct client_class *c)

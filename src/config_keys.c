@@ -157,9 +157,18 @@ static const struct cfg_key boot_keys[] = {
 	{ "interface", &cfg_t_name_list, BOOT(ifaces), offsetof(struct cfg_boot, nifaces), NULL,
 	  0, CFG_MAX_MATCH_IFACES, NULL, check_ifname },
 	{ "mac", &cfg_t_str, BOOT(mac), 0, NULL, 0, 0, NULL, check_mac },
+	{ "offered-filename", &cfg_t_str, BOOT(offered_filename), 0, NULL, 0, 0, NULL, NULL },
+	{ "offered-next-server", &cfg_t_str, BOOT(offered_next_server), 0, NULL, 0, 0, NULL,
+	  NULL },
+	{ "from-server", &cfg_t_addr_list, BOOT(from_servers), 0, NULL, 0, 0, NULL, NULL },
+	{ "proxy-offers", &cfg_t_bool, BOOT(proxy_offers), 0, NULL, 0, 0, NULL, NULL },
 	{ "filename", &cfg_t_str, BOOT(filename), 0, NULL, 0, 0, NULL, NULL },
 	{ "next-server", &cfg_t_addr, BOOT(next_server), 0, NULL, 0, 0, NULL, NULL },
 	{ "server-name", &cfg_t_str, BOOT(server_name), 0, NULL, 0, 0, NULL, NULL },
+	{ "remove-option", &cfg_t_code_list, BOOT(remove_opts),
+	  offsetof(struct cfg_boot, nremove_opts), NULL, 0, CFG_MAX_REMOVE_OPTIONS, NULL, NULL },
+	{ "set-option", &cfg_t_set_option_list, BOOT(set_opts),
+	  offsetof(struct cfg_boot, nset_opts), NULL, 0, CFG_MAX_SET_OPTIONS, NULL, NULL },
 };
 
 #define TFTP(m) FIELD(struct cfg_tftp, m)

@@ -422,3 +422,208 @@ static void name_list_print(const struct cfg_key *k, const void *field, FILE *ou
 
 const struct cfg_type cfg_t_name_list = { true, name_list_set, list_is_set, name_list_print };
 
+
+/* ---- DHCP option codes a rule edits ---- */
+
+/* Codes a rule may not set or remove: padding and end are not options;
+ * 52 (overload) and 82 (relay agent information) are the relay's to
+ * write; without 53 the reply is no DHCP message; without the server's
+ * own 54 the client's REQUEST would go to nobody; 66 and 67 are the
+ * next-server and filename keys, which keep the header fields in step. */
+static const char *code_refused(long code, bool setting)
+{
+	switch (code) {
+	case 0: case 255: return "is not an option";
+	case 52: return "(overload) is the relay's to manage";
+	case 53: return "(message type) cannot be edited";
+	case 54: return "(server identifier) cannot be edited";
+	case 82: return "(relay agent information) is the relay's to manage";
+	case 66: return setting ? "is set with next-server" : NULL;
+	case 67: return setting ? "is set with filename" : NULL;
+	default: return code < 0 || code > 255 ? "is not an option code (1..254)" : NULL;
+	}
+}
+
+static int code_list_set(const struct cfg_key *k, void *field, unsigned idx, const char *text,
+			 char *why, size_t whylen)
+{
+	const char *bad;
+	long v;
+
+	if (list_room(k, idx, why, whylen) < 0)
+		return -1;
+	if (!cfg_parse_long(text, &v)) {
+		snprintf(why, whylen, "'%s' is not an option code", text);
+		return -1;
+	}
+	bad = code_refused(v, false);
+	if (bad) {
+		snprintf(why, whylen, "option %ld %s", v, bad);
+		return -1;
+	}
+	((uint8_t *)field)[idx] = (uint8_t)v;
+	*list_count(k, field) = idx + 1;
+	return 0;
+}
+
+static void code_list_print(const struct cfg_key *k, const void *field, FILE *out)
+{
+	size_t n = list_ccount(k, field);
+
+	fputc('{', out);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%u", i ? ", " : "", ((const uint8_t *)field)[i]);
+	fputc('}', out);
+}
+
+const struct cfg_type cfg_t_code_list = { true, code_list_set, list_is_set, code_list_print };
+
+static int hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The value of one set-option entry, by type. */
+static int option_value(const char *type, const char *v, struct cfg_set_option *o,
+			char *why, size_t whylen)
+{
+	size_t n = 0;
+
+	if (strcmp(type, "text") == 0) {
+		n = strlen(v);
+		if (n == 0 || n > 255)
+			goto bad_len;
+		memcpy(o->value, v, n);
+	} else if (strcmp(type, "ip") == 0) {
+		/* One or more IPv4 addresses, comma-separated (option 150,
+		 * option 6 ...). */
+		char a[INET_ADDRSTRLEN];
+
+		while (*v) {
+			const char *end = strchr(v, ',');
+			uint32_t ip;
+
+			if (!end)
+				end = v + strlen(v);
+			if ((size_t)(end - v) >= sizeof(a) || n + 4 > 255)
+				goto bad_value;
+			memcpy(a, v, (size_t)(end - v));
+			a[end - v] = '\0';
+			if (!cfg_parse_ipv4(a, &ip))
+				goto bad_value;
+			memcpy(o->value + n, &ip, 4);
+			n += 4;
+			v = *end ? end + 1 : end;
+		}
+	} else if (strcmp(type, "hex") == 0) {
+		/* Bytes as hex digits, pairs optionally separated by ':'. */
+		while (*v) {
+			int hi = hex_nibble(v[0]), lo = hi < 0 ? -1 : hex_nibble(v[1]);
+
+			if (hi < 0 || lo < 0 || n == 255)
+				goto bad_value;
+			o->value[n++] = (uint8_t)(hi << 4 | lo);
+			v += 2;
+			if (*v == ':' && v[1])
+				v++;
+		}
+	} else if (strcmp(type, "u8") == 0 || strcmp(type, "u16") == 0 ||
+		   strcmp(type, "u32") == 0) {
+		/* A number in network byte order. */
+		size_t width = type[1] == '8' ? 1 : type[1] == '1' ? 2 : 4;
+		unsigned long long max = width == 4 ? 0xffffffffull : (1ull << (8 * width)) - 1;
+		long long x;
+		char *end;
+
+		errno = 0;
+		x = strtoll(v, &end, 0);
+		if (!*v || *end || errno || x < 0 || (unsigned long long)x > max)
+			goto bad_value;
+		for (size_t i = 0; i < width; i++)
+			o->value[i] = (uint8_t)(x >> (8 * (width - 1 - i)));
+		n = width;
+	} else {
+		snprintf(why, whylen, "'%s': type is text, ip, hex, u8, u16 or u32", type);
+		return -1;
+	}
+	if (n == 0)
+		goto bad_len;
+	o->len = (uint8_t)n;
+	return 0;
+bad_value:
+	snprintf(why, whylen, "'%s' is not a %s value", v, type);
+	return -1;
+bad_len:
+	snprintf(why, whylen, "a %s value is 1 to 255 bytes", type);
+	return -1;
+}
+
+int cfg_parse_set_option(const char *text, struct cfg_set_option *o, char *why, size_t whylen)
+{
+	char code[8], type[8];
+	const char *p = text, *q;
+	const char *bad;
+	long c;
+
+	memset(o, 0, sizeof(*o));
+	if (strlen(text) >= sizeof(o->text)) {
+		snprintf(why, whylen, "longer than %zu bytes", sizeof(o->text) - 1);
+		return -1;
+	}
+	q = strchr(p, ' ');
+	if (!q || (size_t)(q - p) >= sizeof(code))
+		goto syntax;
+	memcpy(code, p, (size_t)(q - p));
+	code[q - p] = '\0';
+	p = q + 1;
+	q = strchr(p, ' ');
+	if (!q || (size_t)(q - p) >= sizeof(type))
+		goto syntax;
+	memcpy(type, p, (size_t)(q - p));
+	type[q - p] = '\0';
+	if (!cfg_parse_long(code, &c))
+		goto syntax;
+	bad = code_refused(c, true);
+	if (bad) {
+		snprintf(why, whylen, "option %ld %s", c, bad);
+		return -1;
+	}
+	o->code = (uint8_t)c;
+	if (option_value(type, q + 1, o, why, whylen) < 0)
+		return -1;
+	memcpy(o->text, text, strlen(text) + 1);
+	return 0;
+syntax:
+	snprintf(why, whylen, "'%s' is not \"CODE TYPE VALUE\" (e.g. \"43 text Raspberry Pi Boot\")",
+		 text);
+	return -1;
+}
+
+static int set_option_list_set(const struct cfg_key *k, void *field, unsigned idx,
+			       const char *text, char *why, size_t whylen)
+{
+	struct cfg_set_option *o = (struct cfg_set_option *)field + idx;
+
+	if (list_room(k, idx, why, whylen) < 0 || cfg_parse_set_option(text, o, why, whylen) < 0)
+		return -1;
+	*list_count(k, field) = idx + 1;
+	return 0;
+}
+
+static void set_option_list_print(const struct cfg_key *k, const void *field, FILE *out)
+{
+	size_t n = list_ccount(k, field);
+
+	fputc('{', out);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ", " : "", out);
+		cfg_print_quoted(out, ((const struct cfg_set_option *)field)[i].text);
+	}
+	fputc('}', out);
+}
+
+const struct cfg_type cfg_t_set_option_list = { true, set_option_list_set, list_is_set,
+						set_option_list_print };

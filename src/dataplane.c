@@ -358,8 +358,17 @@ void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t src,
 			fmt_str(&f, " -> ");
 			fmt_ip(&f, dv->rewrite.new_siaddr);
 			fmt_str(&f, dv->rewrite.added_http_vendor_class ? " +HTTPClient" : "");
+			if (dv->rewrite.options_edited) {
+				fmt_str(&f, " options edited ");
+				fmt_uint(&f, dv->rewrite.options_edited);
+			}
 			log_line(LOG_LVL_INFO, &f);
 		}
+	} else if ((xr.pass || xr.proxy_left) && log_enabled(LOG_LVL_INFO)) {
+		log_info("%s %s mac %s xid %08x: relayed as the server sent it",
+			 xr.pass ? "pass rule" : "ProxyDHCP offer, rule",
+			 xr.pass ? xr.rule->name : "not applied",
+			 mac_str(d->msg.chaddr, mac), d->msg.xid);
 	}
 	relay_server_replied(&d->servers, src, rx.now_ms);
 	ss = stats_server(&d->st, src);

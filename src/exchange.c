@@ -62,6 +62,13 @@ void exchange_request(struct exchange *x, const struct dhcp_msg *m, const char *
 	e.hlen = m->hlen;
 	e.xid = m->xid;
 	e.rule = (int16_t)(out->rule - x->cfg->boots);
+	/* The reply decides among the rules matching the client when the
+	 * first has conditions on the reply: the next ones are kept too. */
+	if (boot_rule_has_reply_conditions(out->rule))
+		for (size_t i = 0; i < EXCHANGE_MORE_RULES &&
+		     (size_t)e.rule + 1 + i < x->cfg->nboots; i++)
+			if (classify_rule_matches(&x->cfg->boots[e.rule + 1 + i], c))
+				e.more |= 1ull << i;
 	e.generation = x->generation;
 	e.arch_wire = c->arch_wire;
 	e.max_msg_size = c->max_msg_size;
@@ -69,6 +76,22 @@ void exchange_request(struct exchange *x, const struct dhcp_msg *m, const char *
 		  (c->pxe ? XID_F_PXE : 0);
 	if (xid_table_put(&x->xids, &e, now_ms) && x->st)
 		x->st->xid_evictions++;
+}
+
+/* The first rule, in file order, among those matching the client, whose
+ * conditions on the reply hold; NULL when none does. */
+static const struct cfg_boot *reply_rule(const struct config *cfg, const struct xid_entry *xe,
+					 const struct dhcp_msg *m, uint32_t src)
+{
+	const struct cfg_boot *b = &cfg->boots[xe->rule];
+
+	if (classify_reply_matches(b, m, src))
+		return b;
+	for (size_t i = 0; i < EXCHANGE_MORE_RULES && (size_t)xe->rule + 1 + i < cfg->nboots; i++)
+		if ((xe->more >> i & 1) &&
+		    classify_reply_matches(&cfg->boots[xe->rule + 1 + i], m, src))
+			return &cfg->boots[xe->rule + 1 + i];
+	return NULL;
 }
 
 enum drop_reason exchange_reply(struct exchange *x, const struct relay_ctx *ctx,
@@ -96,11 +119,23 @@ enum drop_reason exchange_reply(struct exchange *x, const struct relay_ctx *ctx,
 		 * taken from: after a reload the reply goes out untouched. */
 		if (xe->rule >= 0 && xe->generation == x->generation && x->cfg &&
 		    (size_t)xe->rule < x->cfg->nboots)
-			out->rule = &x->cfg->boots[xe->rule];
+			out->rule = reply_rule(x->cfg, xe, m, rx->ip_src);
 		http = xe->flags & XID_F_HTTP;
 	} else if (x->cfg && x->cfg->nboots && x->st) {
 		x->st->xid_misses++;
 	}
+	out->proxy_offer = dhcp_is_proxy_offer(m);
+	if (out->proxy_offer) {
+		if (x->st)
+			x->st->proxy_offers++;
+		/* Not a lease: the client takes its boot file from the proxy
+		 * on port 4011. Left as sent unless the rule opts in. */
+		if (out->rule && !out->rule->proxy_offers) {
+			out->rule = NULL;
+			out->proxy_left = true;
+		}
+	}
+	out->pass = out->rule && boot_rule_is_pass(out->rule);
 	r = relay_reply(ctx, rx, m, out->client_max, out->rule, http, dv);
 	if (r == DROP_TOO_BIG && out->rule) {
 		/* The rewrite does not fit the client's limit: the server's
@@ -116,8 +151,12 @@ enum drop_reason exchange_reply(struct exchange *x, const struct relay_ctx *ctx,
 	if (r != DROP_NONE)
 		return r;
 	out->rewritten = out->rule && !out->fallback && dv->rewrite.changed;
-	if (out->rewritten && x->st && (size_t)(out->rule - x->cfg->boots) < x->st->nrules)
-		x->st->rules[out->rule - x->cfg->boots].rewritten++;
+	if (out->rule && x->st && (size_t)(out->rule - x->cfg->boots) < x->st->nrules) {
+		struct stats_rule *sr = &x->st->rules[out->rule - x->cfg->boots];
+
+		sr->rewritten += out->rewritten;
+		sr->passed += out->pass;
+	}
 	/* An ACK or NAK (or a BOOTP reply) ends the exchange; an OFFER does
 	 * not, its REQUEST is classified again anyway. */
 	type = dhcp_msg_type(m);

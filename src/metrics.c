@@ -154,13 +154,15 @@ void metrics_render(const struct stats *s, const struct metrics_extra *x, struct
 		    (unsigned long long)s->opt93_malformed);
 
 	family(b, "pxerelay_boot_rule_total", "counter",
-	       "Boot rules: requests matched, replies rewritten.");
+	       "Boot rules: requests matched, replies rewritten, replies passed (rule with no settings).");
 	for (size_t i = 0; i < s->nrules; i++) {
 		esc(s->rules[i].name, e1, sizeof(e1));
 		mbuf_printf(b, "pxerelay_boot_rule_total{rule=\"%s\",event=\"matched\"} %llu\n",
 			    e1, (unsigned long long)s->rules[i].matched);
 		mbuf_printf(b, "pxerelay_boot_rule_total{rule=\"%s\",event=\"rewritten\"} %llu\n",
 			    e1, (unsigned long long)s->rules[i].rewritten);
+		mbuf_printf(b, "pxerelay_boot_rule_total{rule=\"%s\",event=\"passed\"} %llu\n",
+			    e1, (unsigned long long)s->rules[i].passed);
 	}
 	family(b, "pxerelay_boot_unmatched_total", "counter", "Requests no boot rule matched.");
 	mbuf_printf(b, "pxerelay_boot_unmatched_total %llu\n", (unsigned long long)s->unmatched);
@@ -175,6 +177,9 @@ void metrics_render(const struct stats *s, const struct metrics_extra *x, struct
 	family(b, "pxerelay_rewrite_too_big_total", "counter",
 	       "Rewrites that did not fit the client's size limit (relayed unchanged).");
 	mbuf_printf(b, "pxerelay_rewrite_too_big_total %llu\n", (unsigned long long)s->rewrite_too_big);
+	family(b, "pxerelay_proxy_offers_total", "counter",
+	       "ProxyDHCP offers (no address, option 60 PXEClient) relayed.");
+	mbuf_printf(b, "pxerelay_proxy_offers_total %llu\n", (unsigned long long)s->proxy_offers);
 	family(b, "pxerelay_agent_option_too_big_total", "counter",
 	       "Requests relayed without option 82 because it did not fit.");
 	mbuf_printf(b, "pxerelay_agent_option_too_big_total %llu\n",

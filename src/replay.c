@@ -192,8 +192,9 @@ static void on_reply(struct replay *r, const uint8_t *buf, size_t len, uint32_t 
 	fprintf(r->out, "#%u reply %s mac %s xid %08x", r->n,
 		dhcp_msg_type_name(dhcp_msg_type(&before)), mac, before.xid);
 	d = exchange_reply(&r->ex, &ctx, &rx, buf, len, &m, &dv, &xr);
-	fprintf(r->out, " rule %s%s", xr.rule ? xr.rule->name : "-",
-		"");
+	fprintf(r->out, " rule %s%s%s", xr.rule ? xr.rule->name : "-",
+		xr.pass ? " (pass)" : "",
+		xr.proxy_left ? " (ProxyDHCP offer: no rule applied)" : "");
 	if (d != DROP_NONE) {
 		r->dropped++;
 		fprintf(r->out, ": dropped: %s\n", drop_reason_name(d));

@@ -121,6 +121,27 @@ int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_cla
 		return 0;
 	boot_fields_save(m, &before);
 
+	/* The rule's option edits first, removals then settings; the
+	 * next-server and filename keys after them, so options 66, 67 and
+	 * 60 stay in step with siaddr and file. */
+	for (size_t i = 0; i < rule->nremove_opts; i++)
+		if (m->has_cookie && dhcp_opt_has(m, rule->remove_opts[i])) {
+			dhcp_opt_del(m, rule->remove_opts[i]);
+			res->options_edited++;
+		}
+	for (size_t i = 0; i < rule->nset_opts && m->has_cookie; i++) {
+		const struct cfg_set_option *o = &rule->set_opts[i];
+		size_t len = 0;
+		const uint8_t *v = dhcp_opt_get(m, o->code, 0, 255 * 4, &len);
+
+		if (v && len == o->len && memcmp(v, o->value, len) == 0)
+			continue;   /* the server sent it already */
+		r = dhcp_opt_set(m, o->code, o->value, o->len);
+		if (r < 0)
+			return r;
+		res->options_edited++;
+	}
+
 	if (rule->next_server) {
 		char txt[16];
 		size_t tlen = fmt_ip_text(txt, rule->next_server);
@@ -167,7 +188,8 @@ int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_cla
 	}
 	/* A rule that repeats what the server said changes nothing: say so,
 	 * so logs and counters speak only of real rewrites. */
-	res->changed = boot_fields_differ(m, &before) || res->moved_overload;
+	res->changed = boot_fields_differ(m, &before) || res->moved_overload ||
+		       res->options_edited;
 	return 0;
 }
 

@@ -12,30 +12,57 @@
  *            them), and its option 82 is taken from the relayed request
  *            when bit 7 of the knobs byte is clear.
  *
- * Rules: "bios" (arch 0), "uefi" (arch 7/9, next-server, server-name),
- * "http" (arch 16, a URL longer than the file field).
+ * Rules: "ztp" (a pass on option 60 with PID:), "generic" (arch 7/9, only
+ * where the server offered undionly.kpxe; removes option 60, sets option
+ * 43), then the shared "bios" (arch 0), "uefi" (arch 7/9, next-server,
+ * server-name), "http" (arch 16, a URL longer than the file field), and
+ * "proxy" (no match keys, edits ProxyDHCP offers too, sets option 150).
  *
  * Invariants when the reply is delivered: no longer than the client's
  * limit (548, or its option 57 less 28, capped at 1472) or what the server
  * sent; it parses; our circuit-id is gone; when the rule's rewrite went
- * out its fields are set in header and options alike; when it fell back,
- * the boot file and server are the server's own. */
+ * out its fields are set in header and options alike, its set-option
+ * values are there and its removed options gone; when it fell back or the
+ * rule is a pass, the boot file and server are the server's own; a
+ * ProxyDHCP offer is only edited by a rule that opts in. */
+#include "config_keys.h"
 #include "exchange.h"
 #include "fuzz_relay_ctx.h"
 
 #include <string.h>
 
 static struct exchange ex;
+static struct cfg_boot rules[6];
 
 static void setup(struct fuzz_relay *fr)
 {
 	static bool ready;
+	char why[200];
 
 	if (ready)
 		return;
 	fuzz_rules_init();
-	fr->cfg.boots = fuzz_rules;
-	fr->cfg.nboots = 3;
+	snprintf(rules[0].name, sizeof(rules[0].name), "ztp");
+	snprintf(rules[0].vendor_class, sizeof(rules[0].vendor_class), "PXEClient:*:PID:*");
+	snprintf(rules[1].name, sizeof(rules[1].name), "generic");
+	rules[1].arch[0] = 7;
+	rules[1].arch[1] = 9;
+	rules[1].narch = 2;
+	snprintf(rules[1].offered_filename, sizeof(rules[1].offered_filename), "undionly.kpxe");
+	snprintf(rules[1].filename, sizeof(rules[1].filename), "snponly.efi");
+	rules[1].remove_opts[0] = DHO_VENDOR_CLASS;
+	rules[1].nremove_opts = 1;
+	FUZZ_CHECK(cfg_parse_set_option("43 text Raspberry Pi Boot", &rules[1].set_opts[0], why,
+					sizeof(why)) == 0);
+	rules[1].nset_opts = 1;
+	memcpy(&rules[2], fuzz_rules, sizeof(fuzz_rules));
+	snprintf(rules[5].name, sizeof(rules[5].name), "proxy");
+	rules[5].proxy_offers = true;
+	FUZZ_CHECK(cfg_parse_set_option("150 ip 10.0.0.5,10.0.0.6", &rules[5].set_opts[0], why,
+					sizeof(why)) == 0);
+	rules[5].nset_opts = 1;
+	fr->cfg.boots = rules;
+	fr->cfg.nboots = 6;
 	FUZZ_CHECK(exchange_init(&ex, 64, 15000, 7) == 0);
 	ready = true;
 }
@@ -59,17 +86,27 @@ FUZZ_NO_COV static void check_delivered(const struct fuzz_relay *fr, const struc
 	if (agent)
 		FUZZ_CHECK(!fuzz_agent_has_circuit(agent, alen, dv->link->circuit_id,
 						   dv->link->circuit_id_len));
+	if (xr->proxy_offer && xr->rule)
+		FUZZ_CHECK(xr->rule->proxy_offers);
 	if (xr->rewritten) {
-		FUZZ_CHECK(xr->rule && !xr->fallback);
+		FUZZ_CHECK(xr->rule && !xr->fallback && !xr->pass);
 		if (xr->rule->next_server)
 			FUZZ_CHECK(back.siaddr == xr->rule->next_server);
-		if (back.has_cookie) {
+		if (back.has_cookie && xr->rule->filename[0]) {
 			v = dhcp_opt_get(&back, DHO_BOOTFILE, 0, SIZE_MAX, &vlen);
 			FUZZ_CHECK(v && vlen == strlen(xr->rule->filename) &&
 				   memcmp(v, xr->rule->filename, vlen) == 0);
 		}
+		for (size_t i = 0; back.has_cookie && i < xr->rule->nset_opts; i++) {
+			const struct cfg_set_option *o = &xr->rule->set_opts[i];
+
+			v = dhcp_opt_get(&back, o->code, 0, SIZE_MAX, &vlen);
+			FUZZ_CHECK(v && vlen == o->len && memcmp(v, o->value, vlen) == 0);
+		}
+		for (size_t i = 0; back.has_cookie && i < xr->rule->nremove_opts; i++)
+			FUZZ_CHECK(!dhcp_opt_has(&back, xr->rule->remove_opts[i]));
 	}
-	if (xr->fallback) {
+	if (xr->fallback || xr->pass || (xr->proxy_offer && !xr->rule)) {
 		/* The server's own boot fields. */
 		FUZZ_CHECK(back.siaddr == in->siaddr);
 		v = dhcp_opt_get(&back, DHO_BOOTFILE, 0, SIZE_MAX, &vlen);

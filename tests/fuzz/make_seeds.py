@@ -685,6 +685,26 @@ EXCHANGE = {
                              reply(NAK, "10.10.0.1")),
     "reply-without-our-opt82": xch(0x80, REQ["discover-pxe-bios-arch0"],
                                    reply(OFFER, "10.10.0.1")),
+    # A switch in zero-touch provisioning (option 60 with PID:, no option
+    # 93) handed a script: the pass rule lets it through.
+    "ztp-pass-rule": xch(0, dhcp(chaddr="00:a7:42:00:55:08", xid=0x2a70, options=opt(53, u8(DISCOVER))
+                              + opt(60, "PXEClient:Arch:00009:UNDI:003010:PID:NCS-5508")),
+                         reply(OFFER, "10.10.0.1", chaddr="00:a7:42:00:55:08",
+                               file="http://10.0.0.9/ztp/ncs5508.py")),
+    # UEFI with the scope's generic file (rule "generic": option edits) and
+    # with a reservation's own file (the conditioned rule falls through).
+    "uefi-generic-file-option-edits": xch(
+        0, REQ["discover-uefi-x64-arch7"],
+        reply(OFFER, "10.10.0.1", chaddr=UEFI_MAC, file="undionly.kpxe",
+              extra=opt(60, "PXEClient"))),
+    "uefi-reserved-file-falls-through": xch(
+        0, REQ["discover-uefi-x64-arch7"],
+        reply(OFFER, "10.10.0.1", chaddr=UEFI_MAC, file="reserved/host42.efi")),
+    # A ProxyDHCP offer: no address, option 60 PXEClient, option 43 menu.
+    "proxydhcp-offer": xch(
+        0, REQ["discover-pxe-bios-arch0"],
+        reply(OFFER, "10.10.0.1", yiaddr="0.0.0.0", file="",
+              extra=opt(60, "PXEClient") + opt(43, b"\x06\x01\x08\x0a\x04\x00PXE\xff"))),
 }
 
 CORPORA = {

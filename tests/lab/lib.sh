@@ -236,6 +236,19 @@ topo_create() {
     ip netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1
 }
 
+# topo_add_upstream NS NET IFACE: a second upstream namespace NS behind
+# the router's up1 (NET.1), NET.2 on its IFACE, routed to the lab's 10/8.
+topo_add_upstream() {
+    local ns=$1 net=$2 ifc=$3
+    ns_add "$ns"
+    ip -n "$NS_RTR" link add name up1 type veth peer name "$ifc" netns "$ns"
+    ip -n "$NS_RTR" addr add "$net.1/24" dev up1
+    ip -n "$ns" addr add "$net.2/24" dev "$ifc"
+    ip -n "$NS_RTR" link set up1 up
+    ip -n "$ns" link set "$ifc" up
+    ip -n "$ns" route add 10.0.0.0/8 via "$net.1"
+}
+
 client_ns() { echo "pxr-$PXR_TAG-c$1"; }
 
 # topo_add_vlan N: VLAN N is the veth pair vlanN (router, 10.N.0.1/24) and

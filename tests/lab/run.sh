@@ -24,6 +24,7 @@ TESTS=(
     "test_tftp_proxy.sh"
     "test_tftp_hostile.sh"
     "test_boot_rules.sh"
+    "test_boot_edits.sh"
     "test_daemon.sh"
     "test_ratelimit.sh"
     "test_faults.sh"

@@ -98,13 +98,7 @@ tlog() { log "[$(secs $(($(now_ms) - PXR_T0))) s] $*"; }
 # ---------------------------------------------------------------- topology
 
 topo_create
-ns_add "$NS_SRV2"
-ip -n "$NS_RTR" link add name up1 type veth peer name srv0 netns "$NS_SRV2"
-ip -n "$NS_RTR" addr add 10.0.2.1/24 dev up1
-ip -n "$NS_SRV2" addr add 10.0.2.2/24 dev srv0
-ip -n "$NS_RTR" link set up1 up
-ip -n "$NS_SRV2" link set srv0 up
-ip -n "$NS_SRV2" route add 10.0.0.0/8 via 10.0.2.1
+topo_add_upstream "$NS_SRV2" 10.0.2 srv0
 for n in 10 20 30 40 50 60; do
     topo_add_vlan "$n"
 done

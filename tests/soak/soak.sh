@@ -198,13 +198,7 @@ WORKER=$SOAK_DIR/worker.sh
 
 topo_create
 NS_STUB=pxr-$PXR_TAG-stub
-ns_add "$NS_STUB"
-ip -n "$NS_RTR" link add name up1 type veth peer name stub0 netns "$NS_STUB"
-ip -n "$NS_RTR" addr add 10.0.1.1/24 dev up1
-ip -n "$NS_STUB" addr add 10.0.1.2/24 dev stub0
-ip -n "$NS_RTR" link set up1 up
-ip -n "$NS_STUB" link set stub0 up
-ip -n "$NS_STUB" route add 10.0.0.0/8 via 10.0.1.1
+topo_add_upstream "$NS_STUB" 10.0.1 stub0
 for n in 10 20 30 40; do
     topo_add_vlan "$n"
 done

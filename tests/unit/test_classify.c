@@ -8,6 +8,7 @@
 #include "classify.h"
 
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <string.h>
 
 static void msg(struct dhcp_msg *m)
@@ -350,6 +351,119 @@ static void test_rules_first_match_wins_and_empty_rule_is_default(void **state)
 	assert_null(classify_match(&cfg, &c));
 }
 
+/* U-Boot writes the option 60 architecture in hex: a field with a hex
+ * letter is read as hex (RISC-V 64-bit UEFI, 0x1b = 27), never misread as
+ * decimal; "00011" from U-Boot on ARM64 stays decimal 11, and U-Boot sends
+ * option 93 = 22 with it, which wins. iPXE's bare "PXEClient" gives no
+ * arch: option 93 decides. */
+static void test_option60_hex_architecture_as_uboot_writes_it(void **state)
+{
+	struct dhcp_msg m;
+	struct client_class c;
+
+	(void)state;
+	msg(&m);
+	set_str(&m, DHO_VENDOR_CLASS, "PXEClient:Arch:0001b:UNDI:003000");
+	classify_request(&m, "vlan10", &c);
+	assert_int_equal(c.arch_from, ARCH_FROM_OPT60);
+	assert_int_equal(c.arch, 27);
+	assert_string_equal(arch_name(c.arch_wire), "RISC-V 64-bit UEFI");
+
+	msg(&m);
+	set_str(&m, DHO_VENDOR_CLASS, "PXEClient:Arch:0001B:UNDI:003000");
+	classify_request(&m, "vlan10", &c);
+	assert_int_equal(c.arch, 27);
+
+	msg(&m);
+	set_str(&m, DHO_VENDOR_CLASS, "PXEClient:Arch:00011:UNDI:003000");
+	classify_request(&m, "vlan10", &c);
+	assert_int_equal(c.arch, 11);
+
+	msg(&m);
+	set_str(&m, DHO_VENDOR_CLASS, "U-Boot.armv8");
+	set_arch(&m, 22);
+	classify_request(&m, "vlan10", &c);
+	assert_int_equal(c.arch_from, ARCH_FROM_OPT93);
+	assert_int_equal(c.arch, 22);
+
+	msg(&m);
+	set_str(&m, DHO_VENDOR_CLASS, "PXEClient");
+	classify_request(&m, "vlan10", &c);
+	assert_int_equal(c.arch, ARCH_UNKNOWN);
+	assert_true(c.pxe);
+
+	msg(&m);
+	set_str(&m, DHO_VENDOR_CLASS, "PXEClient:Arch:0001g:UNDI:003000");
+	classify_request(&m, "vlan10", &c);
+	assert_int_equal(c.arch, ARCH_UNKNOWN);
+}
+
+static void reply_msg(struct dhcp_msg *m, int type, uint32_t yiaddr, const char *opt60)
+{
+	uint8_t t = (uint8_t)type;
+
+	dhcp_msg_init(m);
+	m->op = BOOTREPLY;
+	m->htype = 1;
+	m->hlen = 6;
+	m->yiaddr = yiaddr;
+	m->has_cookie = true;
+	assert_int_equal(dhcp_opt_set(m, DHO_MESSAGE_TYPE, &t, 1), 0);
+	if (opt60)
+		set_str(m, DHO_VENDOR_CLASS, opt60);
+}
+
+static void test_proxydhcp_offer_is_an_offer_of_no_address_with_pxeclient(void **state)
+{
+	struct dhcp_msg m;
+
+	(void)state;
+	reply_msg(&m, DHCPOFFER, 0, "PXEClient");
+	assert_true(dhcp_is_proxy_offer(&m));
+	reply_msg(&m, DHCPOFFER, htonl(0x0a0a0064), "PXEClient");
+	assert_false(dhcp_is_proxy_offer(&m));
+	reply_msg(&m, DHCPOFFER, 0, NULL);
+	assert_false(dhcp_is_proxy_offer(&m));
+	reply_msg(&m, DHCPACK, 0, "PXEClient");
+	assert_false(dhcp_is_proxy_offer(&m));
+}
+
+static void test_rule_with_no_settings_is_a_pass(void **state)
+{
+	struct cfg_boot b = rule("ztp");
+
+	(void)state;
+	snprintf(b.vendor_class, sizeof(b.vendor_class), "PXEClient:*:PID:*");
+	assert_true(boot_rule_is_pass(&b));
+	b.nremove_opts = 1;
+	assert_false(boot_rule_is_pass(&b));
+	b.nremove_opts = 0;
+	b.next_server = htonl(0x0a000005);
+	assert_false(boot_rule_is_pass(&b));
+}
+
+/* offered-filename reads option 67, else the file field, but not a file
+ * field that carries options (option 52). */
+static void test_offered_filename_reads_option67_else_file(void **state)
+{
+	struct cfg_boot b = rule("b");
+	struct dhcp_msg m;
+
+	(void)state;
+	snprintf(b.offered_filename, sizeof(b.offered_filename), "undionly.*");
+	reply_msg(&m, DHCPOFFER, 1, NULL);
+	memcpy(m.file, "undionly.kpxe", 13);
+	assert_true(classify_reply_matches(&b, &m, 0));
+	set_str(&m, DHO_BOOTFILE, "special.efi");
+	assert_false(classify_reply_matches(&b, &m, 0));
+	reply_msg(&m, DHCPOFFER, 1, NULL);
+	memcpy(m.file, "undionly.kpxe", 13);
+	m.overload_read = 1;
+	assert_false(classify_reply_matches(&b, &m, 0));
+	b.offered_filename[0] = '\0';
+	assert_true(classify_reply_matches(&b, &m, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +471,10 @@ int main(void)
 		cmocka_unit_test(test_http_boot_codes),
 		cmocka_unit_test(test_option60_only_arch_is_five_decimal_digits),
 		cmocka_unit_test(test_option93_wins_over_option60),
+		cmocka_unit_test(test_option60_hex_architecture_as_uboot_writes_it),
+		cmocka_unit_test(test_proxydhcp_offer_is_an_offer_of_no_address_with_pxeclient),
+		cmocka_unit_test(test_rule_with_no_settings_is_a_pass),
+		cmocka_unit_test(test_offered_filename_reads_option67_else_file),
 		cmocka_unit_test(test_malformed_option93_falls_back_to_option60_and_is_flagged),
 		cmocka_unit_test(test_option93_list_uses_first_code),
 		cmocka_unit_test(test_ipxe_by_user_class_raw_rfc3004_or_option175),

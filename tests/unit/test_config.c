@@ -22,6 +22,8 @@
 
 #define CONF(name) "tests/unit/conf/" name
 
+static struct config *parse(const char *text, char *err, size_t errlen);
+
 static uint32_t ip(const char *s)
 {
 	struct in_addr a;
@@ -146,7 +148,7 @@ static void test_full_example_sets_every_boot_key_in_file_order(void **state)
 	const struct cfg_boot *b;
 
 	(void)state;
-	assert_int_equal(c->nboots, 2);
+	assert_int_equal(c->nboots, 3);
 	b = &c->boots[0];
 	assert_string_equal(b->name, "uefi-x64");
 	assert_int_equal(b->narch, 2);
@@ -173,7 +175,120 @@ static void test_full_example_sets_every_boot_key_in_file_order(void **state)
 	assert_string_equal(b->mac, "");
 	assert_int_equal(b->next_server, 0);
 	assert_string_equal(b->server_name, "");
+	assert_string_equal(b->offered_filename, "");
+	assert_int_equal(b->from_servers.n, 0);
+	assert_false(b->proxy_offers);
+	assert_int_equal(b->nset_opts, 0);
+	assert_int_equal(b->nremove_opts, 0);
+
+	b = &c->boots[2];
+	assert_string_equal(b->name, "rpi");
+	assert_string_equal(b->offered_filename, "undionly.*");
+	assert_string_equal(b->offered_next_server, "10.0.0.2");
+	assert_int_equal(b->from_servers.n, 2);
+	assert_int_equal(b->from_servers.addr[1], ip("10.0.0.3"));
+	assert_true(b->proxy_offers);
+	assert_int_equal(b->nremove_opts, 2);
+	assert_int_equal(b->remove_opts[0], 60);
+	assert_int_equal(b->remove_opts[1], 43);
+	assert_int_equal(b->nset_opts, 2);
+	assert_int_equal(b->set_opts[0].code, 43);
+	assert_int_equal(b->set_opts[0].len, 17);
+	assert_memory_equal(b->set_opts[0].value, "Raspberry Pi Boot", 17);
+	assert_string_equal(b->set_opts[1].text, "60 text PXEClient");
 	config_free(c);
+}
+
+/* ---- set-option and remove-option ---- */
+
+static void set_option_ok(const char *text, uint8_t code, const char *bytes, size_t len)
+{
+	struct cfg_set_option o;
+	char why[300] = "";
+
+	if (cfg_parse_set_option(text, &o, why, sizeof(why)) < 0)
+		fail_msg("'%s': %s", text, why);
+	assert_int_equal(o.code, code);
+	assert_int_equal(o.len, len);
+	assert_memory_equal(o.value, bytes, len);
+	assert_string_equal(o.text, text);
+}
+
+static void set_option_refused(const char *text, const char *needle)
+{
+	struct cfg_set_option o;
+	char why[300] = "";
+
+	if (cfg_parse_set_option(text, &o, why, sizeof(why)) == 0)
+		fail_msg("'%s' accepted", text);
+	if (!strstr(why, needle))
+		fail_msg("'%s': '%s' does not say '%s'", text, why, needle);
+}
+
+static void test_set_option_every_type_gives_its_wire_bytes(void **state)
+{
+	(void)state;
+	set_option_ok("43 text Raspberry Pi Boot", 43, "Raspberry Pi Boot", 17);
+	set_option_ok("150 ip 10.0.0.5", 150, "\x0a\x00\x00\x05", 4);
+	set_option_ok("150 ip 10.0.0.5,10.0.0.6", 150, "\x0a\x00\x00\x05\x0a\x00\x00\x06", 8);
+	set_option_ok("175 hex 01:02:0a:FF", 175, "\x01\x02\x0a\xff", 4);
+	set_option_ok("175 hex 01020aff", 175, "\x01\x02\x0a\xff", 4);
+	set_option_ok("200 u8 7", 200, "\x07", 1);
+	set_option_ok("201 u16 1024", 201, "\x04\x00", 2);
+	set_option_ok("202 u32 0x01020304", 202, "\x01\x02\x03\x04", 4);
+	set_option_ok("209 text pxelinux.cfg/default", 209, "pxelinux.cfg/default", 20);
+}
+
+/* The relay owns 52 and 82; 53 and 54 make the reply a DHCP message the
+ * client can answer; 66 and 67 are next-server and filename. */
+static void test_set_option_refuses_codes_the_relay_or_other_keys_own(void **state)
+{
+	(void)state;
+	set_option_refused("82 hex 01", "relay agent information");
+	set_option_refused("52 u8 3", "overload");
+	set_option_refused("53 u8 2", "message type");
+	set_option_refused("54 ip 10.0.0.9", "server identifier");
+	set_option_refused("66 text 10.0.0.5", "next-server");
+	set_option_refused("67 text ipxe.efi", "filename");
+	set_option_refused("0 u8 1", "not an option");
+	set_option_refused("255 u8 1", "not an option");
+	set_option_refused("256 u8 1", "option code");
+}
+
+static void test_set_option_refuses_values_its_type_cannot_hold(void **state)
+{
+	(void)state;
+	set_option_refused("150 ip 10.0.0.300", "not a ip value");
+	set_option_refused("201 u16 70000", "not a u16 value");
+	set_option_refused("200 u8 -1", "not a u8 value");
+	set_option_refused("175 hex 0g", "not a hex value");
+	set_option_refused("175 hex 012", "not a hex value");
+	set_option_refused("43 text ", "1 to 255 bytes");
+	set_option_refused("43 string x", "type is text, ip, hex");
+	set_option_refused("43", "CODE TYPE VALUE");
+	set_option_refused("x text y", "CODE TYPE VALUE");
+}
+
+static void test_remove_option_refuses_what_the_relay_owns_and_takes_the_rest(void **state)
+{
+	char err[512] = "";
+	struct config *c;
+
+	(void)state;
+	c = parse("servers = {\"10.0.0.2\"}\ninterface vlan10 { }\n"
+		  "boot b {\n remove-option = {60, 43, 66, 67}\n}\n", err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
+	assert_int_equal(c->boots[0].nremove_opts, 4);
+	config_free(c);
+	assert_null(parse("servers = {\"10.0.0.2\"}\ninterface vlan10 { }\n"
+			  "boot b {\n remove-option = {60, 82}\n}\n", err, sizeof(err)));
+	assert_string_equal(err, "t.conf:4: remove-option: option 82 (relay agent information) "
+			    "is the relay's to manage");
+	assert_null(parse("servers = {\"10.0.0.2\"}\ninterface vlan10 { }\n"
+			  "boot b {\n set-option = {\"60 text PXEClient\", \"82 u8 1\"}\n}\n",
+			  err, sizeof(err)));
+	assert_non_null(strstr(err, "t.conf:4: set-option: option 82"));
 }
 
 static void test_full_example_sets_every_tftp_proxy_key(void **state)
@@ -780,6 +895,19 @@ static void assert_same_config(const struct config *a, const struct config *b)
 		assert_string_equal(x->filename, y->filename);
 		assert_int_equal(x->next_server, y->next_server);
 		assert_string_equal(x->server_name, y->server_name);
+		assert_string_equal(x->offered_filename, y->offered_filename);
+		assert_string_equal(x->offered_next_server, y->offered_next_server);
+		assert_same_server_list(&x->from_servers, &y->from_servers);
+		assert_int_equal(x->proxy_offers, y->proxy_offers);
+		assert_int_equal(x->nremove_opts, y->nremove_opts);
+		assert_memory_equal(x->remove_opts, y->remove_opts, x->nremove_opts);
+		assert_int_equal(x->nset_opts, y->nset_opts);
+		for (size_t k = 0; k < x->nset_opts; k++) {
+			assert_int_equal(x->set_opts[k].len, y->set_opts[k].len);
+			assert_memory_equal(x->set_opts[k].value, y->set_opts[k].value,
+					    x->set_opts[k].len);
+			assert_string_equal(x->set_opts[k].text, y->set_opts[k].text);
+		}
 	}
 
 	assert_int_equal(a->tftp.cache_size, b->tftp.cache_size);
@@ -903,6 +1031,10 @@ int main(void)
 		cmocka_unit_test(test_full_example_sets_every_tftp_proxy_key),
 		cmocka_unit_test(test_absent_keys_take_their_defaults),
 		cmocka_unit_test(test_config_defaults_match_the_documented_values),
+		cmocka_unit_test(test_set_option_every_type_gives_its_wire_bytes),
+		cmocka_unit_test(test_set_option_refuses_codes_the_relay_or_other_keys_own),
+		cmocka_unit_test(test_set_option_refuses_values_its_type_cannot_hold),
+		cmocka_unit_test(test_remove_option_refuses_what_the_relay_owns_and_takes_the_rest),
 		cmocka_unit_test(test_every_default_in_the_key_table_is_accepted_by_its_own_type),
 		cmocka_unit_test(test_every_key_default_written_in_a_file_loads_to_the_same_config),
 		cmocka_unit_test(test_every_key_of_the_table_is_documented_in_its_man_page_section),
