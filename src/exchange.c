@@ -124,20 +124,17 @@ enum drop_reason exchange_reply(struct exchange *x, const struct relay_ctx *ctx,
 	} else if (x->cfg && x->cfg->nboots && x->st) {
 		x->st->xid_misses++;
 	}
+	/* A ProxyDHCP offer is not a lease: the client takes its boot file
+	 * from the proxy on port 4011. Left as sent unless the rule opts in. */
 	out->proxy_offer = dhcp_is_proxy_offer(m);
-	if (out->proxy_offer) {
-		if (x->st)
-			x->st->proxy_offers++;
-		/* Not a lease: the client takes its boot file from the proxy
-		 * on port 4011. Left as sent unless the rule opts in. */
-		if (out->rule && !out->rule->proxy_offers) {
-			out->rule = NULL;
-			out->proxy_left = true;
-		}
+	if (out->proxy_offer && out->rule && !out->rule->proxy_offers) {
+		out->rule = NULL;
+		out->proxy_left = true;
 	}
+	/* A pass: first match wins, and it sets nothing. */
 	out->pass = out->rule && boot_rule_is_pass(out->rule);
-	r = relay_reply(ctx, rx, m, out->client_max, out->rule, http, dv);
-	if (r == DROP_TOO_BIG && out->rule) {
+	r = relay_reply(ctx, rx, m, out->client_max, out->pass ? NULL : out->rule, http, dv);
+	if (r == DROP_TOO_BIG && out->rule && !out->pass) {
 		/* The rewrite does not fit the client's limit: the server's
 		 * message goes out as it came, only our option 82 removed,
 		 * rather than nothing. */
@@ -150,7 +147,9 @@ enum drop_reason exchange_reply(struct exchange *x, const struct relay_ctx *ctx,
 	}
 	if (r != DROP_NONE)
 		return r;
-	out->rewritten = out->rule && !out->fallback && dv->rewrite.changed;
+	if (out->proxy_offer && x->st)
+		x->st->proxy_offers++;
+	out->rewritten = out->rule && !out->pass && !out->fallback && dv->rewrite.changed;
 	if (out->rule && x->st && (size_t)(out->rule - x->cfg->boots) < x->st->nrules) {
 		struct stats_rule *sr = &x->st->rules[out->rule - x->cfg->boots];
 

@@ -194,7 +194,8 @@ static void on_reply(struct replay *r, const uint8_t *buf, size_t len, uint32_t 
 	d = exchange_reply(&r->ex, &ctx, &rx, buf, len, &m, &dv, &xr);
 	fprintf(r->out, " rule %s%s%s", xr.rule ? xr.rule->name : "-",
 		xr.pass ? " (pass)" : "",
-		xr.proxy_left ? " (ProxyDHCP offer: no rule applied)" : "");
+		!xr.proxy_offer ? "" : xr.rule ? " (ProxyDHCP offer, proxy-offers)"
+					       : " (ProxyDHCP offer: left as sent)");
 	if (d != DROP_NONE) {
 		r->dropped++;
 		fprintf(r->out, ": dropped: %s\n", drop_reason_name(d));

@@ -36,6 +36,10 @@
 #             read request carries blksize 1468 and windowsize 16 (defaults)
 #   jumbo     vlan10 raised to MTU 9000 (both ends) while running: blksize
 #             8192 is granted as asked
+#   sequences the read patterns of real firmware, on cold files: BIOS PXE's
+#             tsize probe, ERROR 0 "TFTP Aborted", blksize 1456; UEFI's
+#             tsize+blksize 1468+windowsize 4 probe, ERROR 8, windowsize 4
+#             read; iPXE's blksize 1432 + tsize; each file byte-exact
 #   firmware  SeaBIOS+iPXE (vlan30) and OVMF (vlan40) boot through the proxy:
 #             their DHCP ACK names the relay (siaddr, option 66); every read
 #             request at tftpd comes from 10.0.0.1, none from a VM subnet.
@@ -153,6 +157,10 @@ head -c "${BIG_MIB}M" /dev/urandom >"$ROOT/big.bin"
 head -c "${BIG_MIB}M" /dev/urandom >"$ROOT/kill.bin"
 head -c 300000 /dev/urandom >"$ROOT/fw/second.bin"
 head -c 262144 /dev/urandom >"$ROOT/fw/uefi.efi"
+# What three firmware read, each once, cold (see firmware_sequence).
+head -c 345455 /dev/urandom >"$ROOT/fw/seq-bios.pxe"
+head -c 1052672 /dev/urandom >"$ROOT/fw/seq-uefi.efi"
+head -c 1251776 /dev/urandom >"$ROOT/fw/seq-ipxe.pxe"
 echo "pxerelay lab: the iPXE script ran" >"$ROOT/fw/done.txt"
 cat >"$ROOT/fw/boot.ipxe" <<'EOF'
 #!ipxe
@@ -162,7 +170,8 @@ imgfetch tftp://${next-server}/fw/done.txt
 EOF
 chmod -R a+rX "$ROOT"
 declare -A SHA=()
-for f in empty.bin s511.bin s512.bin m1.bin storm.bin coal.bin big.bin kill.bin fw/second.bin fw/uefi.efi fw/boot.ipxe; do
+for f in empty.bin s511.bin s512.bin m1.bin storm.bin coal.bin big.bin kill.bin fw/second.bin fw/uefi.efi fw/boot.ipxe \
+    fw/seq-bios.pxe fw/seq-uefi.efi fw/seq-ipxe.pxe; do
     SHA[$f]=$(sha_of "$ROOT/$f")
 done
 tlog "files ready"
@@ -519,6 +528,39 @@ jumbo() {
 }
 check "$T jumbo-mtu-blksize-8192" jumbo
 tlog "window matrix done"
+
+# What real firmware does, as public captures of it show: a tsize probe
+# answered by the firmware's own ERROR, then the real read from a new port
+# (Intel BIOS PXE: ERROR 0 "TFTP Aborted", then blksize 1456; Intel UEFI:
+# tsize blksize 1468 windowsize 4, ERROR 8 "User aborted the transfer",
+# then blksize 1468 windowsize 4), or iPXE's blksize 1432 + tsize read at
+# once. Each file is cold: the probe starts the upstream fetch.
+# firmware_sequence FILE PROBE-OPTS ABORT REAL-OPTS EXPECT-OACK
+firmware_sequence() {
+    local file=$1 probe=$2 abort=$3 real=$4 want=$5 out size
+    size=$(stat -c %s "$ROOT/$file")
+    if [[ -n $abort ]]; then
+        # shellcheck disable=SC2086
+        out=$(run_py "$NS10" get "$PROXY" "$file" $probe --abort-after-oack "$abort")
+        log "$file probe: $out"
+        [[ $out == "aborted oack="*"tsize=$size"* ]] || { why "tsize probe: $out"; return 1; }
+    else
+        real=$probe
+    fi
+    # shellcheck disable=SC2086
+    out=$(run_py "$NS10" get "$PROXY" "$file" $real)
+    log "$file read: $out"
+    [[ $out == "ok "* && $out == *" sha256=${SHA[$file]} "* ]] || { why "read: $out"; return 1; }
+    [[ $out == *" oack=$want "* ]] || { why "expected oack=$want: $out"; return 1; }
+    [[ $want != *windowsize=4* || $out == *" burst=4 "* ]] || why "expected 4 DATA per ACK: $out"
+}
+check "$T firmware-bios-tsize-probe-abort-then-blksize-1456" firmware_sequence fw/seq-bios.pxe \
+    "--tsize" "0:TFTP Aborted" "--blksize 1456" "blksize=1456"
+check "$T firmware-uefi-probe-error-8-then-windowsize-4" firmware_sequence fw/seq-uefi.efi \
+    "--tsize --blksize 1468 --windowsize 4" "8:User aborted the transfer" \
+    "--blksize 1468 --windowsize 4" "blksize=1468,windowsize=4"
+check "$T firmware-ipxe-blksize-1432-tsize" firmware_sequence fw/seq-ipxe.pxe \
+    "--blksize 1432 --tsize" "" "" "blksize=1432,tsize=1251776"
 
 # ---------------------------------------------------------------- firmware results
 

@@ -16,6 +16,9 @@ Sub-commands (run the network ones inside a namespace, `ip netns exec NS`):
                      sent an ERROR, or "timeout ..." when it went silent.
                      --out PATH writes the file; --at EPOCH waits until then
                      before it sends the request (to start many at once).
+                     --abort-after-oack CODE:MSG reads the OACK, answers it
+                     with that ERROR and stops, as PXE firmware does after
+                     its tsize probe: prints "aborted oack=...".
 
   hold SERVER FILE   Open --count read requests at once from one address;
                      report how many got an answer (DATA or OACK) and how
@@ -203,6 +206,12 @@ class Reader:
                 return
             if self.oack is None:
                 self.oack = f["opts"]
+                abort = getattr(self.args, "abort_after_oack", None)
+                if abort:
+                    code, _, msg = abort.partition(":")
+                    self.send(build_error(int(code), msg))
+                    raise Result(0, "aborted oack=%s" % ",".join(
+                        "%s=%s" % kv for kv in sorted(self.oack.items())))
                 for k, v in self.oack.items():
                     if k not in self.asked:
                         raise Result(1, "protocol: OACK grants %s, which we did not ask" % k)
@@ -564,6 +573,9 @@ def main():
         p.add_argument("--deadline", type=float, default=120.0, help="give up after (s)")
         p.add_argument("--out", help="write the file here (get, tid)")
         p.add_argument("--at", type=float, help="get: send the request at this time (epoch s)")
+        if name == "get":
+            p.add_argument("--abort-after-oack", metavar="CODE:MSG",
+                           help="answer the OACK with this ERROR and stop (a tsize probe)")
         if name == "hold":
             p.add_argument("--count", type=int, default=10)
             p.add_argument("--confirm", type=int, default=0,

@@ -1426,6 +1426,91 @@ static void test_uefi_tsize_probe_abort_costs_nothing(void **state)
 	world_end(w);
 }
 
+/* What real firmware does, as public captures of it show (reproduced
+ * here, the captures are not in the tree):
+ *   Intel BIOS PXE: RRQ tsize 0; reads the OACK's tsize; ERROR 0 "TFTP
+ *     Aborted"; from a new port RRQ blksize 1456; lock-step.
+ *   Intel UEFI PXE: RRQ tsize 0 blksize 1468 windowsize 4; ERROR 8 "User
+ *     aborted the transfer"; from a new port RRQ blksize 1468 windowsize 4.
+ *   iPXE: RRQ blksize 1432 tsize 0 and reads the file at once.
+ * Each is served from one upstream fetch, byte for byte, with the options
+ * it asked for. */
+struct fw_seq {
+	const char *name, *path;
+	size_t size;
+	struct tftp_opts probe;        /* the first RRQ */
+	uint16_t abort_code;           /* 0xffff: no abort, the probe reads */
+	const char *abort_msg;
+	struct tftp_opts real;         /* the RRQ after the abort */
+};
+
+static void test_real_firmware_tftp_sequences_are_served_byte_exact(void **state)
+{
+	static const struct fw_seq seqs[] = {
+		{ "bios", "ipxe.pxe", 345455,
+		  { .has_tsize = true }, TFTP_ENOTDEFINED, "TFTP Aborted",
+		  { .has_blksize = true, .blksize = 1456 } },
+		{ "uefi", "ipxe.efi", 1052672,
+		  { .has_tsize = true, .has_blksize = true, .blksize = 1468,
+		    .has_windowsize = true, .windowsize = 4 },
+		  TFTP_EOPTNEG, "User aborted the transfer",
+		  { .has_blksize = true, .blksize = 1468, .has_windowsize = true, .windowsize = 4 } },
+		{ "ipxe", "ipxe.pxe", 1251776,
+		  { .has_blksize = true, .blksize = 1432, .has_tsize = true }, 0xffff, NULL,
+		  { 0 } },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+		const struct fw_seq *q = &seqs[i];
+		struct tftp_proxy_cfg cfg = default_cfg();
+		struct world *w;
+		uint8_t *file;
+		struct tftp_opts up = granted(1428, q->size, 8), got;
+		struct tftp_pkt rrq;
+		const struct tftp_opts *reader;
+		uint16_t cport = CLIENT_PORT;
+		int fsock, ssock;
+
+		cfg.cache_size = 8u << 20;
+		w = world_new(&cfg);
+		file = make_file(q->size, (unsigned)i + 20);
+		print_message("%s: %s, %zu bytes\n", q->name, q->path, q->size);
+		tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
+		client_rrq(w, C1, cport, q->path, &q->probe, 1500);
+		ssock = w->last_session_sock;
+		fsock = expect_rrq(w, SERVER_IP, q->path, &rrq);
+		server_oack(w, fsock, &up);
+		expect_ack(w, fsock, 0);
+		expect_oack(w, C1, cport, &got);
+		assert_true(got.has_tsize);
+		assert_int_equal(got.tsize, q->size);
+		assert_int_equal(got.has_blksize, q->probe.has_blksize);
+		assert_int_equal(got.has_windowsize, q->probe.has_windowsize);
+		if (q->probe.has_windowsize)
+			assert_int_equal(got.windowsize, q->probe.windowsize);
+		serve_all(w, fsock, file, q->size, 1428, 8);
+		reader = &q->probe;
+		if (q->abort_code != 0xffff) {
+			send_error_to(w, ssock, C1, cport, q->abort_code, q->abort_msg);
+			assert_false(w->open[ssock]);
+			assert_nothing_to(w, C1);
+			cport++;
+			client_rrq(w, C1, cport, q->path, &q->real, 1500);
+			ssock = expect_oack(w, C1, cport, &got);
+			assert_false(got.has_tsize);
+			reader = &q->real;
+		}
+		assert_int_equal(got.blksize, reader->has_blksize ? reader->blksize : 0);
+		client_ack(w, ssock, C1, cport, 0);
+		client_drain(w, ssock, C1, cport, file, q->size,
+			     reader->has_blksize ? reader->blksize : 512,
+			     reader->has_windowsize ? reader->windowsize : 1, 0);
+		assert_int_equal(tftp_proxy_stats(w->px)->upstream_transfers, 1);
+		world_end(w);
+	}
+}
+
 static void test_server_ignoring_options_sends_512_byte_blocks(void **state)
 {
 	struct tftp_proxy_cfg cfg = default_cfg();
@@ -2447,6 +2532,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_confirmed_session_lifetime_is_bounded_whatever_timeout_it_asks, cleanup),
 		cmocka_unit_test_teardown(test_timeout_option_up_to_the_cap_is_granted, cleanup),
 		cmocka_unit_test_teardown(test_uefi_tsize_probe_abort_costs_nothing, cleanup),
+		cmocka_unit_test_teardown(test_real_firmware_tftp_sequences_are_served_byte_exact,
+					  cleanup),
 		cmocka_unit_test_teardown(test_server_ignoring_options_sends_512_byte_blocks, cleanup),
 		cmocka_unit_test_teardown(test_block_numbers_roll_over_past_65535, cleanup),
 		cmocka_unit_test_teardown(test_per_client_session_limit, cleanup),
