@@ -8,9 +8,13 @@ MANDIR   = $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
 
+# One version for the binary and the package: debian/changelog's, less
+# its Debian revision.
+VERSION := $(shell sed -n '1s/^pxerelay (\([^)-]*\).*/\1/p' debian/changelog 2>/dev/null)
+
 CC      ?= cc
 FUZZCC  ?= clang
-PKGS     = libpcap libnl-3.0 libconfuse
+PKGS     = libpcap libnl-3.0 libconfuse libseccomp
 # libnet1-dev ships libnet-config, no .pc; its --defines ask for the
 # deprecated _BSD_SOURCE, so the two it needs are named here.
 LIBNET_CFLAGS = -D_DEFAULT_SOURCE -DHAVE_NET_ETHERNET_H
@@ -18,20 +22,13 @@ LIBNET_LIBS   = $(shell libnet-config --libs 2>/dev/null || echo -lnet)
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Iinclude $(LIBNET_CFLAGS) \
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) -Iinclude $(LIBNET_CFLAGS) \
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# The four libraries are linked statically when their archives are there
-# (Debian's -dev packages ship them), libc stays shared. The shared libpcap
-# drags in libdbus and through it libsystemd, libgcrypt, lz4, zstd, lzma,
-# libcap and libgpg-error, 11 objects to load and relocate for a capture
-# that never speaks D-Bus: 4.5 MB resident at start against 3.4 MB linked
-# this way. STATIC_LIBS=0 links everything shared.
-STATIC_LIBS ?= $(if $(wildcard $(shell $(CC) -print-file-name=libpcap.a)),1,0)
-ifeq ($(STATIC_LIBS),1)
-LDLIBS   = -Wl,-Bstatic -lpcap -ldbus-1 -lnl-3 -lconfuse -lnet -Wl,-Bdynamic -lpthread
-else
+# The libraries are linked shared, as distributions link them: a security
+# update of libpcap, libnl, libconfuse or libnet (or of what they load,
+# libdbus and libsystemd through libpcap) reaches pxerelay without a
+# rebuild.
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS)
-endif
 
 # Pure modules: no I/O, linked alone by unit tests and fuzzers.
 PURE_SRC = src/dhcp_msg.c src/opt82.c src/relay.c src/frame.c src/classify.c \
@@ -42,26 +39,29 @@ CONFIG_SRC = src/config.c src/config_keys.c src/config_types.c src/config_confus
 	     src/config_print.c
 IO_SRC   = $(CONFIG_SRC) src/log.c src/link.c src/capture.c \
 	   src/inject.c src/upstream.c src/replay.c src/metrics_server.c src/trace.c \
-	   src/tftp_server.c
-SRC      = $(PURE_SRC) $(IO_SRC) src/dataplane.c src/daemon.c src/main.c $(if $(filter 1,$(STATIC_LIBS)),src/sd_compat.c)
+	   src/tftp_server.c src/sandbox.c
+SRC      = $(PURE_SRC) $(IO_SRC) src/dataplane.c src/daemon.c src/main.c
 
 BUILD    = build
 OBJ      = $(SRC:src/%.c=$(BUILD)/%.o)
 BIN      = pxerelay
 
 UNIT_TESTS = dhcp_msg opt82 relay frame config classify rewrite xid_table http \
-	     tftp_proto tftp_proxy ratelimit fmt link_table exchange dataplane
+	     tftp_proto tftp_proxy ratelimit fmt link_table exchange dataplane log sandbox
 FUZZERS    = dhcp_msg relay_request relay_reply exchange opt82 frame classify_rewrite http config \
 	     tftp_proto tftp_proxy
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps deps-lab check check-unit check-replay check-lab check-bench bench asan asan-unit asan-lab fuzz fuzz-smoke fuzz-long soak \
+.PHONY: all deps deps-lab check check-pkg check-unit check-replay check-lab check-bench bench asan asan-unit asan-lab fuzz fuzz-smoke fuzz-long soak \
 	install uninstall clean demo
 
 all: $(BIN)
 
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/main.o: ALL_CFLAGS += -DPXR_VERSION='"$(or $(VERSION),unknown)"'
+$(BUILD)/main.o: debian/changelog
 
 $(BUILD):
 	mkdir -p $@
@@ -75,18 +75,30 @@ deps:
 deps-lab:
 	@sh tests/deps.sh lab
 
+# The Debian package: built with dpkg-buildpackage, contents, conffile,
+# lintian, the extracted binary run on its config (tests/pkg/test_deb.sh).
+check-pkg:
+	@sh tests/deps.sh build
+	@sh tests/deps.sh pkg
+	bash tests/pkg/test_deb.sh
+
 # ---- unit tests (cmocka) ----
 UNIT_BIN = $(UNIT_TESTS:%=$(BUILD)/test_%)
 
 $(BUILD)/test_config: tests/unit/test_config.c $(CONFIG_SRC) src/opt82.c $(wildcard include/*.h) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) $(shell pkg-config --libs libconfuse cmocka)
 
+$(BUILD)/test_log: tests/unit/test_log.c src/log.c src/fmt.c $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) -lpthread $(shell pkg-config --libs cmocka)
+
+$(BUILD)/test_sandbox: tests/unit/test_sandbox.c src/sandbox.c $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) $(shell pkg-config --libs libseccomp cmocka)
+
 # The data plane's seam test runs the real dataplane.c, so it links the
 # I/O modules too (their sockets are never opened: struct dp_io records).
 $(BUILD)/test_dataplane: tests/unit/test_dataplane.c $(PURE_SRC) $(IO_SRC) src/dataplane.c \
-		$(if $(filter 1,$(STATIC_LIBS)),src/sd_compat.c) $(wildcard include/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(PURE_SRC) $(IO_SRC) src/dataplane.c \
-		$(if $(filter 1,$(STATIC_LIBS)),src/sd_compat.c) $(LDLIBS) \
+		$(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(PURE_SRC) $(IO_SRC) src/dataplane.c $(LDLIBS) \
 		$(shell pkg-config --libs cmocka)
 
 $(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRC) $(CONFIG_SRC) $(wildcard include/*.h) | $(BUILD)
@@ -194,6 +206,7 @@ check:
 	$(MAKE) asan
 	$(MAKE) fuzz-smoke
 	$(MAKE) check-bench
+	$(MAKE) check-pkg
 	$(MAKE) check-lab
 
 demo:

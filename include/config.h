@@ -95,6 +95,7 @@ struct config {
 	unsigned failover_timeout;        /* seconds without a reply */
 	unsigned max_hops;
 	char user[64];
+	bool seccomp;                     /* filter system calls once started */
 	enum log_level log_level;
 	char upstream[IFNAMSIZ];          /* -u: replies only from this link */
 	struct {

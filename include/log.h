@@ -1,4 +1,7 @@
-/* log.h - stderr or syslog, one level threshold. */
+/* log.h - stderr or syslog, one level threshold. On stderr a line is
+ * "HH:MM:SS.mmm level: text"; when stderr is systemd's journal stream
+ * (JOURNAL_STREAM names it) it is "<N>text", N the syslog priority, and
+ * journald adds the time. */
 #ifndef PXR_LOG_H
 #define PXR_LOG_H
 

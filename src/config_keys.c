@@ -118,6 +118,7 @@ static const struct cfg_key root_keys[] = {
 	  1, 3600, NULL, NULL },
 	{ "max-hops", &cfg_t_uint, FIELD(struct config, max_hops), 0, "4", 1, 16, NULL, NULL },
 	{ "user", &cfg_t_str, FIELD(struct config, user), 0, "nobody", 0, 0, NULL, NULL },
+	{ "seccomp", &cfg_t_bool, FIELD(struct config, seccomp), 0, "true", 0, 0, NULL, NULL },
 	{ "log-level", &cfg_t_enum, FIELD(struct config, log_level), 0, "info", 0, 0,
 	  level_names, NULL },
 	{ "upstream", &cfg_t_str, FIELD(struct config, upstream), 0, "", 0, 0, NULL,

@@ -2,6 +2,7 @@
  * dropped), stop, SIGHUP reload (a new configuration swapped in, the old
  * one kept when the new one is bad), signals, the pid file. */
 #include "daemon.h"
+#include "sandbox.h"
 #include "inject.h"
 
 #include <arpa/inet.h>
@@ -169,6 +170,31 @@ static void trace_injected(void *user, int ifindex, const uint8_t *frame, size_t
 	trace_ether(user, ifindex, frame, len);
 }
 
+/* The last step of the start: every socket is open, the privileges are
+ * gone, and from here only the loop's system calls stay allowed. */
+static int enter_sandbox(const struct config *cfg)
+{
+	char err[256];
+
+	if (!cfg->seccomp) {
+		log_info("seccomp = false: no system call filter");
+		return 0;
+	}
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	/* The sanitizers' own runtime (a leak check at exit stops the world
+	 * with ptrace) is not what the filter is for. */
+	log_info("sanitizer build: no system call filter");
+	return 0;
+#else
+	if (sandbox_enter(err, sizeof(err)) < 0) {
+		log_error("%s (set seccomp = false to run without the filter)", err);
+		return -1;
+	}
+	log_debug("seccomp: system call filter on");
+	return 0;
+#endif
+}
+
 int daemon_start(struct daemon *d)
 {
 	char err[512];
@@ -293,6 +319,8 @@ int daemon_start(struct daemon *d)
 				 d->cfg->ifaces[i].name);
 	free(present);
 	if (drop_privileges(d->cfg->user, d->tftp ? d->cfg->tftp.cache_dir : NULL) < 0)
+		return -1;
+	if (enter_sandbox(d->cfg) < 0)
 		return -1;
 	if (d->cfg_path && access(d->cfg_path, R_OK) < 0)
 		log_warn("%s is not readable by user %s: SIGHUP reload will fail "

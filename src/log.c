@@ -1,4 +1,7 @@
-/* log.c - stderr (foreground) or syslog. */
+/* log.c - stderr (foreground) or syslog. Under systemd, stderr is the
+ * journal: lines then carry a <N> priority prefix, which journald reads
+ * as the line's syslog priority, and no timestamp (journald stamps each
+ * line itself). */
 #define _GNU_SOURCE
 #include "log.h"
 
@@ -12,11 +15,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 static bool log_stderr = true;
+static bool log_journal;          /* stderr is systemd's journal stream */
 static enum log_level log_level = LOG_LVL_INFO;
 
 static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
@@ -44,11 +50,29 @@ static struct {
 } aq = { .mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER,
 	 .idle = PTHREAD_COND_INITIALIZER };
 
+/* systemd.exec(5): JOURNAL_STREAM holds the device and inode of the
+ * stream connected to the journal, "so that the service can verify
+ * whether its output is connected to the journal" (stderr may have been
+ * redirected since). */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	int end = 0;
+
+	if (!js || sscanf(js, "%llu:%llu%n", &dev, &ino, &end) != 2 || js[end] ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 void log_open(bool to_stderr, enum log_level level)
 {
 	static char buf[1 << 16];
 
 	log_stderr = to_stderr;
+	log_journal = to_stderr && stderr_is_journal();
 	log_level = level;
 	/* Until the writer thread runs, one write per loop turn, not one
 	 * per line: at tens of thousands of messages a second, unbuffered
@@ -213,8 +237,8 @@ static void *writer(void *arg)
 		if (dropped) {
 			char msg[96];
 			int m = snprintf(msg, sizeof(msg),
-					 "pxerelay: %llu log lines dropped: the log output did not keep up\n",
-					 (unsigned long long)dropped);
+					 "%spxerelay: %llu log lines dropped: the log output did not keep up\n",
+					 log_journal ? "<4>" : "", (unsigned long long)dropped);
 
 			if (!log_stderr)
 				syslog(LOG_WARNING, "%.*s", m - 1, msg);
@@ -291,25 +315,33 @@ static void write_line(enum log_level level, const char *msg, size_t len, const 
 		return;
 	}
 	if (log_stderr) {
-		/* One line, one fwrite: "HH:MM:SS.mmm level: msg suffix\n". */
+		/* One line, one fwrite: "HH:MM:SS.mmm level: msg suffix\n",
+		 * or "<N>msg suffix\n" into the journal. */
 		char line[1400];
-		long ms;
-		const char *stamp = stamp_now(&ms);
 		size_t tag = strlen(level_tag[level]), sl = strlen(suffix), n = 0;
 
 		if (len > sizeof(line) - 32 - sl)
 			len = sizeof(line) - 32 - sl;
-		memcpy(line, stamp, 8);
-		line[8] = '.';
-		line[9] = (char)('0' + ms / 100 % 10);
-		line[10] = (char)('0' + ms / 10 % 10);
-		line[11] = (char)('0' + ms % 10);
-		line[12] = ' ';
-		n = 13;
-		memcpy(line + n, level_tag[level], tag);
-		n += tag;
-		line[n++] = ':';
-		line[n++] = ' ';
+		if (log_journal) {
+			line[n++] = '<';
+			line[n++] = (char)('0' + syslog_prio[level]);
+			line[n++] = '>';
+		} else {
+			long ms;
+			const char *stamp = stamp_now(&ms);
+
+			memcpy(line, stamp, 8);
+			line[8] = '.';
+			line[9] = (char)('0' + ms / 100 % 10);
+			line[10] = (char)('0' + ms / 10 % 10);
+			line[11] = (char)('0' + ms % 10);
+			line[12] = ' ';
+			n = 13;
+			memcpy(line + n, level_tag[level], tag);
+			n += tag;
+			line[n++] = ':';
+			line[n++] = ' ';
+		}
 		memcpy(line + n, msg, len);
 		n += len;
 		memcpy(line + n, suffix, sl);

@@ -3,6 +3,7 @@
  * daemon.c starts and stops the relay. */
 #include "daemon.h"
 #include "replay.h"
+#include "sandbox.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -103,7 +104,7 @@ static int daemon_loop(struct daemon *d)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: pxerelay [-c FILE] [-f] [-d] [-t] [-p PIDFILE] [-w TRACE.pcap]\n"
+		"usage: pxerelay [-c FILE] [-f] [-d] [-t] [-p PIDFILE] [-w TRACE.pcap] [-V]\n"
 		"                [-i IFACE]... [-u IFACE] [SERVER...]\n"
 		"  -c FILE   config file (default " DEFAULT_CONFIG ", only if no -i given)\n"
 		"  -f        stay in the foreground, log to stderr\n"
@@ -113,6 +114,8 @@ static void usage(FILE *out)
 		"  -w FILE   write every packet received and sent to FILE (pcap)\n"
 		"  -i IFACE  downstream (client) interface; repeatable\n"
 		"  -u IFACE  upstream interface toward the servers\n"
+		"  -V        print the version and exit (also --version)\n"
+		"  --syscalls  print the system calls the seccomp filter allows\n"
 		"  SERVER    DHCP server addresses (IPv4)\n"
 		"       pxerelay --replay FILE.pcap [-c FILE] [-i IFACE] [-w OUT.pcap]\n"
 		"  offline: classify each request of a capture, apply the boot rules to\n"
@@ -149,6 +152,8 @@ int main(int argc, char **argv)
 	static struct daemon d;   /* large scratch buffers: not on the stack */
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "syscalls", no_argument, NULL, 'S' },
 		{ "replay", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -161,7 +166,7 @@ int main(int argc, char **argv)
 
 	if (!ifaces)
 		return 1;
-	while ((c = getopt_long(argc, argv, "c:fdti:u:p:w:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fdti:u:p:w:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfg_path = optarg; break;
 		case 'f': foreground = true; break;
@@ -173,6 +178,16 @@ int main(int argc, char **argv)
 		case 'w': d.trace_path = optarg; break;
 		case 'R': replay = optarg; break;
 		case 'h': usage(stdout); free(ifaces); return 0;
+		case 'V': printf("pxerelay %s\n", PXR_VERSION); free(ifaces); return 0;
+		case 'S': {
+			const char *const *names;
+			size_t n = sandbox_allowed(&names);
+
+			for (size_t i = 0; i < n; i++)
+				printf("%s\n", names[i]);
+			free(ifaces);
+			return 0;
+		}
 		default: usage(stderr); free(ifaces); return 2;
 		}
 	}

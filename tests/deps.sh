@@ -2,14 +2,16 @@
 # Install the Debian packages a step needs, only those missing.
 #   deps.sh build   compiler side: libraries, cmocka, clang for the fuzzers
 #   deps.sh lab     namespace lab: real DHCP servers, clients, tcpdump
+#   deps.sh pkg     building and checking the Debian package
 set -e
 case "$1" in
 build) pkgs="gcc make pkg-config clang libclang-rt-14-dev libpcap-dev libnet1-dev
-	libnl-3-dev libconfuse-dev libcmocka-dev" ;;
+	libnl-3-dev libconfuse-dev libseccomp-dev libcmocka-dev" ;;
 lab) pkgs="iproute2 procps isc-dhcp-server kea-dhcp4-server dnsmasq-base
 	isc-dhcp-client busybox udhcpc tcpdump python3 curl tftpd-hpa tftp-hpa atftp
-	qemu-system-x86 ovmf ipxe-qemu valgrind" ;;
-*) echo "usage: $0 build|lab" >&2; exit 2 ;;
+	qemu-system-x86 ovmf ipxe-qemu valgrind gdb" ;;
+pkg) pkgs="dpkg-dev debhelper fakeroot lintian" ;;
+*) echo "usage: $0 build|lab|pkg" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

@@ -538,6 +538,21 @@ proc_stop udh10b
 check "$T bad-reload-vlan30-still-served" still_serving_vlan30
 check "$T bad-reload-vlan20-still-off" still_not_vlan20
 
+# ---------------------------------------------------------------- seccomp
+
+# Everything above (leases on three links, metrics, SIGUSR1, SIGHUP
+# reloads good and bad, the trace) ran under the filter.
+seccomp_on() {
+    if [[ ${PXR_SANITIZER:-0} == 1 ]]; then
+        grep -q 'sanitizer build: no system call filter' "$(relay_log)" ||
+            why "a sanitizer build did not say it runs without the filter"
+    else
+        grep -q 'seccomp: system call filter on' "$(relay_log)" ||
+            why "no 'seccomp: system call filter on' in the log"
+    fi
+}
+check "$T seccomp-filter-on-while-serving" seccomp_on
+
 # ---------------------------------------------------------------- SIGTERM
 
 sigterm_exit() {
@@ -556,6 +571,32 @@ trace_after_exit() {
     tcpdump -n -r "$TRACE" >/dev/null 2>&1 || why "tcpdump cannot read the trace after exit"
 }
 check "$T trace-valid-after-exit" trace_after_exit
+
+# A call outside the allow-list (ptrace, 101 on x86_64, made inside the
+# running relay through gdb) stops it with one line naming the call and
+# exit status 159.
+seccomp_forbidden() {
+    local pid out
+    printf 'servers = {"10.0.0.2"}\ninterface "vlan10" {}\n' >"$PXR_TMP/sbx.conf"
+    chmod 644 "$PXR_TMP/sbx.conf"
+    bg_run sbx "$NS_RTR" "$(pxerelay_bin)" -f -c "$PXR_TMP/sbx.conf" || return 1
+    wait_until 5 grep -q 'pxerelay started' "$PXR_TMP/sbx.log" ||
+        { why "no start: $(tail -n 3 "$PXR_TMP/sbx.log" | tr '\n' ' ')"; return 1; }
+    pid=$(pid_of sbx)
+    out=$(timeout 30 gdb -p "$pid" -batch -ex 'call (long)syscall(101, 0, 0, 0, 0)' 2>&1) || true
+    proc_wait_exit sbx 5 || { why "still running after the forbidden call: $(tail -n 3 <<<"$out")"; return 1; }
+    log "forbidden call: exit status $PXR_EXIT_STATUS, $(grep seccomp "$PXR_TMP/sbx.log")"
+    ((PXR_EXIT_STATUS == 159)) || { why "exit status $PXR_EXIT_STATUS, not 159"; return 1; }
+    grep -q '^pxerelay: seccomp: system call 101 is not in the allow-list' "$PXR_TMP/sbx.log" ||
+        why "no log line naming call 101: $(tail -n 2 "$PXR_TMP/sbx.log" | tr '\n' ' ')"
+}
+if [[ ${PXR_SANITIZER:-0} == 1 ]]; then
+    skip "$T seccomp-forbidden-call-stops-the-relay" "sanitizer build: no filter"
+elif [[ $(uname -m) != x86_64 ]] || ! command -v gdb >/dev/null; then
+    skip "$T seccomp-forbidden-call-stops-the-relay" "needs gdb on x86_64"
+else
+    check "$T seccomp-forbidden-call-stops-the-relay" seccomp_forbidden
+fi
 
 # ---------------------------------------------------------------- make install / uninstall
 
@@ -608,6 +649,22 @@ if command -v systemd-analyze >/dev/null && command -v unshare >/dev/null; then
     check "$T unit-systemd-analyze-verify" unit_verify
 else
     skip "$T unit-systemd-analyze-verify" "systemd-analyze (or unshare) not installed"
+fi
+
+# systemd-analyze security: the README gives 2.5; anything above 3.0 means
+# a hardening line went missing.
+unit_security() {
+    local out score
+    out=$(systemd-analyze security --offline=true "$UNIT" 2>&1) || true
+    score=$(sed -n 's/.*Overall exposure level for pxerelay.service: \([0-9.]*\).*/\1/p' <<<"$out")
+    [[ -n $score ]] || { why "no score: $(tail -n 2 <<<"$out" | tr '\n' ' ')"; return 1; }
+    log "systemd-analyze security: exposure $score"
+    awk -v s="$score" 'BEGIN { exit !(s <= 3.0) }' || why "exposure $score above 3.0"
+}
+if systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
+    check "$T unit-security-exposure" unit_security
+else
+    skip "$T unit-security-exposure" "systemd-analyze security --offline not available"
 fi
 
 conf_kept_on_reinstall() {
