@@ -33,8 +33,8 @@ LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS)
 # Pure modules: no I/O, linked alone by unit tests and fuzzers.
 PURE_SRC = src/dhcp_msg.c src/opt82.c src/relay.c src/frame.c src/classify.c \
 	   src/rewrite.c src/xid_table.c src/http.c src/metrics.c src/stats.c \
-	   src/tftp_proto.c src/tftp_proxy.c src/ratelimit.c src/fmt.c src/link_table.c \
-	   src/exchange.c src/siphash.c
+	   src/tftp_proto.c src/tftp_proxy.c src/tftp_cache.c src/ratelimit.c src/fmt.c \
+	   src/link_table.c src/exchange.c src/siphash.c
 CONFIG_SRC = src/config.c src/config_keys.c src/config_types.c src/config_confuse.c \
 	     src/config_print.c
 IO_SRC   = $(CONFIG_SRC) src/log.c src/link.c src/capture.c \

@@ -174,8 +174,6 @@ static void trace_injected(void *user, int ifindex, const uint8_t *frame, size_t
  * gone, and from here only the loop's system calls stay allowed. */
 static int enter_sandbox(const struct config *cfg)
 {
-	char err[256];
-
 	if (!cfg->seccomp) {
 		log_info("seccomp = false: no system call filter");
 		return 0;
@@ -186,11 +184,14 @@ static int enter_sandbox(const struct config *cfg)
 	log_info("sanitizer build: no system call filter");
 	return 0;
 #else
+	char err[256];
+	const char *const *names;
+
 	if (sandbox_enter(err, sizeof(err)) < 0) {
 		log_error("%s (set seccomp = false to run without the filter)", err);
 		return -1;
 	}
-	log_debug("seccomp: system call filter on");
+	log_info("seccomp: system call filter on (%zu calls allowed)", sandbox_allowed(&names));
 	return 0;
 #endif
 }
