@@ -91,12 +91,18 @@ static int v_title(cfg_t *cfg, cfg_opt_t *opt)
 
 /* Every value is read as text and typed by the table, so libconfuse
  * knows each key only as a string (or a list of them). */
+/* One option array per section, all freed by the caller. */
+#define MAX_OPT_ARRAYS 16
+
 static cfg_opt_t *build_opts(const struct cfg_section *s, cfg_opt_t **all, size_t *nall)
 {
 	size_t n = s->nkeys + (s == &cfg_sections[0] ? cfg_nsections - 1 : 0);
-	cfg_opt_t *opts = calloc(n + 1, sizeof(*opts));
+	cfg_opt_t *opts;
 	size_t j = 0;
 
+	if (*nall >= MAX_OPT_ARRAYS)
+		return NULL;
+	opts = calloc(n + 1, sizeof(*opts));
 	if (!opts)
 		return NULL;
 	all[(*nall)++] = opts;
@@ -253,13 +259,12 @@ static int store(cfg_t *cfg, const char *text, struct config *c, char *err, size
 int confuse_parse(const char *name, const char *data, size_t len, struct config *c,
 		  char *err, size_t errlen)
 {
-	cfg_opt_t *all[16];
+	cfg_opt_t *all[MAX_OPT_ARRAYS];
 	size_t nall = 0;
 	char *text = malloc(len + 1);
 	cfg_t *cfg = NULL;
 	int r = -1;
 
-	_Static_assert(sizeof(all) / sizeof(all[0]) >= 8, "one opts array per section");
 	if (!text || !build_opts(&cfg_sections[0], all, &nall) ||
 	    !(cfg = cfg_init(all[0], CFGF_NONE))) {
 		snprintf(err, errlen, "out of memory");
