@@ -131,6 +131,9 @@ void dhcp_opt_move(struct dhcp_msg *m, int i, enum dhcp_area area);
 
 /* Message type from option 53, 0 if absent or malformed. */
 int dhcp_msg_type(const struct dhcp_msg *m);
+/* The boot file the message names, as text into out[cap]: option 67, else
+ * the file field when it holds no options (option 52). */
+void dhcp_boot_file(const struct dhcp_msg *m, char *out, size_t cap);
 const char *dhcp_msg_type_name(int type);
 void dhcp_msg_init(struct dhcp_msg *m);
 

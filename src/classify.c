@@ -283,28 +283,12 @@ bool boot_rule_has_reply_conditions(const struct cfg_boot *b)
 	return b->offered_filename[0] || b->offered_next_server[0] || b->from_servers.n;
 }
 
-/* The boot file the server offered: option 67, else the file field when
- * it holds no options (option 52). */
-static void offered_file(const struct dhcp_msg *m, char *out, size_t cap)
-{
-	size_t len = 0, n = 0;
-	const uint8_t *v = dhcp_opt_get(m, DHO_BOOTFILE, 1, 255, &len);
-
-	if (!v) {
-		v = m->file;
-		len = (m->overload_read & 1) ? 0 : sizeof(m->file);
-	}
-	for (; n < len && n + 1 < cap && v[n]; n++)
-		out[n] = (char)v[n];
-	out[n] = '\0';
-}
-
 bool classify_reply_matches(const struct cfg_boot *b, const struct dhcp_msg *m, uint32_t src)
 {
 	if (b->offered_filename[0]) {
 		char file[256];
 
-		offered_file(m, file, sizeof(file));
+		dhcp_boot_file(m, file, sizeof(file));
 		if (fnmatch(b->offered_filename, file, 0) != 0)
 			return false;
 	}

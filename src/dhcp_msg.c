@@ -251,6 +251,20 @@ int dhcp_msg_type(const struct dhcp_msg *m)
 	return t && *t >= DHCPDISCOVER && *t <= DHCPINFORM ? *t : 0;
 }
 
+void dhcp_boot_file(const struct dhcp_msg *m, char *out, size_t cap)
+{
+	size_t len = 0, n = 0;
+	const uint8_t *v = dhcp_opt_get(m, DHO_BOOTFILE, 1, 255, &len);
+
+	if (!v) {
+		v = m->file;
+		len = (m->overload_read & 1) ? 0 : sizeof(m->file);
+	}
+	for (; n < len && n + 1 < cap && v[n]; n++)
+		out[n] = (char)v[n];
+	out[n] = '\0';
+}
+
 const char *dhcp_msg_type_name(int type)
 {
 	static const char *const names[] = {

@@ -8,24 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The boot file the client would use today: option 67, else file. */
-static void current_file(const struct dhcp_msg *m, char *out, size_t cap)
-{
-	size_t len = 0;
-	const uint8_t *v = dhcp_opt_get(m, DHO_BOOTFILE, 1, 255, &len);
-	size_t n = 0;
-
-	if (v) {
-		for (; n < len && n + 1 < cap && v[n]; n++)
-			out[n] = (char)v[n];
-	} else {
-		/* Holds zeros when the field carried options (option 52). */
-		for (; n < sizeof(m->file) && n + 1 < cap && m->file[n]; n++)
-			out[n] = (char)m->file[n];
-	}
-	out[n] = '\0';
-}
-
 /* RFC 2131 §4.1: a header field borrowed for options (option 52) cannot
  * also hold its own value; move its options (whole, also those that
  * continued into it) to the options field, where the builder re-checks
@@ -112,7 +94,7 @@ int rewrite_reply(struct dhcp_msg *m, const struct cfg_boot *rule, bool http_cla
 
 	memset(res, 0, sizeof(*res));
 	res->old_siaddr = res->new_siaddr = m->siaddr;
-	current_file(m, res->old_file, sizeof(res->old_file));
+	dhcp_boot_file(m, res->old_file, sizeof(res->old_file));
 	fmt_copy(res->new_file, sizeof(res->new_file), res->old_file);
 	if (!rule || m->op != BOOTREPLY)
 		return 0;

@@ -5,28 +5,13 @@ The client link's capture must hold two OFFERs for XID: a lease (yiaddr
 set) and a ProxyDHCP offer (yiaddr 0.0.0.0, option 60 "PXEClient"); the
 ProxyDHCP offer must be the one the proxy sent (PROXY.pcap, taken on its
 link) with only option 82 taken out: every header field and every other
-option, in order, the same. Prints a summary; exit 1 when not so."""
+option, in the order each first appears, the same. Prints a summary; exit 1 when not so."""
 import os
 import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dhcp_probe import read_pcap, split_frame  # noqa: E402
-
-
-def options(p):
-    out, i = [], 240
-    while i < len(p):
-        c = p[i]
-        if c == 255:
-            break
-        if c == 0:
-            i += 1
-            continue
-        n = p[i + 1]
-        out.append((c, bytes(p[i + 2:i + 2 + n])))
-        i += 2 + n
-    return out
+from dhcp_probe import parse_options, read_pcap, split_frame  # noqa: E402
 
 
 def offers(path, xid):
@@ -42,7 +27,7 @@ def offers(path, xid):
         p = bytes(udp[8:ulen])
         if sport != 67 or len(p) < 240 or p[0] != 2 or p[4:8].hex() != xid:
             continue
-        opts = options(p)
+        opts = list(parse_options(p[240:]).items())
         if (53, b"\x02") in opts:
             yield p, opts
 

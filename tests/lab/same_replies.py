@@ -17,26 +17,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dhcp_probe import read_pcap, split_frame  # noqa: E402
-
-
-def dhcp_type(payload):
-    """Option 53 of a BOOTP payload, None if absent (options field only)."""
-    i = 240
-    while i < len(payload):
-        code = payload[i]
-        if code == 255:
-            break
-        if code == 0:
-            i += 1
-            continue
-        if i + 1 >= len(payload):
-            break
-        length = payload[i + 1]
-        if code == 53 and length >= 1 and i + 2 < len(payload):
-            return payload[i + 2]
-        i += 2 + length
-    return None
+from dhcp_probe import parse_options, read_pcap, split_frame  # noqa: E402
 
 
 def to_clients(path):
@@ -58,7 +39,8 @@ def to_clients(path):
         payload = bytes(udp[8:ulen])
         if len(payload) < 240:
             continue
-        key = (payload[28:34].hex(":"), payload[4:8].hex(), dhcp_type(payload))
+        mtype = parse_options(payload[240:]).get(53, b"")
+        key = (payload[28:34].hex(":"), payload[4:8].hex(), mtype[0] if mtype else None)
         out[key][payload] += 1
     return out
 
