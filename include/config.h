@@ -29,6 +29,7 @@ struct server_list {
 struct cfg_iface {
 	char name[IFNAMSIZ];
 	uint32_t giaddr;                  /* 0: the link's primary address */
+	uint32_t vrrp_address;            /* served only while on the link; the giaddr */
 	struct server_list servers;       /* empty: the global list */
 	char circuit_id[CFG_ID_MAX + 1];  /* empty: the global format */
 	char remote_id[CFG_ID_MAX + 1];   /* empty: the global format */
@@ -96,6 +97,7 @@ struct config {
 	unsigned max_hops;
 	char user[64];
 	bool seccomp;                     /* filter system calls once started */
+	bool hold_port_67;                /* own UDP 67 so no server starts beside us */
 	enum log_level log_level;
 	char upstream[IFNAMSIZ];          /* -u: replies only from this link */
 	struct {

@@ -69,7 +69,8 @@ struct daemon {
 	int upstream_ifindex;
 	struct capture *cap;
 	struct inject *inj;
-	int udp_fd;
+	int udp_fd;                       /* raw UDP: requests out, replies in */
+	int hold_fd;                      /* hold-port-67's socket, or -1 */
 	struct link_watch *lw;
 	int sig_fd;
 	int ep;

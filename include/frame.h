@@ -30,6 +30,14 @@ int frame_build_sll2_udp(uint8_t *out, size_t cap, int ifindex, uint8_t pkttype,
 /* DLT_LINUX_SLL2 (libpcap's "any" device): 20-byte header with the
  * ifindex and the source MAC, then IPv4. */
 int frame_parse_sll2(const uint8_t *p, size_t len, struct frame_info *fi);
+/* An IPv4 packet as a raw IP socket reads it: the IP header first, the
+ * datagram already reassembled by the kernel. ifindex and MAC stay 0. */
+int frame_parse_ipv4(const uint8_t *p, size_t len, struct frame_info *fi);
+/* The 8-byte UDP header for len bytes of payload from src:sport to
+ * dst:dport (addresses in network order), checksum over the RFC 768
+ * pseudo-header included. */
+void frame_udp_header(uint8_t out[8], uint32_t src, uint32_t dst, uint16_t sport,
+		      uint16_t dport, const uint8_t *payload, size_t len);
 /* DLT_EN10MB, with at most one 802.1Q tag skipped. */
 int frame_parse_ether(const uint8_t *p, size_t len, struct frame_info *fi);
 /* DLT_LINUX_SLL (cooked v1, older captures on "any"). */

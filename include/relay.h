@@ -39,6 +39,7 @@ enum drop_reason {
 	DROP_RATE_CLIENT,             /* rate-limit client: one client too fast */
 	DROP_RATE_INTERFACE,          /* rate-limit interface: one link too fast */
 	DROP_BAD_GIADDR,              /* giaddr no reply could be unicast to */
+	DROP_VRRP_BACKUP,             /* the link's vrrp-address is on another router */
 	DROP__COUNT
 };
 
@@ -54,6 +55,7 @@ struct relay_link {
 	uint8_t prefixlen[RELAY_MAX_ADDRS];
 	unsigned naddrs;
 	uint32_t giaddr;                      /* configured, else primary */
+	bool standby;                         /* vrrp-address not on the link */
 	const struct cfg_iface *cfg;
 	unsigned cfg_idx;                     /* position in config->ifaces */
 	unsigned mtu;

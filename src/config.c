@@ -55,6 +55,12 @@ static int config_check(const struct config *c, char *err, size_t errlen)
 			return fail(err, errlen, c->source, c->ifaces[i].line,
 				    "interface \"%s\" has no servers and no global servers are set",
 				    c->ifaces[i].name);
+	for (size_t i = 0; i < c->nifaces; i++)
+		if (c->ifaces[i].vrrp_address && c->ifaces[i].giaddr)
+			return fail(err, errlen, c->source, c->ifaces[i].line,
+				    "interface \"%s\": giaddr and vrrp-address both set; "
+				    "vrrp-address is the link's giaddr, leave giaddr out",
+				    c->ifaces[i].name);
 	if (c->upstream[0] && config_iface(c, c->upstream))
 		return fail(err, errlen, c->source, 0,
 			    "'%s' is both the upstream and a downstream interface", c->upstream);

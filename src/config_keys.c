@@ -119,6 +119,8 @@ static const struct cfg_key root_keys[] = {
 	{ "max-hops", &cfg_t_uint, FIELD(struct config, max_hops), 0, "4", 1, 16, NULL, NULL },
 	{ "user", &cfg_t_str, FIELD(struct config, user), 0, "nobody", 0, 0, NULL, NULL },
 	{ "seccomp", &cfg_t_bool, FIELD(struct config, seccomp), 0, "true", 0, 0, NULL, NULL },
+	{ "hold-port-67", &cfg_t_bool, FIELD(struct config, hold_port_67), 0, "false", 0, 0,
+	  NULL, NULL },
 	{ "log-level", &cfg_t_enum, FIELD(struct config, log_level), 0, "info", 0, 0,
 	  level_names, NULL },
 	{ "upstream", &cfg_t_str, FIELD(struct config, upstream), 0, "", 0, 0, NULL,
@@ -142,6 +144,7 @@ static const struct cfg_key opt82_keys[] = {
 #define IFC(m) FIELD(struct cfg_iface, m)
 static const struct cfg_key iface_keys[] = {
 	{ "giaddr", &cfg_t_addr, IFC(giaddr), 0, NULL, 0, 0, NULL, NULL },
+	{ "vrrp-address", &cfg_t_addr, IFC(vrrp_address), 0, NULL, 0, 0, NULL, NULL },
 	{ "servers", &cfg_t_addr_list, IFC(servers), 0, NULL, 0, 0, NULL, NULL },
 	{ "circuit-id", &cfg_t_str, IFC(circuit_id), 0, NULL, 0, 0, NULL, check_idfmt },
 	{ "remote-id", &cfg_t_str, IFC(remote_id), 0, NULL, 0, 0, NULL, check_idfmt },

@@ -67,6 +67,13 @@ static void reload(struct daemon *d)
 				 d->cfg->ifaces[i].name);
 			break;
 		}
+	if (!d->cfg->hold_port_67 && d->hold_fd >= 0) {
+		close(d->hold_fd);
+		d->hold_fd = -1;
+		log_info("reload: UDP port 67 released (hold-port-67 = false)");
+	} else if (d->cfg->hold_port_67 && d->hold_fd < 0) {
+		log_warn("reload: hold-port-67 needs a restart to take effect");
+	}
 	log_info("reloaded %s: %zu interfaces, %zu servers", d->cfg_path,
 		 d->cfg->nifaces, d->cfg->servers.n);
 }
@@ -206,7 +213,7 @@ int daemon_start(struct daemon *d)
 
 	/* Closed descriptors are -1 (0 is a valid one): daemon_stop closes
 	 * what was opened, whatever failed first. */
-	d->udp_fd = d->sig_fd = d->ep = d->pid_fd = -1;
+	d->udp_fd = d->hold_fd = d->sig_fd = d->ep = d->pid_fd = -1;
 	d->io = dataplane_io(d);
 	/* glibc raises its mmap threshold after the first large free and
 	 * then keeps freed TFTP file buffers in the heap (measured: 6 MiB
@@ -245,9 +252,23 @@ int daemon_start(struct daemon *d)
 	d->cap = capture_open_any(CAPTURE_BUFFER, err, sizeof(err));
 	if (!d->cap)
 		goto fail;
-	d->udp_fd = upstream_open(DHCP_SERVER_PORT, err, sizeof(err));
+	d->udp_fd = upstream_open(err, sizeof(err));
 	if (d->udp_fd < 0)
 		goto fail;
+	if (d->cfg->hold_port_67) {
+		d->hold_fd = upstream_hold_port(DHCP_SERVER_PORT, err, sizeof(err));
+		if (d->hold_fd < 0)
+			goto fail;
+	}
+	{
+		int rb = 0;
+		socklen_t rlen = sizeof(rb);
+
+		(void)getsockopt(d->udp_fd, SOL_SOCKET, SO_RCVBUF, &rb, &rlen);
+		log_info("servers: raw UDP socket, receive buffer %d bytes; UDP port 67 %s", rb,
+			 d->cfg->hold_port_67 ? "held (hold-port-67)"
+					      : "left to any DHCP server on this host");
+	}
 	d->urx = upstream_rx_new();
 	d->utx = upstream_tx_new();
 	if (!d->urx || !d->utx) {
@@ -356,6 +377,8 @@ void daemon_stop(struct daemon *d)
 	link_watch_close(d->lw);
 	if (d->udp_fd >= 0)
 		close(d->udp_fd);
+	if (d->hold_fd >= 0)
+		close(d->hold_fd);
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
 	if (d->ep >= 0)

@@ -64,8 +64,9 @@ static void count_drop(struct daemon *d, enum drop_reason r, const struct relay_
 	d->st.drop[r]++;
 	if (l && l->cfg_idx < d->st.nifaces)
 		d->st.ifaces[l->cfg_idx].drops++;
-	/* not_for_relay is routed traffic passing by, not an anomaly. */
-	if (r == DROP_NOT_FOR_RELAY || r == DROP_NOT_DOWNSTREAM)
+	/* not_for_relay is routed traffic passing by, vrrp_backup what the other
+	 * router of the pair serves: not anomalies. */
+	if (r == DROP_NOT_FOR_RELAY || r == DROP_NOT_DOWNSTREAM || r == DROP_VRRP_BACKUP)
 		return;
 	if (log_enabled(LOG_LVL_DEBUG))
 		log_debug("drop %s %s from %s%s%s: %s", what,
@@ -94,6 +95,11 @@ static void links_changed(struct daemon *d, struct relay_links *old)
 		else if (o->giaddr != l->giaddr || o->up != l->up)
 			log_info("link %s: giaddr %s%s", l->name,
 				 l->giaddr ? ip_str(l->giaddr, a) : "none", l->up ? "" : " (down)");
+		if (l->cfg && l->cfg->vrrp_address && (!o || o->standby != l->standby))
+			log_info("link %s: vrrp-address %s %s", l->name,
+				 ip_str(l->cfg->vrrp_address, a),
+				 l->standby ? "is not here: standby, the other router serves the link"
+					    : "is here: serving the link");
 	}
 	for (size_t i = 0; i < old->n; i++)
 		if (!relay_links_by_ifindex(&d->links, old->v[i].ifindex))
@@ -424,6 +430,10 @@ void drain_upstream(struct daemon *d)
 		for (int i = 0; i < n; i++) {
 			if (m[i].len == -EMSGSIZE) {
 				count_drop(d, DROP_TOO_BIG, NULL, NULL, "reply");
+				continue;
+			}
+			if (m[i].len < 0) {
+				count_drop(d, DROP_MALFORMED, NULL, NULL, "reply");
 				continue;
 			}
 			on_reply(d, m[i].buf, (size_t)m[i].len, m[i].src, m[i].dst, m[i].ifindex);

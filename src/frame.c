@@ -114,6 +114,14 @@ int frame_parse_sll(const uint8_t *p, size_t len, struct frame_info *fi)
 	return cooked_tail(c, fi, p, len, proto, halen == 6 ? 6 : 0, addr);
 }
 
+int frame_parse_ipv4(const uint8_t *p, size_t len, struct frame_info *fi)
+{
+	memset(fi, 0, sizeof(*fi));
+	fi->frame = p;
+	fi->frame_len = len;
+	return parse_ipv4_udp(cursor_make(p, len), fi);
+}
+
 int frame_parse_ether(const uint8_t *p, size_t len, struct frame_info *fi)
 {
 	struct cursor c = cursor_make(p, len);
@@ -149,13 +157,40 @@ static uint16_t fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
+void frame_udp_header(uint8_t out[8], uint32_t src, uint32_t dst, uint16_t sport,
+		      uint16_t dport, const uint8_t *payload, size_t len)
+{
+	uint8_t pseudo[8];
+	uint32_t sum;
+	uint16_t c;
+
+	out[0] = (uint8_t)(sport >> 8);
+	out[1] = (uint8_t)sport;
+	out[2] = (uint8_t)(dport >> 8);
+	out[3] = (uint8_t)dport;
+	out[4] = (uint8_t)((8 + len) >> 8);
+	out[5] = (uint8_t)(8 + len);
+	out[6] = out[7] = 0;
+	/* RFC 768: the sum covers a pseudo header of the source and
+	 * destination addresses, the protocol and the UDP length; "If the
+	 * computed checksum is zero, it is transmitted as all ones". The
+	 * header's 8 bytes are even, so the payload's sum can follow it. */
+	memcpy(pseudo, &src, 4);
+	memcpy(pseudo + 4, &dst, 4);
+	sum = sum16(0, pseudo, 8) + IPPROTO_UDP_NUM + (uint32_t)(8 + len);
+	c = fold(sum16(sum16(sum, out, 8), payload, len));
+	if (c == 0)
+		c = 0xffff;
+	out[6] = (uint8_t)(c >> 8);
+	out[7] = (uint8_t)c;
+}
+
 int frame_build_sll2_udp(uint8_t *out, size_t cap, int ifindex, uint8_t pkttype,
 			 const uint8_t mac[6], uint32_t src, uint32_t dst,
 			 uint16_t sport, uint16_t dport, const uint8_t *payload, size_t len)
 {
 	size_t total = SLL2_HDR_LEN + 20 + 8 + len;
 	uint8_t *ip = out + SLL2_HDR_LEN, *udp = ip + 20;
-	uint32_t sum;
 	uint16_t c;
 
 	if (total > cap || 20 + 8 + len > 65535)
@@ -181,19 +216,7 @@ int frame_build_sll2_udp(uint8_t *out, size_t cap, int ifindex, uint8_t pkttype,
 	c = fold(sum16(0, ip, 20));
 	ip[10] = (uint8_t)(c >> 8);
 	ip[11] = (uint8_t)c;
-	udp[0] = (uint8_t)(sport >> 8);
-	udp[1] = (uint8_t)sport;
-	udp[2] = (uint8_t)(dport >> 8);
-	udp[3] = (uint8_t)dport;
-	udp[4] = (uint8_t)((8 + len) >> 8);
-	udp[5] = (uint8_t)(8 + len);
 	memcpy(udp + 8, payload, len);
-	/* pseudo-header: addresses, protocol, UDP length */
-	sum = sum16(0, ip + 12, 8) + IPPROTO_UDP_NUM + (uint32_t)(8 + len);
-	c = fold(sum16(sum, udp, 8 + len));
-	if (c == 0)
-		c = 0xffff;
-	udp[6] = (uint8_t)(c >> 8);
-	udp[7] = (uint8_t)c;
+	frame_udp_header(udp, src, dst, sport, dport, payload, len);
 	return (int)total;
 }

@@ -495,6 +495,22 @@ int link_watch_build(struct link_watch *w, const struct config *cfg,
 		if (l)
 			link_table_put_addr(l, &t->addrs[i]);
 	}
+	/* A vrrp-address decides whether the link is served: it must not be
+	 * one of the addresses past RELAY_MAX_ADDRS that are left out. */
+	for (size_t i = 0; i < t->naddrs && n; i++) {
+		struct relay_link key = { .ifindex = t->addrs[i].ifindex }, *l;
+		unsigned k = 0;
+
+		l = bsearch(&key, v, n, sizeof(*v), cmp_link_ifindex);
+		if (!l || !l->cfg->vrrp_address || t->addrs[i].local != l->cfg->vrrp_address)
+			continue;
+		while (k < l->naddrs && l->addrs[k] != t->addrs[i].local)
+			k++;
+		if (k == RELAY_MAX_ADDRS) {
+			l->addrs[k - 1] = t->addrs[i].local;
+			l->prefixlen[k - 1] = t->addrs[i].prefixlen;
+		}
+	}
 	for (size_t i = 0; i < n; i++)
 		if (relay_link_prepare(&v[i], cfg, hostname) == -EINVAL)
 			log_debug("%s: circuit-id format needs a VLAN id in the name; using the name",

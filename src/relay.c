@@ -33,6 +33,7 @@ static const char *const drop_names[DROP__COUNT] = {
 	[DROP_RATE_CLIENT] = "rate_limit_client",
 	[DROP_RATE_INTERFACE] = "rate_limit_interface",
 	[DROP_BAD_GIADDR] = "bad_giaddr",
+	[DROP_VRRP_BACKUP] = "vrrp_backup",
 };
 
 const char *drop_reason_name(enum drop_reason r)
@@ -74,6 +75,27 @@ int relay_link_prepare(struct relay_link *l, const struct config *cfg, const cha
 	int r;
 
 	l->giaddr = ifc && ifc->giaddr ? ifc->giaddr : (l->naddrs ? l->addrs[0] : 0);
+	l->standby = false;
+	if (ifc && ifc->vrrp_address) {
+		/* A VRRP pair: the link is served while the virtual address
+		 * is on it, and then the clients see only that address: the
+		 * giaddr, the source of replies, server-id-override, the TFTP
+		 * proxy (addrs[0]). Elsewhere the other router serves it. */
+		unsigned k = 0;
+
+		while (k < l->naddrs && l->addrs[k] != ifc->vrrp_address)
+			k++;
+		l->giaddr = ifc->vrrp_address;
+		l->standby = k == l->naddrs;
+		if (!l->standby && k > 0) {
+			uint8_t plen = l->prefixlen[k];
+
+			memmove(&l->addrs[1], &l->addrs[0], k * sizeof(l->addrs[0]));
+			memmove(&l->prefixlen[1], &l->prefixlen[0], k * sizeof(l->prefixlen[0]));
+			l->addrs[0] = ifc->vrrp_address;
+			l->prefixlen[0] = plen;
+		}
+	}
 	r = opt82_expand(cfmt, l->name, l->ifindex, hostname, buf, sizeof(buf));
 	if (r < 0) {
 		/* %v on a name with no VLAN id: fall back to the name. */
@@ -352,6 +374,11 @@ enum drop_reason relay_request(const struct relay_ctx *ctx, const struct relay_r
 	 * it twice. Ours are the broadcasts and what is sent to our address. */
 	if (!is_broadcast_for(l, rx->ip_dst) && !is_link_addr(l, rx->ip_dst))
 		return DROP_NOT_FOR_RELAY;
+	/* The other router of the VRRP pair holds the link's address and
+	 * relays this request: relaying it here too would send the server
+	 * every request twice. */
+	if (l->standby)
+		return DROP_VRRP_BACKUP;
 	if (m->op != BOOTREQUEST)
 		return DROP_BAD_OP;
 	/* RFC 1542 4.1: hlen beyond chaddr is meaningless; Ethernet is 6.

@@ -9,7 +9,7 @@ build) pkgs="gcc make pkg-config clang libclang-rt-14-dev libpcap-dev libnet1-de
 	libnl-3-dev libconfuse-dev libseccomp-dev libcmocka-dev" ;;
 lab) pkgs="iproute2 procps isc-dhcp-server kea-dhcp4-server dnsmasq-base
 	isc-dhcp-client busybox udhcpc tcpdump python3 curl tftpd-hpa tftp-hpa atftp
-	qemu-system-x86 ovmf ipxe-qemu valgrind gdb" ;;
+	qemu-system-x86 ovmf ipxe-qemu valgrind gdb keepalived" ;;
 pkg) pkgs="dpkg-dev debhelper fakeroot lintian" ;;
 *) echo "usage: $0 build|lab|pkg" >&2; exit 2 ;;
 esac

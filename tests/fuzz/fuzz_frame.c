@@ -1,7 +1,8 @@
 /* fuzz_frame.c - captured frames: Linux cooked v2 (SLL2, the "any"
- * device), cooked v1 (SLL) and Ethernet, each down to the UDP payload.
+ * device), cooked v1 (SLL) and Ethernet, and IPv4 packets as the raw
+ * reply socket reads them, each down to the UDP payload.
  *
- * The same bytes go through all three parsers. On success the payload
+ * The same bytes go through all four parsers. On success the payload
  * lies inside the input and the fields are plausible (an SLL2 frame has an
  * ifindex, an Ethernet frame does not); the payload is then handed to the
  * DHCP codec, as the capture path does. */
@@ -45,6 +46,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_frame(r, data, size, &fi);
 	if (r == 0)
 		FUZZ_CHECK((size_t)(fi.payload - data) >= 16 + 28);
+
+	r = frame_parse_ipv4(data, size, &fi);
+	check_frame(r, data, size, &fi);
+	if (r == 0) {
+		FUZZ_CHECK(fi.ifindex == 0);
+		FUZZ_CHECK(fi.frame == data && fi.frame_len == size);
+	}
 
 	r = frame_parse_ether(data, size, &fi);
 	check_frame(r, data, size, &fi);

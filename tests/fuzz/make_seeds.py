@@ -505,6 +505,12 @@ FRAME["ether-ip-total-past-frame"] = ether(BIOS_MAC, ipv4_udp(DISC, total=2000))
 FRAME["ether-truncated-ip-header"] = ether(BIOS_MAC, ipv4_udp(DISC))[:14 + 12]
 FRAME["ether-arp"] = ether(BIOS_MAC, b"\0\x01\x08\x00\x06\x04\0\x01" + b"\0" * 20,
                            etype=0x0806)
+# What the raw reply socket reads: the IPv4 header first, no link header.
+FRAME["raw-ip-offer-to-giaddr"] = ipv4_udp(REP["offer-vlan10-opt82"], src="10.0.0.2",
+                                           dst="10.10.0.1", sport=67, dport=67)
+FRAME["raw-ip-options-offer"] = ipv4_udp(REP["offer-vlan10-opt82"], src="10.0.0.2",
+                                         dst="10.10.0.1", sport=67, dport=67,
+                                         ip_opts=b"\x94\x04\x00\x00")
 FRAME["ether-8021q-truncated"] = mac("ff:ff:ff:ff:ff:ff") + mac(BIOS_MAC) + b"\x81\x00\x00"
 
 # ---- relay harness inputs ----

@@ -537,6 +537,23 @@ def split_frame(linktype, frame):
     return meta, frame[off:]
 
 
+def udp_datagrams(path):
+    """Yield (meta, ip, sport, dport, payload) for each IPv4/UDP datagram
+    in the pcap at path (see split_frame for meta)."""
+    for linktype, _ts, frame in read_pcap(path):
+        split = split_frame(linktype, frame)
+        if not split:
+            continue
+        meta, ip = split
+        if len(ip) < 20 or ip[9] != 17:
+            continue
+        udp = ip[(ip[0] & 0x0F) * 4:]
+        if len(udp) < 8:
+            continue
+        sport, dport, ulen = struct.unpack("!HHH", udp[:6])
+        yield meta, ip, sport, dport, bytes(udp[8:ulen])
+
+
 def cmd_pcap_dump(args):
     want_type = args.type.upper() if args.type else None
     n = 0

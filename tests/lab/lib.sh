@@ -429,7 +429,7 @@ relay_start() {
             ;;
     esac
     relay_wait_started || return 1
-    relay_listening || log "relay runs but has no UDP socket on port 67 after 10 s; going on"
+    relay_listening || log "relay runs but has no socket toward the servers after 10 s; going on"
 }
 
 # relay_wait_started: up to 10 s for the relay to listen or die; fails if
@@ -440,8 +440,16 @@ relay_wait_started() {
         why "relay exited at start: $(tail -n 5 "$PXR_TMP/relay.log" | tr '\n' ' ')"
 }
 
+# pxerelay holds no port: its socket toward the servers is raw UDP
+# (protocol 17). Other relays (dhcrelay, the benchmark's peers) bind UDP 67.
 relay_listening() {
-    [[ -n $(ip netns exec "$NS_RTR" ss -Hlun 'sport = :67' 2>/dev/null) ]]
+    local pid
+    pid=$(pid_of relay)
+    if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == pxerelay* ]]; then
+        ip netns exec "$NS_RTR" ss -Hwanp 2>/dev/null | grep -q ":17 .*pid=$pid,"
+    else
+        [[ -n $(ip netns exec "$NS_RTR" ss -Hlun 'sport = :67' 2>/dev/null) ]]
+    fi
 }
 
 relay_listening_or_dead() {
@@ -686,7 +694,7 @@ expect_no_packet() {
 relay_run() {
     bg_run relay "$NS_RTR" "$(pxerelay_bin)" "$@"
     relay_wait_started || return 1
-    relay_listening || why "relay runs but has no UDP socket on port 67 after 10 s"
+    relay_listening || why "relay runs but has no socket toward the servers after 10 s"
 }
 
 # proc_status PID FIELD: FIELD's value in /proc/PID/status, blanks squeezed

@@ -7,24 +7,14 @@ ProxyDHCP offer must be the one the proxy sent (PROXY.pcap, taken on its
 link) with only option 82 taken out: every header field and every other
 option, in the order each first appears, the same. Prints a summary; exit 1 when not so."""
 import os
-import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dhcp_probe import parse_options, read_pcap, split_frame  # noqa: E402
+from dhcp_probe import parse_options, udp_datagrams  # noqa: E402
 
 
 def offers(path, xid):
-    for linktype, _ts, frame in read_pcap(path):
-        split = split_frame(linktype, frame)
-        if not split:
-            continue
-        _meta, ipk = split
-        if len(ipk) < 28 or ipk[9] != 17:
-            continue
-        udp = ipk[(ipk[0] & 15) * 4:]
-        sport, dport, ulen = struct.unpack("!HHH", udp[:6])
-        p = bytes(udp[8:ulen])
+    for _meta, _ip, sport, _dport, p in udp_datagrams(path):
         if sport != 67 or len(p) < 240 or p[0] != 2 or p[4:8].hex() != xid:
             continue
         opts = list(parse_options(p[240:]).items())

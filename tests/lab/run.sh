@@ -26,6 +26,8 @@ TESTS=(
     "test_boot_rules.sh"
     "test_boot_edits.sh"
     "test_daemon.sh"
+    "test_coexist.sh"
+    "test_vrrp.sh"
     "test_ratelimit.sh"
     "test_faults.sh"
     "test_logstall.sh"

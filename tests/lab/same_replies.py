@@ -13,30 +13,17 @@ per difference and a summary; exits 1 on any difference or when the files
 hold no such message at all."""
 import collections
 import os
-import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dhcp_probe import parse_options, read_pcap, split_frame  # noqa: E402
+from dhcp_probe import parse_options, udp_datagrams  # noqa: E402
 
 
 def to_clients(path):
     out = collections.defaultdict(collections.Counter)
-    for linktype, _ts, frame in read_pcap(path):
-        split = split_frame(linktype, frame)
-        if not split:
+    for meta, _ip, sport, dport, payload in udp_datagrams(path):
+        if meta.get("pkttype") != "outgoing" or sport != 67 or dport != 68:
             continue
-        meta, ip = split
-        if meta.get("pkttype") != "outgoing" or len(ip) < 20 or ip[9] != 17:
-            continue
-        ihl = (ip[0] & 0x0F) * 4
-        udp = ip[ihl:]
-        if len(udp) < 8:
-            continue
-        sport, dport, ulen = struct.unpack("!HHH", udp[:6])
-        if sport != 67 or dport != 68:
-            continue
-        payload = bytes(udp[8:ulen])
         if len(payload) < 240:
             continue
         mtype = parse_options(payload[240:]).get(53, b"")

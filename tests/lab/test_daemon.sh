@@ -132,15 +132,18 @@ privileges_dropped() {
 check "$T privileges-dropped" privileges_dropped
 
 # The reply socket asked for its 1 MiB (2 MiB as the kernel counts it)
-# while still root, so it keeps it whatever net.core.rmem_max says.
+# while still root, so it keeps it whatever net.core.rmem_max says. ss
+# shows no buffer of a raw socket here, so the relay's own start line,
+# which reads it back with getsockopt, is what is checked; the socket
+# itself must be there (raw, protocol 17, this pid).
 reply_socket_buffer() {
-    local line rb
-    line=$(ip netns exec "$NS_RTR" ss -uanmp 'sport = :67' 2>/dev/null | tr -d '\n' |
-        grep -o "pid=$RELAY_PID,[^(]*skmem:([^)]*)" | head -n 1) || true
-    rb=$(grep -o 'rb[0-9]*' <<<"$line" | tr -d rb)
-    [[ -n $rb ]] || { why "no UDP socket on port 67 of pid $RELAY_PID in ss -uanmp"; return 1; }
-    ((rb >= 2097152)) || { why "port 67 receive buffer is $rb bytes, want 2097152"; return 1; }
-    log "port 67 receive buffer $rb bytes (net.core.rmem_max $(sysctl -n net.core.rmem_max))"
+    local rb
+    ip netns exec "$NS_RTR" ss -Hwanp 2>/dev/null | grep -q ":17 .*pid=$RELAY_PID," ||
+        { why "no raw UDP socket of pid $RELAY_PID in ss -wanp"; return 1; }
+    rb=$(sed -n 's/.*servers: raw UDP socket, receive buffer \([0-9]*\) bytes.*/\1/p' "$PXR_TMP/relay.log" | tail -n 1)
+    [[ -n $rb ]] || { why "no 'servers: raw UDP socket' line in the relay's log"; return 1; }
+    ((rb >= 2097152)) || { why "reply socket receive buffer is $rb bytes, want 2097152"; return 1; }
+    log "reply socket receive buffer $rb bytes (net.core.rmem_max $(sysctl -n net.core.rmem_max))"
 }
 check "$T reply-socket-buffer" reply_socket_buffer
 

@@ -46,7 +46,7 @@ start_relay_on_fifo() {
     : >"$PXR_TMP/relay.log"
     wait_until 10 relay_listening_or_dead || true
     proc_alive "$(pid_of relay)" || { why "relay exited at start"; return 1; }
-    relay_listening || why "relay not listening on port 67 after 10 s"
+    relay_listening || why "relay has no socket toward the servers after 10 s"
 }
 check relay-starts start_relay_on_fifo
 

@@ -633,6 +633,35 @@ static void test_interface_without_servers_error_names_the_section_line(void **s
 	expect_error_at(CONF("no_servers.conf"), 1, "vlan10");
 }
 
+/* vrrp-address is the link's giaddr: a giaddr beside it would say two
+ * things at once. */
+static void test_interface_with_giaddr_and_vrrp_address_is_refused_at_its_line(void **state)
+{
+	static const char text[] = "servers = {\"10.0.0.2\"}\n"
+				   "interface \"vlan10\" {\n"
+				   "  giaddr = \"10.10.0.1\"\n"
+				   "  vrrp-address = \"10.10.0.254\"\n"
+				   "}\n"
+				   "interface \"vlan20\" { vrrp-address = \"10.20.0.254\" }\n";
+	char err[512] = "";
+	struct config *c = config_parse_text("t.conf", text, strlen(text), err, sizeof(err));
+
+	(void)state;
+	assert_null(c);
+	assert_non_null(strstr(err, "t.conf:2: "));
+	assert_non_null(strstr(err, "vrrp-address"));
+	{
+		static const char ok[] = "servers = {\"10.0.0.2\"}\n"
+					 "interface \"vlan20\" { vrrp-address = \"10.20.0.254\" }\n";
+
+		c = config_parse_text("t.conf", ok, strlen(ok), err, sizeof(err));
+		assert_non_null(c);
+		assert_int_equal(c->ifaces[0].vrrp_address, htonl(0x0a1400fe));
+		assert_int_equal(c->ifaces[0].giaddr, 0);
+		config_free(c);
+	}
+}
+
 static void test_every_interface_with_own_servers_needs_no_global_list(void **state)
 {
 	struct config *c = load_ok(CONF("own_servers.conf"));
@@ -1054,6 +1083,7 @@ int main(void)
 		cmocka_unit_test(test_error_line_counts_comment_lines_once),
 		cmocka_unit_test(test_interface_without_servers_and_no_global_servers_is_an_error),
 		cmocka_unit_test(test_interface_without_servers_error_names_the_section_line),
+		cmocka_unit_test(test_interface_with_giaddr_and_vrrp_address_is_refused_at_its_line),
 		cmocka_unit_test(test_every_interface_with_own_servers_needs_no_global_list),
 		cmocka_unit_test(test_missing_file_is_an_error_naming_the_file),
 		cmocka_unit_test(test_cache_size_that_overflows_64_bits_is_rejected),

@@ -19,7 +19,8 @@
 #define PKT_BROADCAST 1
 #define ARPHRD_ETHER_NUM 1
 
-enum link_kind { LINK_SLL2, LINK_SLL, LINK_ETHER, LINK_ETHER_VLAN };
+/* LINK_RAW: no link header, as a raw IP socket reads a packet. */
+enum link_kind { LINK_SLL2, LINK_SLL, LINK_ETHER, LINK_ETHER_VLAN, LINK_RAW };
 
 struct frm {
 	uint8_t b[2048];
@@ -102,6 +103,8 @@ static void put_link(struct frm *f, enum link_kind kind, uint16_t ethertype, int
 		put_be16(f, 0x2000 | 10);        /* PCP 1, VLAN 10 */
 		put_be16(f, ethertype);
 		break;
+	case LINK_RAW:
+		break;
 	}
 }
 
@@ -166,6 +169,8 @@ static parse_fn parser_for(enum link_kind kind)
 		return frame_parse_sll2;
 	case LINK_SLL:
 		return frame_parse_sll;
+	case LINK_RAW:
+		return frame_parse_ipv4;
 	default:
 		return frame_parse_ether;
 	}
@@ -202,6 +207,94 @@ static void assert_dhcp_broadcast(const struct frame_info *fi)
 }
 
 /* ---- each link type ---- */
+
+/* The reply socket is raw IP: the packet starts at the IPv4 header, the
+ * kernel has reassembled it, and there is no link or MAC. */
+static void test_raw_ip_packet_gives_addresses_ports_payload(void **state)
+{
+	struct frm f;
+	struct frame_info fi;
+	static const uint8_t zero_mac[6] = { 0 };
+
+	(void)state;
+	make_frame(&f, LINK_RAW);
+	assert_int_equal(f.ip_off, 0);
+	assert_int_equal(parse_exact(LINK_RAW, &f, f.len, &fi), 0);
+	assert_int_equal(fi.ifindex, 0);
+	assert_int_equal(fi.ip_src, 0);
+	assert_int_equal(fi.ip_dst, 0xffffffff);
+	assert_int_equal(fi.sport, 68);
+	assert_int_equal(fi.dport, 67);
+	assert_int_equal(fi.payload_len, PAYLOAD_LEN);
+	assert_memory_equal(fi.payload, payload, PAYLOAD_LEN);
+	assert_memory_equal(fi.src_mac, zero_mac, 6);
+}
+
+/* The sum written independently of frame.c: pseudo-header (addresses,
+ * protocol 17, UDP length), then the header and the payload. */
+static uint32_t udp_sum(uint32_t src, uint32_t dst, const uint8_t hdr[8], const uint8_t *p,
+			size_t len)
+{
+	uint8_t a[8];
+	unsigned long sum = 17 + 8 + len;
+
+	memcpy(a, &src, 4);
+	memcpy(a + 4, &dst, 4);
+	for (int i = 0; i < 8; i += 2)
+		sum += (unsigned long)a[i] << 8 | a[i + 1];
+	for (int i = 0; i < 8; i += 2)
+		sum += (unsigned long)hdr[i] << 8 | hdr[i + 1];
+	for (size_t i = 0; i < len; i += 2)
+		sum += (unsigned long)p[i] << 8 | (i + 1 < len ? p[i + 1] : 0);
+	while (sum > 0xffff)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint32_t)sum;
+}
+
+/* RFC 768: the checksum is "the 16-bit one's complement of the one's
+ * complement sum of a pseudo header of information from the IP header,
+ * the UDP header, and the data, padded with zero octets at the end (if
+ * necessary) to make a multiple of two octets". Requests the relay sends
+ * carry such a header of its own, from port 67. */
+static void test_rfc768_udp_header_checksum_covers_pseudo_header_and_odd_payload(void **state)
+{
+	uint8_t hdr[8], body[301];
+	uint32_t src = htonl(0x0a000001), dst = htonl(0x0a000002);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)(i * 13 + 1);
+	for (size_t len = 299; len <= 301; len++) {
+		frame_udp_header(hdr, src, dst, 67, 67, body, len);
+		assert_int_equal(hdr[0] << 8 | hdr[1], 67);
+		assert_int_equal(hdr[2] << 8 | hdr[3], 67);
+		assert_int_equal(hdr[4] << 8 | hdr[5], 8 + len);
+		assert_int_equal(udp_sum(src, dst, hdr, body, len), 0xffff);
+	}
+	/* Another source gives another sum: it is part of the pseudo-header. */
+	frame_udp_header(hdr, htonl(0x0a000003), dst, 67, 67, body, 300);
+	assert_int_not_equal(udp_sum(src, dst, hdr, body, 300), 0xffff);
+}
+
+/* RFC 768: "If the computed checksum is zero, it is transmitted as all
+ * ones" (zero on the wire means no checksum at all). */
+static void test_rfc768_computed_zero_checksum_is_sent_as_all_ones(void **state)
+{
+	uint8_t hdr[8], body[2] = { 0, 0 };
+	uint32_t src = htonl(0x0a000001), dst = htonl(0x0a000002), s;
+
+	(void)state;
+	/* With a zero word the sum is s; the word 0xffff - s makes it
+	 * 0xffff, whose complement, the checksum, is 0. */
+	frame_udp_header(hdr, src, dst, 67, 67, body, 2);
+	s = udp_sum(src, dst, (const uint8_t[8]){ hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5] },
+		    body, 2);
+	body[0] = (uint8_t)((0xffff - s) >> 8);
+	body[1] = (uint8_t)(0xffff - s);
+	frame_udp_header(hdr, src, dst, 67, 67, body, 2);
+	assert_int_equal(hdr[6], 0xff);
+	assert_int_equal(hdr[7], 0xff);
+}
 
 static void test_sll2_frame_gives_ifindex_mac_addresses_ports_payload(void **state)
 {
@@ -379,7 +472,8 @@ static void test_sll_v1_non_ipv4_protocol_is_not_supported(void **state)
 
 static void test_bad_ip_header_checksum_is_rejected(void **state)
 {
-	static const enum link_kind kinds[] = { LINK_SLL2, LINK_SLL, LINK_ETHER, LINK_ETHER_VLAN };
+	static const enum link_kind kinds[] = { LINK_SLL2, LINK_SLL, LINK_ETHER, LINK_ETHER_VLAN,
+						LINK_RAW };
 	struct frm f;
 	struct frame_info fi;
 
@@ -648,11 +742,18 @@ static void test_ethernet_8021q_truncated_at_every_offset_is_ebadmsg(void **stat
 	check_every_truncation(LINK_ETHER_VLAN);
 }
 
+static void test_raw_ip_truncated_at_every_offset_is_ebadmsg(void **state)
+{
+	(void)state;
+	check_every_truncation(LINK_RAW);
+}
+
 static void test_every_single_byte_corruption_never_crashes(void **state)
 {
 	/* Not a rule about the result: only that any byte value anywhere
 	 * gives 0 or a negative errno, never a read outside the frame. */
-	static const enum link_kind kinds[] = { LINK_SLL2, LINK_SLL, LINK_ETHER, LINK_ETHER_VLAN };
+	static const enum link_kind kinds[] = { LINK_SLL2, LINK_SLL, LINK_ETHER, LINK_ETHER_VLAN,
+						LINK_RAW };
 	static const uint8_t values[] = { 0x00, 0x01, 0x0f, 0x45, 0x4f, 0x7f, 0x80, 0xff };
 	struct frm f;
 	struct frame_info fi;
@@ -750,7 +851,11 @@ int main(void)
 		cmocka_unit_test(test_sll_v1_truncated_at_every_offset_is_ebadmsg),
 		cmocka_unit_test(test_ethernet_truncated_at_every_offset_is_ebadmsg),
 		cmocka_unit_test(test_ethernet_8021q_truncated_at_every_offset_is_ebadmsg),
+		cmocka_unit_test(test_raw_ip_truncated_at_every_offset_is_ebadmsg),
 		cmocka_unit_test(test_every_single_byte_corruption_never_crashes),
+		cmocka_unit_test(test_raw_ip_packet_gives_addresses_ports_payload),
+		cmocka_unit_test(test_rfc768_udp_header_checksum_covers_pseudo_header_and_odd_payload),
+		cmocka_unit_test(test_rfc768_computed_zero_checksum_is_sent_as_all_ones),
 		cmocka_unit_test(test_trace_sll2_udp_frame_round_trips_with_checksums),
 	};
 

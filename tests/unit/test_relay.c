@@ -430,6 +430,89 @@ static void test_rfc3046_configured_giaddr_counts_as_spoofed(void **state)
 	assert_int_equal(request(f, IF20), DROP_NONE);
 }
 
+/* ---- VRRP pairs: vrrp-address ---- */
+
+/* vlan10 with vrrp-address 10.10.0.254 and the router's own addresses
+ * (each given as "a.b.c.d" or NULL). */
+static void vrrp_link(struct fixture *f, const char *a0, const char *a1)
+{
+	struct relay_link *l;
+
+	f->ifaces[0].vrrp_address = ip("10.10.0.254");
+	relink(f);
+	l = (struct relay_link *)relay_links_by_ifindex(&f->links, IF10);
+	assert_non_null(l);
+	l->naddrs = 0;
+	if (a0) {
+		l->addrs[l->naddrs] = ip(a0);
+		l->prefixlen[l->naddrs++] = 24;
+	}
+	if (a1) {
+		l->addrs[l->naddrs] = ip(a1);
+		l->prefixlen[l->naddrs++] = 24;
+	}
+	assert_true(relay_link_prepare(l, &f->cfg, "router1") >= 0);
+}
+
+/* keepalived took the virtual address away: the other router relays,
+ * so a request relayed here too would reach the server twice. */
+static void test_vrrp_address_elsewhere_request_dropped_as_backup(void **state)
+{
+	struct fixture *f = *state;
+	const struct relay_link *l;
+
+	vrrp_link(f, "10.10.0.2", NULL);
+	l = relay_links_by_ifindex(&f->links, IF10);
+	assert_true(l->standby);
+	assert_int_equal(l->giaddr, ip("10.10.0.254"));
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	assert_int_equal(request(f, IF10), DROP_VRRP_BACKUP);
+	assert_int_equal(f->fwd.nservers, 0);
+	assert_string_equal(drop_reason_name(DROP_VRRP_BACKUP), "vrrp_backup");
+	/* Other links are served as ever. */
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	assert_int_equal(request(f, IF30), DROP_NONE);
+}
+
+/* Holding the virtual address, the router relays with it as giaddr, and
+ * it is the address clients see (server-id-override, reply source). */
+static void test_vrrp_address_here_is_giaddr_and_first_address(void **state)
+{
+	struct fixture *f = *state;
+	const struct relay_link *l;
+	struct dhcp_msg out;
+	const uint8_t *v;
+	size_t len;
+	uint32_t a;
+
+	vrrp_link(f, "10.10.0.2", "10.10.0.254");
+	l = relay_links_by_ifindex(&f->links, IF10);
+	assert_false(l->standby);
+	assert_int_equal(l->addrs[0], ip("10.10.0.254"));
+	assert_int_equal(l->addrs[1], ip("10.10.0.2"));
+	assert_int_equal(l->naddrs, 2);
+	f->cfg.opt82.server_id_override = true;
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	assert_int_equal(request(f, IF10), DROP_NONE);
+	parse_fwd(f, &out);
+	assert_int_equal(out.giaddr, ip("10.10.0.254"));
+	get_sub(&out, OPT82_SERVER_ID_OVERRIDE, &v, &len);
+	memcpy(&a, v, 4);
+	assert_int_equal(a, ip("10.10.0.254"));
+}
+
+/* RFC 3046 §2.1.1 on the backup too: a request from below carrying the
+ * pair's virtual address as giaddr spoofs an address of this agent. */
+static void test_rfc3046_vrrp_address_counts_as_spoofed_on_the_backup(void **state)
+{
+	struct fixture *f = *state;
+
+	vrrp_link(f, "10.10.0.2", NULL);
+	make_msg(&f->m, BOOTREQUEST, DHCPDISCOVER);
+	f->m.giaddr = ip("10.10.0.254");
+	assert_int_equal(request(f, IF20), DROP_SPOOFED_GIADDR);
+}
+
 /* The server answers to giaddr: one no reply can be unicast to is
  * dropped. */
 static void test_giaddr_that_cannot_be_unicast_dropped(void **state)
@@ -1129,6 +1212,9 @@ int main(void)
 		T(test_rfc3046_untrusted_giaddr_zero_with_option82_discarded),
 		T(test_rfc3046_untrusted_option82_with_giaddr_set_discarded),
 		T(test_rfc3046_configured_giaddr_counts_as_spoofed),
+		T(test_vrrp_address_elsewhere_request_dropped_as_backup),
+		T(test_vrrp_address_here_is_giaddr_and_first_address),
+		T(test_rfc3046_vrrp_address_counts_as_spoofed_on_the_backup),
 		T(test_giaddr_that_cannot_be_unicast_dropped),
 		T(test_rfc4390_infiniband_hlen_zero_relayed_reply_broadcast),
 		T(test_rfc3046_no_room_keeps_the_option82_that_came_in),
