@@ -34,7 +34,8 @@ LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS)
 PURE_SRC = src/dhcp_msg.c src/opt82.c src/relay.c src/frame.c src/classify.c \
 	   src/rewrite.c src/xid_table.c src/http.c src/metrics.c src/stats.c \
 	   src/tftp_proto.c src/tftp_proxy.c src/tftp_cache.c src/ratelimit.c src/fmt.c \
-	   src/link_table.c src/exchange.c src/siphash.c
+	   src/link_table.c src/exchange.c src/siphash.c src/dhcp6_msg.c src/relay6.c \
+	   src/exchange6.c
 CONFIG_SRC = src/config.c src/config_keys.c src/config_types.c src/config_confuse.c \
 	     src/config_print.c
 IO_SRC   = $(CONFIG_SRC) src/log.c src/link.c src/capture.c \
@@ -47,9 +48,10 @@ OBJ      = $(SRC:src/%.c=$(BUILD)/%.o)
 BIN      = pxerelay
 
 UNIT_TESTS = dhcp_msg opt82 relay frame config classify rewrite xid_table http \
-	     tftp_proto tftp_proxy ratelimit fmt link_table exchange dataplane log sandbox
+	     tftp_proto tftp_proxy ratelimit fmt link_table exchange dataplane log sandbox \
+	     dhcp6_msg relay6 exchange6
 FUZZERS    = dhcp_msg relay_request relay_reply exchange opt82 frame classify_rewrite http config \
-	     tftp_proto tftp_proxy
+	     tftp_proto tftp_proxy dhcp6
 FUZZ_SECONDS ?= 20
 
 .PHONY: all deps deps-lab check check-pkg check-unit check-replay check-lab check-bench bench asan asan-unit asan-lab fuzz fuzz-smoke fuzz-long soak \

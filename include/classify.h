@@ -4,6 +4,7 @@
 #define PXR_CLASSIFY_H
 
 #include "config.h"
+#include "dhcp6_msg.h"
 #include "dhcp_msg.h"
 
 #include <stdbool.h>
@@ -15,6 +16,8 @@ enum arch_source {
 	ARCH_FROM_NONE,
 	ARCH_FROM_OPT93,      /* client system architecture option */
 	ARCH_FROM_OPT60,      /* PXEClient:Arch:NNNNN / HTTPClient:Arch:NNNNN */
+	ARCH_FROM_OPT61,      /* DHCPv6 client architecture type */
+	ARCH_FROM_OPT16,      /* DHCPv6 vendor class PXEClient:Arch:NNNNN */
 };
 
 struct client_class {
@@ -44,6 +47,16 @@ bool arch_is_http(int code);
 
 /* Classify a BOOTREQUEST received on ifname. */
 void classify_request(const struct dhcp_msg *m, const char *ifname, struct client_class *c);
+/* Classify a DHCPv6 client message received on ifname from mac (NULL:
+ * the DUID's, if any): option 61 for the architecture (RFC 5970 §3.3, the
+ * same codes as option 93), else "Arch:NNNNN" in option 16; option 16's
+ * first data item as the vendor class, option 15's as the user class. */
+void classify6_request(const struct dhcp6_msg *m, const char *ifname, const uint8_t *mac,
+		       struct client_class *c);
+/* The rule's conditions on a DHCPv6 Advertise/Reply: offered-filename is
+ * matched against its option 59 ("" when absent); offered-next-server and
+ * from-server, IPv4 only, never hold. */
+bool classify6_reply_matches(const struct cfg_boot *b, const struct dhcp6_msg *m);
 /* One short label for logs: "x64 UEFI", "x86 BIOS (iPXE)", "unknown". */
 const char *class_label(const struct client_class *c, char *buf, size_t len);
 

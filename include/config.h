@@ -65,6 +65,8 @@ struct cfg_boot {
 	char filename[256];
 	uint32_t next_server;             /* 0: unchanged */
 	char server_name[64];
+	char bootfile_url[256];           /* DHCPv6 option 59, "": unchanged */
+	char bootfile_param[256];         /* DHCPv6 option 60 (one parameter) */
 	struct cfg_set_option set_opts[CFG_MAX_SET_OPTIONS];
 	size_t nset_opts;
 	uint8_t remove_opts[CFG_MAX_REMOVE_OPTIONS];

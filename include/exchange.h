@@ -64,6 +64,19 @@ struct exchange_request {
 void exchange_request(struct exchange *x, const struct dhcp_msg *m, const char *ifname,
 		      int64_t now_ms, struct exchange_request *out);
 
+/* What both protocols do with a classified request (out->cls filled):
+ * label it, count it, find the client's rules and remember them under
+ * (key, xid) - chaddr for DHCPv4, the link-local peer-address for DHCPv6. */
+void exchange_note(struct exchange *x, const uint8_t *key, uint8_t key_len, uint32_t xid,
+		   int64_t now_ms, struct exchange_request *out);
+
+/* The first rule, in file order, among those remembered for the client
+ * (xe), whose conditions on the reply hold by holds(rule, reply); NULL
+ * when none does. */
+typedef bool (*exchange_holds_fn)(const struct cfg_boot *b, const void *reply);
+const struct cfg_boot *exchange_reply_rule(const struct config *cfg, const struct xid_entry *xe,
+					   exchange_holds_fn holds, const void *reply);
+
 struct exchange_reply {
 	bool known;                   /* its request was remembered */
 	int arch_wire;                /* that request's option 93 code, -1: unknown */

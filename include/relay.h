@@ -40,6 +40,7 @@ enum drop_reason {
 	DROP_RATE_INTERFACE,          /* rate-limit interface: one link too fast */
 	DROP_BAD_GIADDR,              /* giaddr no reply could be unicast to */
 	DROP_VRRP_BACKUP,             /* the link's vrrp-address is on another router */
+	DROP_REPLY_UNKNOWN_LINK,      /* DHCPv6: no link by interface-id or link-address */
 	DROP__COUNT
 };
 

@@ -215,6 +215,44 @@ void classify_request(const struct dhcp_msg *m, const char *ifname, struct clien
 		c->max_msg_size = (uint16_t)(v[0] << 8 | v[1]);
 }
 
+void classify6_request(const struct dhcp6_msg *m, const char *ifname, const uint8_t *mac,
+		       struct client_class *c)
+{
+	uint16_t len;
+	const uint8_t *v;
+	uint32_t enterprise;
+
+	memset(c, 0, sizeof(*c));
+	c->arch = c->arch_wire = ARCH_UNKNOWN;
+	fmt_copy(c->ifname, sizeof(c->ifname), ifname ? ifname : "");
+	if (mac)
+		memcpy(c->mac, mac, 6);
+	else
+		(void)dhcp6_client_mac(m, c->mac);
+	dhcp6_class_text(m, D6O_VENDOR_CLASS, &enterprise, c->vendor_class,
+			 sizeof(c->vendor_class));
+	dhcp6_class_text(m, D6O_USER_CLASS, NULL, c->user_class, sizeof(c->user_class));
+	c->pxe = strncmp(c->vendor_class, "PXEClient", 9) == 0;
+	c->http = strncmp(c->vendor_class, "HTTPClient", 10) == 0;
+	c->ipxe = strcmp(c->user_class, "iPXE") == 0;
+	/* RFC 5970 §3.3: option 61 is a list of 16-bit architecture types
+	 * from the option 93 registry, the first the one in use. */
+	v = dhcp6_opt_get(m, D6O_CLIENT_ARCH_TYPE, &len);
+	if (v && len >= 2 && len % 2 == 0) {
+		c->arch_wire = v[0] << 8 | v[1];
+		c->arch_from = ARCH_FROM_OPT61;
+	} else {
+		c->opt93_malformed = v != NULL;
+		c->arch_wire = arch_from_vendor_class(c->vendor_class);
+		if (c->arch_wire != ARCH_UNKNOWN)
+			c->arch_from = ARCH_FROM_OPT16;
+	}
+	if (c->arch_wire != ARCH_UNKNOWN) {
+		c->arch = arch_normalise(c->arch_wire);
+		c->http |= arch_is_http(c->arch);
+	}
+}
+
 const char *class_label(const struct client_class *c, char *buf, size_t len)
 {
 	const char *base = c->arch == ARCH_UNKNOWN
@@ -275,7 +313,7 @@ bool classify_rule_matches(const struct cfg_boot *b, const struct client_class *
 bool boot_rule_is_pass(const struct cfg_boot *b)
 {
 	return !b->filename[0] && !b->next_server && !b->server_name[0] && !b->nset_opts &&
-	       !b->nremove_opts;
+	       !b->nremove_opts && !b->bootfile_url[0] && !b->bootfile_param[0];
 }
 
 bool boot_rule_has_reply_conditions(const struct cfg_boot *b)
@@ -317,6 +355,29 @@ bool classify_reply_matches(const struct cfg_boot *b, const struct dhcp_msg *m, 
 		for (size_t i = 0; i < b->from_servers.n && !hit; i++)
 			hit = b->from_servers.addr[i] == src;
 		if (!hit)
+			return false;
+	}
+	return true;
+}
+
+bool classify6_reply_matches(const struct cfg_boot *b, const struct dhcp6_msg *m)
+{
+	if (b->offered_next_server[0] || b->from_servers.n)
+		return false;
+	if (b->offered_filename[0]) {
+		char url[256];
+		uint16_t len;
+		const uint8_t *v = dhcp6_opt_get(m, D6O_BOOTFILE_URL, &len);
+
+		url[0] = '\0';
+		if (v) {
+			if (len >= sizeof(url))
+				len = sizeof(url) - 1;
+			memcpy(url, v, len);
+			url[len] = '\0';
+		}
+		if (strlen(url) != (size_t)(v ? len : 0) ||
+		    fnmatch(b->offered_filename, url, 0) != 0)
 			return false;
 	}
 	return true;

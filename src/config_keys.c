@@ -169,6 +169,8 @@ static const struct cfg_key boot_keys[] = {
 	{ "filename", &cfg_t_str, BOOT(filename), 0, NULL, 0, 0, NULL, NULL },
 	{ "next-server", &cfg_t_addr, BOOT(next_server), 0, NULL, 0, 0, NULL, NULL },
 	{ "server-name", &cfg_t_str, BOOT(server_name), 0, NULL, 0, 0, NULL, NULL },
+	{ "bootfile-url", &cfg_t_str, BOOT(bootfile_url), 0, NULL, 0, 0, NULL, NULL },
+	{ "bootfile-param", &cfg_t_str, BOOT(bootfile_param), 0, NULL, 0, 0, NULL, NULL },
 	{ "remove-option", &cfg_t_code_list, BOOT(remove_opts),
 	  offsetof(struct cfg_boot, nremove_opts), NULL, 0, CFG_MAX_REMOVE_OPTIONS, NULL, NULL },
 	{ "set-option", &cfg_t_set_option_list, BOOT(set_opts),

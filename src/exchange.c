@@ -33,13 +33,12 @@ size_t exchange_client_max(uint16_t max_msg_size)
 	return (size_t)max_msg_size - EXCHANGE_IP_UDP_HDR;
 }
 
-void exchange_request(struct exchange *x, const struct dhcp_msg *m, const char *ifname,
-		      int64_t now_ms, struct exchange_request *out)
+void exchange_note(struct exchange *x, const uint8_t *key, uint8_t key_len, uint32_t xid,
+		   int64_t now_ms, struct exchange_request *out)
 {
 	struct xid_entry e = { .rule = -1 };
 	const struct client_class *c = &out->cls;
 
-	classify_request(m, ifname, &out->cls);
 	class_label(c, out->label, sizeof(out->label));
 	out->rule = x->cfg ? classify_match(x->cfg, c) : NULL;
 	if (x->st) {
@@ -58,9 +57,9 @@ void exchange_request(struct exchange *x, const struct dhcp_msg *m, const char *
 	 * it is relayed untouched, and its size never grows. */
 	if (!out->rule)
 		return;
-	memcpy(e.chaddr, m->chaddr, sizeof(e.chaddr));
-	e.hlen = m->hlen;
-	e.xid = m->xid;
+	memcpy(e.chaddr, key, key_len < sizeof(e.chaddr) ? key_len : sizeof(e.chaddr));
+	e.hlen = key_len;
+	e.xid = xid;
 	e.rule = (int16_t)(out->rule - x->cfg->boots);
 	/* The reply decides among the rules matching the client when the
 	 * first has conditions on the reply: the next ones are kept too. */
@@ -78,20 +77,36 @@ void exchange_request(struct exchange *x, const struct dhcp_msg *m, const char *
 		x->st->xid_evictions++;
 }
 
-/* The first rule, in file order, among those matching the client, whose
- * conditions on the reply hold; NULL when none does. */
-static const struct cfg_boot *reply_rule(const struct config *cfg, const struct xid_entry *xe,
-					 const struct dhcp_msg *m, uint32_t src)
+void exchange_request(struct exchange *x, const struct dhcp_msg *m, const char *ifname,
+		      int64_t now_ms, struct exchange_request *out)
+{
+	classify_request(m, ifname, &out->cls);
+	exchange_note(x, m->chaddr, m->hlen, m->xid, now_ms, out);
+}
+
+const struct cfg_boot *exchange_reply_rule(const struct config *cfg, const struct xid_entry *xe,
+					   exchange_holds_fn holds, const void *reply)
 {
 	const struct cfg_boot *b = &cfg->boots[xe->rule];
 
-	if (classify_reply_matches(b, m, src))
+	if (holds(b, reply))
 		return b;
 	for (size_t i = 0; i < EXCHANGE_MORE_RULES && (size_t)xe->rule + 1 + i < cfg->nboots; i++)
-		if ((xe->more >> i & 1) &&
-		    classify_reply_matches(&cfg->boots[xe->rule + 1 + i], m, src))
+		if ((xe->more >> i & 1) && holds(&cfg->boots[xe->rule + 1 + i], reply))
 			return &cfg->boots[xe->rule + 1 + i];
 	return NULL;
+}
+
+struct reply4 {
+	const struct dhcp_msg *m;
+	uint32_t src;
+};
+
+static bool reply4_holds(const struct cfg_boot *b, const void *arg)
+{
+	const struct reply4 *r = arg;
+
+	return classify_reply_matches(b, r->m, r->src);
 }
 
 enum drop_reason exchange_reply(struct exchange *x, const struct relay_ctx *ctx,
@@ -119,7 +134,8 @@ enum drop_reason exchange_reply(struct exchange *x, const struct relay_ctx *ctx,
 		 * taken from: after a reload the reply goes out untouched. */
 		if (xe->rule >= 0 && xe->generation == x->generation && x->cfg &&
 		    (size_t)xe->rule < x->cfg->nboots)
-			out->rule = reply_rule(x->cfg, xe, m, rx->ip_src);
+			out->rule = exchange_reply_rule(x->cfg, xe, reply4_holds,
+							&(struct reply4){ m, rx->ip_src });
 		http = xe->flags & XID_F_HTTP;
 	} else if (x->cfg && x->cfg->nboots && x->st) {
 		x->st->xid_misses++;

@@ -34,6 +34,7 @@ static const char *const drop_names[DROP__COUNT] = {
 	[DROP_RATE_INTERFACE] = "rate_limit_interface",
 	[DROP_BAD_GIADDR] = "bad_giaddr",
 	[DROP_VRRP_BACKUP] = "vrrp_backup",
+	[DROP_REPLY_UNKNOWN_LINK] = "reply_unknown_link",
 };
 
 const char *drop_reason_name(enum drop_reason r)

@@ -713,7 +713,57 @@ EXCHANGE = {
               extra=opt(60, "PXEClient") + opt(43, b"\x06\x01\x08\x0a\x04\x00PXE\xff"))),
 }
 
+# ---- DHCPv6 ----
+
+
+def o6(code, value):
+    value = value.encode() if isinstance(value, str) else value
+    return struct.pack("!HH", code, len(value)) + value
+
+
+def items6(*texts):
+    return b"".join(struct.pack("!H", len(t)) + t.encode() for t in texts)
+
+
+def a6(text):
+    return socket.inet_pton(socket.AF_INET6, text)
+
+
+DUID_LL = b"\x00\x03\x00\x01" + mac("52:54:00:12:34:56")
+
+
+def client6(mtype, xid, *opts):
+    return bytes([mtype]) + xid.to_bytes(3, "big") + b"".join(opts)
+
+
+def relay6(mtype, hop, link, peer, *opts):
+    return bytes([mtype, hop]) + a6(link) + a6(peer) + b"".join(opts)
+
+
+# What OVMF sends for PXE over IPv6 (see tests/lab/test_firmware.sh): client
+# id, ORO asking for 59 and 60, option 61 arch 7, NII, vendor class.
+OVMF_SOLICIT = client6(1, 0x3a5b7c, o6(1, DUID_LL), o6(6, b"\x00\x3b\x00\x3c\x00\x17\x00\x18"),
+                       o6(61, b"\x00\x07"), o6(62, b"\x01\x03\x00"),
+                       o6(16, b"\x00\x00\x01\x57" + items6("PXEClient:Arch:00007:UNDI:003016")))
+ADVERTISE = client6(2, 0x3a5b7c, o6(1, DUID_LL), o6(2, DUID_LL), o6(59, "tftp://[2001:db8::2]/generic.efi"))
+DHCP6 = {
+    "solicit-ovmf-x64": OVMF_SOLICIT,
+    "solicit-http-arch16": client6(1, 0x010203, o6(1, DUID_LL), o6(61, b"\x00\x10"),
+                                   o6(16, b"\x00\x00\x01\x57" + items6("HTTPClient:Arch:00016:UNDI:003001"))),
+    "request-ipxe-user-class": client6(3, 0x3a5b7c, o6(1, DUID_LL), o6(15, items6("iPXE")),
+                                       o6(61, b"\x00\x07")),
+    "relay-forward-from-below": relay6(12, 2, "::", "fe80::7", o6(18, "port7"), o6(9, OVMF_SOLICIT)),
+    "relay-forward-hop-limit": relay6(12, 8, "::", "fe80::7", o6(9, OVMF_SOLICIT)),
+    "relay-reply-advertise": relay6(13, 0, "::", "fe80::5", o6(18, "vlan10"), o6(9, ADVERTISE)),
+    "relay-reply-by-link-address": relay6(13, 0, "2001:db8:10::1", "fe80::5", o6(9, ADVERTISE)),
+    "relay-reply-nested": relay6(13, 0, "::", "fe80::77", o6(18, "vlan10"),
+                                 o6(9, relay6(13, 0, "::", "fe80::5", o6(18, "port7"), o6(9, ADVERTISE)))),
+    "relay-reply-option-past-end": relay6(13, 0, "::", "fe80::5", o6(18, "vlan10"))[:-2] + b"\x00\x09\x10\x00",
+    "advertise-alone": ADVERTISE,
+}
+
 CORPORA = {
+    "dhcp6": DHCP6,
     "dhcp_msg": DHCP_MSG,
     "relay_request": RELAY_REQUEST,
     "relay_reply": RELAY_REPLY,

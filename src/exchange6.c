@@ -1,0 +1,161 @@
+/* exchange6.c - see exchange6.h. */
+#include "exchange6.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+void exchange6_request(struct exchange *x, const struct dhcp6_msg *m, const uint8_t peer[16],
+		       const char *ifname, const uint8_t *mac, int64_t now_ms,
+		       struct exchange_request *out)
+{
+	classify6_request(m, ifname, mac, &out->cls);
+	/* The client is its link-local peer-address; the transaction-id
+	 * is 24 bits. */
+	exchange_note(x, peer, 16, m->xid, now_ms, out);
+}
+
+static bool reply6_holds(const struct cfg_boot *b, const void *arg)
+{
+	return classify6_reply_matches(b, arg);
+}
+
+static void put_text_opt(struct dhcp6_buf *b, uint16_t code, const char *text)
+{
+	dhcp6_put_opt(b, code, text, strlen(text));
+}
+
+/* RFC 5970 §3.2: option 60 is a list of parameters, each a 16-bit length
+ * and its octets. One here. */
+static void put_param(struct dhcp6_buf *b, const char *param)
+{
+	size_t at = dhcp6_opt_begin(b, D6O_BOOTFILE_PARAM), n = strlen(param);
+	uint8_t l[2] = { (uint8_t)(n >> 8), (uint8_t)n };
+
+	dhcp6_put(b, l, 2);
+	dhcp6_put(b, param, n);
+	dhcp6_opt_end(b, at);
+}
+
+/* UEFI 2.x §24.7 (HTTP Boot): the server's reply to an HTTP boot client
+ * carries the vendor class "HTTPClient", enterprise 343. */
+static void put_http_vendor_class(struct dhcp6_buf *b)
+{
+	static const uint8_t v[] = { 0, 0, 1, 87 /* 343 */, 0, 10, 'H', 'T', 'T', 'P',
+				     'C', 'l', 'i', 'e', 'n', 't' };
+
+	dhcp6_put_opt(b, D6O_VENDOR_CLASS, v, sizeof(v));
+}
+
+int rewrite6_boot(const struct dhcp6_msg *m, const char *url, const char *param, bool http,
+		  uint8_t *out, size_t cap, bool *added_http)
+{
+	struct dhcp6_buf b;
+	size_t pos = 0;
+	uint16_t code, len;
+	const uint8_t *v;
+	bool set_url = url && url[0], set_param = param && param[0];
+	bool url_done = false, param_done = false, has_vc = false;
+
+	*added_http = false;
+	dhcp6_buf_init(&b, out, cap);
+	dhcp6_put(&b, m->raw, DHCP6_CLIENT_HDR);
+	while (dhcp6_opt_next(m, &pos, &code, &v, &len)) {
+		if (code == D6O_BOOTFILE_URL && set_url) {
+			if (!url_done)
+				put_text_opt(&b, D6O_BOOTFILE_URL, url);
+			url_done = true;
+			continue;
+		}
+		if (code == D6O_BOOTFILE_PARAM && set_param) {
+			if (!param_done)
+				put_param(&b, param);
+			param_done = true;
+			continue;
+		}
+		has_vc |= code == D6O_VENDOR_CLASS;
+		dhcp6_put_opt(&b, code, v, len);
+	}
+	if (set_url && !url_done)
+		put_text_opt(&b, D6O_BOOTFILE_URL, url);
+	if (set_param && !param_done)
+		put_param(&b, param);
+	if (http && !has_vc) {
+		put_http_vendor_class(&b);
+		*added_http = true;
+	}
+	if (b.overflow || b.len > DHCP6_MAX_LEN)
+		return -EMSGSIZE;
+	return (int)b.len;
+}
+
+static void url_text(const struct dhcp6_msg *m, char *out, size_t cap)
+{
+	uint16_t len;
+	const uint8_t *v = dhcp6_opt_get(m, D6O_BOOTFILE_URL, &len);
+	size_t n = 0;
+
+	for (size_t i = 0; v && i < len && n + 1 < cap; i++)
+		out[n++] = v[i] >= 0x20 && v[i] < 0x7f ? (char)v[i] : '?';
+	out[n] = '\0';
+}
+
+enum drop_reason exchange6_reply(struct exchange *x, const struct relay6_ctx *ctx,
+				 const uint8_t src[16], const uint8_t *in, size_t len,
+				 int64_t now_ms, uint8_t *buf, struct relay6_delivery *dv,
+				 struct exchange6_reply *out)
+{
+	const struct dhcp6_msg *m = &dv->inner;
+	const struct xid_entry *xe;
+	enum drop_reason r;
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	out->arch_wire = -1;
+	r = relay6_reply(ctx, src, in, len, dv);
+	if (r != DROP_NONE)
+		return r;
+	if (m->type != DHCP6_ADVERTISE && m->type != DHCP6_REPLY)
+		return DROP_NONE;
+	xe = xid_table_get(&x->xids, dv->dst, 16, m->xid, now_ms);
+	if (!xe) {
+		if (x->cfg && x->cfg->nboots && x->st)
+			x->st->xid_misses++;
+		return DROP_NONE;
+	}
+	out->known = true;
+	out->arch_wire = xe->arch_wire;
+	out->ipxe = xe->flags & XID_F_IPXE;
+	if (xe->rule >= 0 && xe->generation == x->generation && x->cfg &&
+	    (size_t)xe->rule < x->cfg->nboots)
+		out->rule = exchange_reply_rule(x->cfg, xe, reply6_holds, m);
+	out->pass = out->rule && boot_rule_is_pass(out->rule);
+	url_text(m, out->old_url, sizeof(out->old_url));
+	if (out->rule && !out->pass) {
+		n = rewrite6_boot(m, out->rule->bootfile_url, out->rule->bootfile_param,
+				  xe->flags & XID_F_HTTP, buf, DHCP6_MAX_LEN,
+				  &out->added_http_vendor_class);
+		/* Too big: the server's message goes out as it came. */
+		if (n > 0 && ((size_t)n != dv->len || memcmp(buf, dv->buf, dv->len) != 0)) {
+			dv->buf = buf;
+			dv->len = (size_t)n;
+			out->rewritten = true;
+		} else if (n < 0 && x->st) {
+			x->st->rewrite_too_big++;
+		}
+	}
+	snprintf(out->new_url, sizeof(out->new_url), "%s",
+		 out->rewritten && out->rule->bootfile_url[0] ? out->rule->bootfile_url
+							       : out->old_url);
+	if (out->rule && x->st && (size_t)(out->rule - x->cfg->boots) < x->st->nrules) {
+		struct stats_rule *sr = &x->st->rules[out->rule - x->cfg->boots];
+
+		sr->rewritten += out->rewritten;
+		sr->passed += out->pass;
+	}
+	/* A Reply ends the exchange (an Advertise does not: its Request is
+	 * classified again anyway). */
+	if (m->type == DHCP6_REPLY)
+		xid_table_done(&x->xids, xe, now_ms);
+	return DROP_NONE;
+}
