@@ -40,8 +40,8 @@ CONFIG_SRC = src/config.c src/config_keys.c src/config_types.c src/config_confus
 	     src/config_print.c
 IO_SRC   = $(CONFIG_SRC) src/log.c src/link.c src/capture.c \
 	   src/inject.c src/upstream.c src/replay.c src/metrics_server.c src/trace.c \
-	   src/tftp_server.c src/sandbox.c
-SRC      = $(PURE_SRC) $(IO_SRC) src/dataplane.c src/daemon.c src/main.c
+	   src/tftp_server.c src/sandbox.c src/upstream6.c
+SRC      = $(PURE_SRC) $(IO_SRC) src/dataplane.c src/dataplane6.c src/daemon.c src/main.c
 
 BUILD    = build
 OBJ      = $(SRC:src/%.c=$(BUILD)/%.o)
@@ -98,9 +98,9 @@ $(BUILD)/test_sandbox: tests/unit/test_sandbox.c src/sandbox.c $(wildcard includ
 
 # The data plane's seam test runs the real dataplane.c, so it links the
 # I/O modules too (their sockets are never opened: struct dp_io records).
-$(BUILD)/test_dataplane: tests/unit/test_dataplane.c $(PURE_SRC) $(IO_SRC) src/dataplane.c \
+$(BUILD)/test_dataplane: tests/unit/test_dataplane.c $(PURE_SRC) $(IO_SRC) src/dataplane.c src/dataplane6.c \
 		$(wildcard include/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(PURE_SRC) $(IO_SRC) src/dataplane.c $(LDLIBS) \
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(PURE_SRC) $(IO_SRC) src/dataplane.c src/dataplane6.c $(LDLIBS) \
 		$(shell pkg-config --libs cmocka)
 
 $(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRC) $(CONFIG_SRC) $(wildcard include/*.h) | $(BUILD)

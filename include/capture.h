@@ -6,6 +6,7 @@
 
 #include "frame.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CAPTURE_SNAPLEN 1900
@@ -14,7 +15,8 @@ struct capture;
 
 typedef void (*capture_cb)(void *user, const struct frame_info *fi, int parse_error);
 
-struct capture *capture_open_any(int buffer_bytes, char *err, size_t errlen);
+/* dhcp6: DHCPv6 messages to UDP 547 too. */
+struct capture *capture_open_any(int buffer_bytes, bool dhcp6, char *err, size_t errlen);
 int capture_fd(const struct capture *c);
 /* Handle up to max frames already queued. Returns how many, or -1. */
 int capture_dispatch(struct capture *c, int max, capture_cb cb, void *user);

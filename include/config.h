@@ -21,15 +21,20 @@ enum forward_mode { FORWARD_ALL, FORWARD_FAILOVER };
 enum opt82_policy { POLICY_APPEND, POLICY_REPLACE, POLICY_FORWARD, POLICY_DISCARD };
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
+/* A list of servers as written: the IPv4 ones, and the IPv6 ones. */
 struct server_list {
 	uint32_t addr[CFG_MAX_SERVERS];   /* network order */
 	size_t n;
+	uint8_t addr6[CFG_MAX_SERVERS][16];
+	size_t n6;
 };
 
 struct cfg_iface {
 	char name[IFNAMSIZ];
 	uint32_t giaddr;                  /* 0: the link's primary address */
 	uint32_t vrrp_address;            /* served only while on the link; the giaddr */
+	uint8_t link_address[16];         /* DHCPv6 link-address, :: for the link's own */
+	char interface_id[64];            /* DHCPv6 interface-id, "": the name */
 	struct server_list servers;       /* empty: the global list */
 	char circuit_id[CFG_ID_MAX + 1];  /* empty: the global format */
 	char remote_id[CFG_ID_MAX + 1];   /* empty: the global format */

@@ -91,6 +91,9 @@ const void *cfg_section_cbase(const struct cfg_section *s, const struct config *
 
 /* Shared by the types and the command line. */
 bool cfg_parse_ipv4(const char *s, uint32_t *out);
+extern const struct cfg_type cfg_t_addr6;
+/* A global or unique-local unicast IPv6 address. */
+bool cfg_parse_ipv6_unicast(const char *s, uint8_t out[16]);
 bool cfg_parse_size(const char *s, uint64_t *out);
 bool cfg_parse_long(const char *s, long *out);
 int cfg_lookup(const char *s, const char *const *names);

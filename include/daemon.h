@@ -9,6 +9,7 @@
 #include "config.h"
 #include "dhcp_msg.h"
 #include "exchange.h"
+#include "exchange6.h"
 #include "frame.h"
 #include "link.h"
 #include "log.h"
@@ -43,7 +44,7 @@
 /* epoll tags: data.u64 >> 32 says which source an event is from. */
 enum {
 	TAG_CAPTURE, TAG_UPSTREAM, TAG_NETLINK, TAG_SIGNAL, TAG_METRICS, TAG_METRICS_CONN,
-	TAG_TFTP_LISTEN, TAG_TFTP_SOCK,
+	TAG_TFTP_LISTEN, TAG_TFTP_SOCK, TAG_UPSTREAM6,
 };
 
 /* The data plane's two sends: the seam a test uses to run the real
@@ -71,6 +72,12 @@ struct daemon {
 	struct inject *inj;
 	int udp_fd;                       /* raw UDP: requests out, replies in */
 	int hold_fd;                      /* hold-port-67's socket, or -1 */
+	int udp6_fd;                      /* DHCPv6: UDP 547, or -1 without IPv6 servers */
+	struct relay6_link *l6;           /* DHCPv6 side of the links with IPv6 servers */
+	size_t nl6;
+	int *joined;                      /* ifindexes where ff02::1:2 is joined, sorted */
+	size_t njoined;
+	struct exchange ex6;              /* DHCPv6 requests remembered for their replies */
 	struct link_watch *lw;
 	int sig_fd;
 	int ep;
@@ -98,6 +105,10 @@ struct daemon {
 	struct upstream_rx *urx;          /* recvmmsg buffers for replies */
 	struct upstream_tx *utx;          /* requests queued for sendmmsg */
 	struct dp_io io;                  /* the sends (dataplane_io(), or a test's) */
+	struct relay6_fwd fwd6;
+	struct relay6_delivery dlv6;
+	uint8_t rbuf6[DHCP6_MAX_LEN];     /* a rewritten DHCPv6 reply */
+	uint8_t rxbuf6[DHCP6_MAX_LEN + 1];
 };
 
 /* dataplane.c */
@@ -121,6 +132,19 @@ void drain_upstream(struct daemon *d);
 /* The metrics text (endpoint and SIGUSR1 dump). */
 void render_metrics(void *user, struct mbuf *out);
 void dump_counters(struct daemon *d);
+
+/* A drop counted (and logged unless routine) under reason r. */
+void dataplane_count_drop(struct daemon *d, enum drop_reason r, const struct relay_link *l,
+			  const char *what);
+
+/* dataplane6.c */
+bool config_has_ipv6(const struct config *cfg);
+/* The DHCPv6 side of the links (after links_rebuild), ff02::1:2 joined. */
+void links6_rebuild(struct daemon *d);
+/* A DHCPv6 frame from the capture. */
+void on_request6(struct daemon *d, const struct frame_info *fi);
+/* The DHCPv6 socket is readable. */
+void drain_upstream6(struct daemon *d);
 
 /* daemon.c */
 void on_signal(struct daemon *d);     /* signalfd readable */

@@ -9,7 +9,9 @@ struct frame_info {
 	int ifindex;              /* from the SLL2 header, 0 for Ethernet */
 	uint8_t pkttype;          /* PACKET_HOST, PACKET_BROADCAST, ... */
 	uint8_t src_mac[6];
-	uint32_t ip_src, ip_dst;  /* network order */
+	uint8_t family;           /* 4 or 6 */
+	uint32_t ip_src, ip_dst;  /* network order (IPv4) */
+	uint8_t src6[16], dst6[16];  /* IPv6 */
 	uint16_t sport, dport;    /* host order */
 	const uint8_t *payload;   /* UDP payload */
 	size_t payload_len;

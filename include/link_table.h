@@ -32,11 +32,21 @@ struct lt_addr {
 	bool secondary;          /* IFA_F_SECONDARY */
 };
 
+/* A global or unique-local IPv6 address (the DHCPv6 link-address);
+ * link-local and other scopes are not kept. */
+struct lt_addr6 {
+	int ifindex;
+	uint8_t addr[16];
+	uint8_t prefixlen;
+};
+
 struct link_table {
 	struct lt_link *links;   /* sorted by ifindex */
 	size_t nlinks, caplinks;
 	struct lt_addr *addrs;   /* announcement order */
 	size_t naddrs, capaddrs;
+	struct lt_addr6 *addrs6; /* announcement order */
+	size_t naddrs6, capaddrs6;
 };
 
 void link_table_init(struct link_table *t);
@@ -51,6 +61,12 @@ int link_table_set_link(struct link_table *t, const struct lt_link *l);
 int link_table_del_link(struct link_table *t, int ifindex);
 int link_table_set_addr(struct link_table *t, const struct lt_addr *a);
 int link_table_del_addr(struct link_table *t, const struct lt_addr *a);
+
+/* IPv6: global and unique-local addresses only (others: 0, unchanged). */
+int link_table_set_addr6(struct link_table *t, const struct lt_addr6 *a);
+int link_table_del_addr6(struct link_table *t, const struct lt_addr6 *a);
+/* The first global or unique-local address announced on ifindex, NULL. */
+const struct lt_addr6 *link_table_addr6(const struct link_table *t, int ifindex);
 
 const struct lt_link *link_table_find(const struct link_table *t, int ifindex);
 

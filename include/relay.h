@@ -57,6 +57,8 @@ struct relay_link {
 	unsigned naddrs;
 	uint32_t giaddr;                      /* configured, else primary */
 	bool standby;                         /* vrrp-address not on the link */
+	uint8_t addr6[16];                    /* a global or ULA IPv6 address */
+	bool has_addr6;
 	const struct cfg_iface *cfg;
 	unsigned cfg_idx;                     /* position in config->ifaces */
 	unsigned mtu;

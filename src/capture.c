@@ -14,6 +14,10 @@
  * server port, BOOTP op 1. libpcap adds the fragment-offset test that
  * "udp[8]" needs. */
 #define CAPTURE_FILTER "inbound and udp dst port 67 and udp[8] = 1"
+/* With DHCPv6: also client and relay messages to UDP 547 over IPv6 (the
+ * socket on 547 keeps only the servers' Relay-replies). */
+#define CAPTURE_FILTER6 "inbound and ((ip and udp dst port 67 and udp[8] = 1) or " \
+			"(ip6 and udp dst port 547))"
 
 struct capture {
 	pcap_t *p;
@@ -22,7 +26,7 @@ struct capture {
 	void *user;
 };
 
-struct capture *capture_open_any(int buffer_bytes, char *err, size_t errlen)
+struct capture *capture_open_any(int buffer_bytes, bool dhcp6, char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct bpf_program prog;
@@ -57,7 +61,8 @@ struct capture *capture_open_any(int buffer_bytes, char *err, size_t errlen)
 			log_debug("capture: PACKET_IGNORE_OUTGOING: %s (filtered instead)",
 				  strerror(errno));
 	}
-	if (pcap_compile(c->p, &prog, CAPTURE_FILTER, 1, PCAP_NETMASK_UNKNOWN) < 0)
+	if (pcap_compile(c->p, &prog, dhcp6 ? CAPTURE_FILTER6 : CAPTURE_FILTER, 1,
+			 PCAP_NETMASK_UNKNOWN) < 0)
 		goto pfail;
 	if (pcap_setfilter(c->p, &prog) < 0) {
 		pcap_freecode(&prog);

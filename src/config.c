@@ -51,7 +51,8 @@ static int config_check(const struct config *c, char *err, size_t errlen)
 		return fail(err, errlen, c->source, 0, "no interface: name at least one "
 			    "downstream link (interface \"NAME\" { } or -i NAME)");
 	for (size_t i = 0; i < c->nifaces; i++)
-		if (c->ifaces[i].servers.n == 0 && c->servers.n == 0)
+		if (!c->ifaces[i].servers.n && !c->ifaces[i].servers.n6 && !c->servers.n &&
+		    !c->servers.n6)
 			return fail(err, errlen, c->source, c->ifaces[i].line,
 				    "interface \"%s\" has no servers and no global servers are set",
 				    c->ifaces[i].name);
@@ -151,6 +152,15 @@ struct config *config_from_args(char **ifaces, size_t nifaces, const char *upstr
 	for (size_t i = 0; i < nservers; i++) {
 		uint32_t a;
 
+		if (strchr(servers[i], ':')) {
+			if (!cfg_parse_ipv6_unicast(servers[i], c->servers.addr6[c->servers.n6])) {
+				fail(err, errlen, c->source, 0,
+				     "'%s' is not a global or unique-local IPv6 address", servers[i]);
+				goto fail;
+			}
+			c->servers.n6++;
+			continue;
+		}
 		if (!cfg_parse_ipv4(servers[i], &a) || a == 0 || a == INADDR_BROADCAST) {
 			fail(err, errlen, c->source, 0, "'%s' is not a server IPv4 address", servers[i]);
 			goto fail;
@@ -184,6 +194,6 @@ const struct cfg_iface *config_iface(const struct config *c, const char *name)
 
 const struct server_list *config_servers(const struct config *c, const struct cfg_iface *ifc)
 {
-	return ifc && ifc->servers.n ? &ifc->servers : &c->servers;
+	return ifc && (ifc->servers.n || ifc->servers.n6) ? &ifc->servers : &c->servers;
 }
 

@@ -145,6 +145,8 @@ static const struct cfg_key opt82_keys[] = {
 static const struct cfg_key iface_keys[] = {
 	{ "giaddr", &cfg_t_addr, IFC(giaddr), 0, NULL, 0, 0, NULL, NULL },
 	{ "vrrp-address", &cfg_t_addr, IFC(vrrp_address), 0, NULL, 0, 0, NULL, NULL },
+	{ "link-address", &cfg_t_addr6, IFC(link_address), 0, NULL, 0, 0, NULL, NULL },
+	{ "interface-id", &cfg_t_str, IFC(interface_id), 0, NULL, 0, 0, NULL, NULL },
 	{ "servers", &cfg_t_addr_list, IFC(servers), 0, NULL, 0, 0, NULL, NULL },
 	{ "circuit-id", &cfg_t_str, IFC(circuit_id), 0, NULL, 0, 0, NULL, check_idfmt },
 	{ "remote-id", &cfg_t_str, IFC(remote_id), 0, NULL, 0, 0, NULL, check_idfmt },

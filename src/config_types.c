@@ -292,6 +292,46 @@ static void addr_print(const struct cfg_key *k, const void *field, FILE *out)
 
 const struct cfg_type cfg_t_addr = { false, addr_set, addr_is_set, addr_print };
 
+bool cfg_parse_ipv6_unicast(const char *s, uint8_t out[16])
+{
+	/* 2000::/3 global, fc00::/7 unique local (RFC 4193). */
+	return inet_pton(AF_INET6, s, out) == 1 && ((out[0] & 0xe0) == 0x20 ||
+						    (out[0] & 0xfe) == 0xfc);
+}
+
+static int addr6_set(const struct cfg_key *k, void *field, unsigned idx, const char *text,
+		     char *why, size_t whylen)
+{
+	(void)k;
+	(void)idx;
+	if (!cfg_parse_ipv6_unicast(text, field)) {
+		snprintf(why, whylen, "'%s' is not a global or unique-local IPv6 address", text);
+		return -1;
+	}
+	return 0;
+}
+
+static bool addr6_is_set(const struct cfg_key *k, const void *field)
+{
+	static const uint8_t zero[16];
+
+	(void)k;
+	return memcmp(field, zero, 16) != 0;
+}
+
+static void addr6_print(const struct cfg_key *k, const void *field, FILE *out)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	(void)k;
+	inet_ntop(AF_INET6, field, a, sizeof(a));
+	fprintf(out, "\"%s\"", a);
+}
+
+const struct cfg_type cfg_t_addr6 = { false, addr6_set, addr6_is_set, addr6_print };
+
+/* IPv4 and IPv6 addresses in one list, each family kept in its own array
+ * in the order written. */
 static int addr_list_set(const struct cfg_key *k, void *field, unsigned idx, const char *text,
 			 char *why, size_t whylen)
 {
@@ -299,23 +339,33 @@ static int addr_list_set(const struct cfg_key *k, void *field, unsigned idx, con
 	uint32_t a;
 
 	(void)k;
+	if (idx == 0)
+		l->n = l->n6 = 0;
 	if (idx >= CFG_MAX_SERVERS) {
 		snprintf(why, whylen, "at most %d addresses", CFG_MAX_SERVERS);
 		return -1;
+	}
+	if (strchr(text, ':')) {
+		if (!cfg_parse_ipv6_unicast(text, l->addr6[l->n6])) {
+			snprintf(why, whylen, "'%s' is not a global or unique-local IPv6 address", text);
+			return -1;
+		}
+		l->n6++;
+		return 0;
 	}
 	if (!cfg_parse_ipv4(text, &a) || a == 0 || a == INADDR_BROADCAST) {
 		snprintf(why, whylen, "'%s' is not a unicast IPv4 address", text);
 		return -1;
 	}
-	l->addr[idx] = a;
-	l->n = idx + 1;
+	l->addr[l->n++] = a;
 	return 0;
 }
 
 static bool addr_list_is_set(const struct cfg_key *k, const void *field)
 {
 	(void)k;
-	return ((const struct server_list *)field)->n != 0;
+	return ((const struct server_list *)field)->n != 0 ||
+	       ((const struct server_list *)field)->n6 != 0;
 }
 
 static void addr_list_print(const struct cfg_key *k, const void *field, FILE *out)
@@ -328,6 +378,12 @@ static void addr_list_print(const struct cfg_key *k, const void *field, FILE *ou
 	for (size_t i = 0; i < l->n; i++) {
 		inet_ntop(AF_INET, &l->addr[i], a, sizeof(a));
 		fprintf(out, "%s\"%s\"", i ? ", " : "", a);
+	}
+	for (size_t i = 0; i < l->n6; i++) {
+		char b[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, l->addr6[i], b, sizeof(b));
+		fprintf(out, "%s\"%s\"", i + l->n ? ", " : "", b);
 	}
 	fputc('}', out);
 }

@@ -3,6 +3,7 @@
  * one kept when the new one is bad), signals, the pid file. */
 #include "daemon.h"
 #include "sandbox.h"
+#include "upstream6.h"
 #include "inject.h"
 
 #include <arpa/inet.h>
@@ -57,6 +58,10 @@ static void reload(struct daemon *d)
 		config_free(old);
 	}
 	exchange_configure(&d->ex, d->cfg, &d->st);
+	if (d->udp6_fd >= 0)
+		exchange_configure(&d->ex6, d->cfg, &d->st);
+	else if (config_has_ipv6(d->cfg))
+		log_warn("reload: IPv6 servers need a restart to take effect");
 	log_set_level(d->debug ? LOG_LVL_DEBUG : d->cfg->log_level);
 	rl_set(&d->rl_clients, d->cfg->ratelimit.client, d->cfg->ratelimit.client_burst);
 	rl_set(&d->rl_ifaces, d->cfg->ratelimit.iface, d->cfg->ratelimit.iface_burst);
@@ -213,7 +218,7 @@ int daemon_start(struct daemon *d)
 
 	/* Closed descriptors are -1 (0 is a valid one): daemon_stop closes
 	 * what was opened, whatever failed first. */
-	d->udp_fd = d->hold_fd = d->sig_fd = d->ep = d->pid_fd = -1;
+	d->udp_fd = d->hold_fd = d->udp6_fd = d->sig_fd = d->ep = d->pid_fd = -1;
 	d->io = dataplane_io(d);
 	/* glibc raises its mmap threshold after the first large free and
 	 * then keeps freed TFTP file buffers in the heap (measured: 6 MiB
@@ -249,9 +254,21 @@ int daemon_start(struct daemon *d)
 	d->lw = link_watch_open(err, sizeof(err));
 	if (!d->lw)
 		goto fail;
-	d->cap = capture_open_any(CAPTURE_BUFFER, err, sizeof(err));
+	d->cap = capture_open_any(CAPTURE_BUFFER, config_has_ipv6(d->cfg), err, sizeof(err));
 	if (!d->cap)
 		goto fail;
+	/* DHCPv6 only where IPv6 servers are configured: an IPv4-only site
+	 * opens nothing more. */
+	if (config_has_ipv6(d->cfg)) {
+		if (exchange_init(&d->ex6, XID_CAPACITY, XID_TTL_MS, seed ^ 0x9e3779b9u) < 0) {
+			snprintf(err, sizeof(err), "out of memory");
+			goto fail;
+		}
+		exchange_configure(&d->ex6, d->cfg, &d->st);
+		d->udp6_fd = upstream6_open(err, sizeof(err));
+		if (d->udp6_fd < 0)
+			goto fail;
+	}
 	d->udp_fd = upstream_open(err, sizeof(err));
 	if (d->udp_fd < 0)
 		goto fail;
@@ -297,6 +314,7 @@ int daemon_start(struct daemon *d)
 	if (d->sig_fd < 0 || d->ep < 0 ||
 	    ep_add(d->ep, capture_fd(d->cap), TAG_CAPTURE) < 0 ||
 	    ep_add(d->ep, d->udp_fd, TAG_UPSTREAM) < 0 ||
+	    (d->udp6_fd >= 0 && ep_add(d->ep, d->udp6_fd, TAG_UPSTREAM6) < 0) ||
 	    ep_add(d->ep, link_watch_fd(d->lw), TAG_NETLINK) < 0 ||
 	    ep_add(d->ep, d->sig_fd, TAG_SIGNAL) < 0) {
 		snprintf(err, sizeof(err), "epoll/signalfd: %s", strerror(errno));
@@ -379,6 +397,11 @@ void daemon_stop(struct daemon *d)
 		close(d->udp_fd);
 	if (d->hold_fd >= 0)
 		close(d->hold_fd);
+	if (d->udp6_fd >= 0)
+		close(d->udp6_fd);
+	free(d->l6);
+	free(d->joined);
+	exchange_free(&d->ex6);
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
 	if (d->ep >= 0)

@@ -78,6 +78,12 @@ static void count_drop(struct daemon *d, enum drop_reason r, const struct relay_
 			 l ? "on " : "", l ? l->name : "", drop_reason_name(r), suppressed);
 }
 
+void dataplane_count_drop(struct daemon *d, enum drop_reason r, const struct relay_link *l,
+			  const char *what)
+{
+	count_drop(d, r, l, NULL, what);
+}
+
 /* ---- links ---- */
 
 static void links_changed(struct daemon *d, struct relay_links *old)
@@ -119,6 +125,7 @@ int links_rebuild(struct daemon *d)
 	d->links = fresh;
 	d->upstream_ifindex = upstream;
 	links_changed(d, &old);
+	links6_rebuild(d);
 	relay_links_free(&old);
 	return 0;
 }
@@ -239,6 +246,10 @@ void on_request(void *user, const struct frame_info *fi, int parse_error)
 	if (parse_error < 0) {
 		count_drop(d, parse_error == -EMSGSIZE ? DROP_TOO_BIG : DROP_MALFORMED,
 			   relay_links_by_ifindex(&d->links, fi->ifindex), NULL, "frame");
+		return;
+	}
+	if (fi->family == 6) {
+		on_request6(d, fi);
 		return;
 	}
 	trace_sll2(d->trace, fi->frame, fi->frame_len);

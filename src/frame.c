@@ -11,6 +11,7 @@
 #include <string.h>
 
 #define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86dd
 #define ETHERTYPE_VLAN 0x8100
 #define IPPROTO_UDP_NUM 17
 
@@ -25,13 +26,27 @@ static uint16_t ip_checksum(const uint8_t *p, size_t len)
 	return (uint16_t)~sum;
 }
 
+/* The UDP header and payload inside an IP datagram's payload u. */
+static int parse_udp(struct cursor u, struct frame_info *fi)
+{
+	uint16_t udplen;
+
+	if (!cursor_be16(&u, &fi->sport) || !cursor_be16(&u, &fi->dport) ||
+	    !cursor_be16(&u, &udplen) || !cursor_skip(&u, 2))
+		return -EBADMSG;
+	if (udplen < 8 || (size_t)udplen - 8 > u.left)
+		return -EBADMSG;
+	fi->payload = u.p;
+	fi->payload_len = (size_t)udplen - 8;
+	return 0;
+}
+
 static int parse_ipv4_udp(struct cursor c, struct frame_info *fi)
 {
 	const uint8_t *ip;
 	uint8_t vihl, proto;
-	uint16_t total, frag, udplen;
+	uint16_t total, frag;
 	size_t ihl;
-	struct cursor u;
 
 	if (c.left < 20)
 		return -EBADMSG;
@@ -53,16 +68,32 @@ static int parse_ipv4_udp(struct cursor c, struct frame_info *fi)
 		return -EBADMSG;
 	memcpy(&fi->ip_src, ip + 12, 4);
 	memcpy(&fi->ip_dst, ip + 16, 4);
+	fi->family = 4;
 
-	u = cursor_make(ip + ihl, total - ihl);
-	if (!cursor_be16(&u, &fi->sport) || !cursor_be16(&u, &fi->dport) ||
-	    !cursor_be16(&u, &udplen) || !cursor_skip(&u, 2))
+	return parse_udp(cursor_make(ip + ihl, total - ihl), fi);
+}
+
+/* IPv6 with UDP as the next header (DHCPv6 carries no extension
+ * headers; one there is not ours). */
+static int parse_ipv6_udp(struct cursor c, struct frame_info *fi)
+{
+	const uint8_t *ip;
+	uint16_t plen;
+
+	if (c.left < 40)
 		return -EBADMSG;
-	if (udplen < 8 || (size_t)udplen - 8 > u.left)
+	ip = c.p;
+	if ((ip[0] >> 4) != 6)
 		return -EBADMSG;
-	fi->payload = u.p;
-	fi->payload_len = (size_t)udplen - 8;
-	return 0;
+	plen = (uint16_t)(ip[4] << 8 | ip[5]);
+	if ((size_t)plen > c.left - 40)
+		return -EBADMSG;
+	if (ip[6] != IPPROTO_UDP_NUM)
+		return -EPROTONOSUPPORT;
+	memcpy(fi->src6, ip + 8, 16);
+	memcpy(fi->dst6, ip + 24, 16);
+	fi->family = 6;
+	return parse_udp(cursor_make(ip + 40, plen), fi);
 }
 
 /* What the two Linux cooked headers share once read: the protocol, the
@@ -70,13 +101,13 @@ static int parse_ipv4_udp(struct cursor c, struct frame_info *fi)
 static int cooked_tail(struct cursor c, struct frame_info *fi, const uint8_t *p, size_t len,
 		       uint16_t proto, uint8_t halen, const uint8_t *addr)
 {
-	if (proto != ETHERTYPE_IPV4)
+	if (proto != ETHERTYPE_IPV4 && proto != ETHERTYPE_IPV6)
 		return -EPROTONOSUPPORT;
 	fi->frame = p;
 	fi->frame_len = len;
 	if (halen == 6)
 		memcpy(fi->src_mac, addr, 6);
-	return parse_ipv4_udp(c, fi);
+	return proto == ETHERTYPE_IPV6 ? parse_ipv6_udp(c, fi) : parse_ipv4_udp(c, fi);
 }
 
 int frame_parse_sll2(const uint8_t *p, size_t len, struct frame_info *fi)
@@ -134,11 +165,11 @@ int frame_parse_ether(const uint8_t *p, size_t len, struct frame_info *fi)
 		return -EBADMSG;
 	if (type == ETHERTYPE_VLAN && (!cursor_skip(&c, 2) || !cursor_be16(&c, &type)))
 		return -EBADMSG;
-	if (type != ETHERTYPE_IPV4)
+	if (type != ETHERTYPE_IPV4 && type != ETHERTYPE_IPV6)
 		return -EPROTONOSUPPORT;
 	fi->frame = p;
 	fi->frame_len = len;
-	return parse_ipv4_udp(c, fi);
+	return type == ETHERTYPE_IPV6 ? parse_ipv6_udp(c, fi) : parse_ipv4_udp(c, fi);
 }
 
 static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)

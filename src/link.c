@@ -1,7 +1,7 @@
 /* link.c - see link.h.
  *
- * An rtnetlink socket (libnl) joined to RTNLGRP_LINK and
- * RTNLGRP_IPV4_IFADDR. At start, and whenever the kernel reports lost
+ * An rtnetlink socket (libnl) joined to RTNLGRP_LINK,
+ * RTNLGRP_IPV4_IFADDR and RTNLGRP_IPV6_IFADDR. At start, and whenever the kernel reports lost
  * messages, links and addresses are dumped afresh (RTM_GETLINK,
  * RTM_GETADDR, on a second, short-lived socket); in between every event
  * is parsed in place from the receive buffer into link_table.h's compact
@@ -85,6 +85,30 @@ static bool get_in_addr(const struct nlattr *a, uint32_t *out)
 	return true;
 }
 
+/* An IPv6 address: only global and unique-local ones are kept (the
+ * DHCPv6 link-address); one still tentative (duplicate address detection
+ * running) is not usable yet. */
+static int on_addr6(struct link_watch *w, struct nlmsghdr *h, const struct ifaddrmsg *ifa)
+{
+	struct nlattr *tb[IFA_FLAGS + 1];
+	struct lt_addr6 a;
+	uint32_t flags;
+
+	if (nlmsg_parse(h, sizeof(*ifa), tb, IFA_FLAGS, NULL) < 0 || !tb[IFA_ADDRESS] ||
+	    nla_len(tb[IFA_ADDRESS]) != 16)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.ifindex = (int)ifa->ifa_index;
+	a.prefixlen = ifa->ifa_prefixlen;
+	memcpy(a.addr, nla_data(tb[IFA_ADDRESS]), 16);
+	flags = ifa->ifa_flags;
+	if (tb[IFA_FLAGS] && nla_len(tb[IFA_FLAGS]) >= 4)
+		flags = nla_get_u32(tb[IFA_FLAGS]);
+	if (h->nlmsg_type == RTM_DELADDR || (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
+		return link_table_del_addr6(w->cur, &a);
+	return link_table_set_addr6(w->cur, &a);
+}
+
 static int on_addr(struct link_watch *w, struct nlmsghdr *h)
 {
 	struct nlattr *tb[IFA_FLAGS + 1];
@@ -96,6 +120,8 @@ static int on_addr(struct link_watch *w, struct nlmsghdr *h)
 	if (!nlmsg_valid_hdr(h, sizeof(*ifa)))
 		return 0;
 	ifa = nlmsg_data(h);
+	if (ifa->ifa_family == AF_INET6)
+		return on_addr6(w, h, ifa);
 	if (ifa->ifa_family != AF_INET)
 		return 0;
 	if (nlmsg_parse(h, sizeof(*ifa), tb, IFA_FLAGS, NULL) < 0)
@@ -308,6 +334,8 @@ static int resync(struct link_watch *w)
 		r = dump(w, sk, RTM_GETLINK, AF_UNSPEC);
 		if (r == 0)
 			r = dump(w, sk, RTM_GETADDR, AF_INET);
+		if (r == 0)
+			r = dump(w, sk, RTM_GETADDR, AF_INET6);
 		if (r != -EINTR && r != -ENOMEM)
 			break;
 	}
@@ -340,7 +368,8 @@ struct link_watch *link_watch_open(char *err, size_t errlen)
 	nl_socket_disable_auto_ack(w->sk);
 	r = nl_connect(w->sk, NETLINK_ROUTE);
 	if (r == 0)
-		r = nl_socket_add_memberships(w->sk, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, 0);
+		r = nl_socket_add_memberships(w->sk, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
+					      RTNLGRP_IPV6_IFADDR, 0);
 	if (r < 0) {
 		snprintf(err, errlen, "netlink: %s", nl_geterror(r));
 		link_watch_close(w);
@@ -486,6 +515,13 @@ int link_watch_build(struct link_watch *w, const struct config *cfg,
 		memcpy(l->mac, k->mac, sizeof(l->mac));
 		l->cfg = &cfg->ifaces[hit->cfg_idx];
 		l->cfg_idx = hit->cfg_idx;
+		{
+			const struct lt_addr6 *a6 = link_table_addr6(t, k->ifindex);
+
+			if (a6)
+				memcpy(l->addr6, a6->addr, 16);
+			l->has_addr6 = a6 != NULL;
+		}
 	}
 	free(names);
 	for (size_t i = 0; i < t->naddrs && n; i++) {

@@ -14,6 +14,7 @@ void link_table_free(struct link_table *t)
 {
 	free(t->links);
 	free(t->addrs);
+	free(t->addrs6);
 	link_table_init(t);
 }
 
@@ -21,6 +22,7 @@ void link_table_clear(struct link_table *t)
 {
 	t->nlinks = 0;
 	t->naddrs = 0;
+	t->naddrs6 = 0;
 }
 
 /* Make room for one more element of size sz in *v (n used, *cap allocated). */
@@ -107,6 +109,10 @@ int link_table_del_link(struct link_table *t, int ifindex)
 		if (t->addrs[k].ifindex != ifindex)
 			t->addrs[j++] = t->addrs[k];
 	t->naddrs = j;
+	for (k = j = 0; k < t->naddrs6; k++)
+		if (t->addrs6[k].ifindex != ifindex)
+			t->addrs6[j++] = t->addrs6[k];
+	t->naddrs6 = j;
 	if (!found)
 		return 0;
 	memmove(&t->links[i], &t->links[i + 1], (t->nlinks - i - 1) * sizeof(*t->links));
@@ -175,4 +181,55 @@ void link_table_put_addr(struct relay_link *l, const struct lt_addr *a)
 		l->prefixlen[l->naddrs] = a->prefixlen;
 	}
 	l->naddrs++;
+}
+
+static bool global6(const uint8_t a[16])
+{
+	return (a[0] & 0xe0) == 0x20 || (a[0] & 0xfe) == 0xfc;
+}
+
+static size_t addr6_pos(const struct link_table *t, const struct lt_addr6 *a)
+{
+	size_t i;
+
+	for (i = 0; i < t->naddrs6; i++)
+		if (t->addrs6[i].ifindex == a->ifindex && memcmp(t->addrs6[i].addr, a->addr, 16) == 0)
+			break;
+	return i;
+}
+
+int link_table_set_addr6(struct link_table *t, const struct lt_addr6 *a)
+{
+	size_t i;
+
+	if (!global6(a->addr))
+		return 0;
+	i = addr6_pos(t, a);
+	if (i < t->naddrs6) {
+		t->addrs6[i].prefixlen = a->prefixlen;
+		return 0;
+	}
+	if (grow((void **)&t->addrs6, t->naddrs6, &t->capaddrs6, sizeof(*t->addrs6)) < 0)
+		return -ENOMEM;
+	t->addrs6[t->naddrs6++] = *a;
+	return 1;
+}
+
+int link_table_del_addr6(struct link_table *t, const struct lt_addr6 *a)
+{
+	size_t i = addr6_pos(t, a);
+
+	if (i == t->naddrs6)
+		return 0;
+	memmove(&t->addrs6[i], &t->addrs6[i + 1], (t->naddrs6 - i - 1) * sizeof(*t->addrs6));
+	t->naddrs6--;
+	return 1;
+}
+
+const struct lt_addr6 *link_table_addr6(const struct link_table *t, int ifindex)
+{
+	for (size_t i = 0; i < t->naddrs6; i++)
+		if (t->addrs6[i].ifindex == ifindex)
+			return &t->addrs6[i];
+	return NULL;
 }

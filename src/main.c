@@ -67,6 +67,9 @@ static int daemon_loop(struct daemon *d)
 			case TAG_UPSTREAM:
 				drain_upstream(d);
 				break;
+			case TAG_UPSTREAM6:
+				drain_upstream6(d);
+				break;
 			case TAG_NETLINK:
 				flush_sends(d);
 				if (link_watch_process(d->lw) > 0)
@@ -116,7 +119,7 @@ static void usage(FILE *out)
 		"  -u IFACE  upstream interface toward the servers\n"
 		"  -V        print the version and exit (also --version)\n"
 		"  --syscalls  print the system calls the seccomp filter allows\n"
-		"  SERVER    DHCP server addresses (IPv4)\n"
+		"  SERVER    DHCP server addresses (IPv4 and IPv6)\n"
 		"       pxerelay --replay FILE.pcap [-c FILE] [-i IFACE] [-w OUT.pcap]\n"
 		"  offline: classify each request of a capture, apply the boot rules to\n"
 		"  each reply, print what would change (IFACE: ingress name to assume;\n"

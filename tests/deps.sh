@@ -7,7 +7,7 @@ set -e
 case "$1" in
 build) pkgs="gcc make pkg-config clang libclang-rt-14-dev libpcap-dev libnet1-dev
 	libnl-3-dev libconfuse-dev libseccomp-dev libcmocka-dev" ;;
-lab) pkgs="iproute2 procps isc-dhcp-server kea-dhcp4-server dnsmasq-base
+lab) pkgs="iproute2 procps isc-dhcp-server kea-dhcp4-server kea-dhcp6-server radvd dnsmasq-base
 	isc-dhcp-client busybox udhcpc tcpdump python3 curl tftpd-hpa tftp-hpa atftp
 	qemu-system-x86 ovmf ipxe-qemu valgrind gdb keepalived" ;;
 pkg) pkgs="dpkg-dev debhelper fakeroot lintian" ;;

@@ -28,6 +28,7 @@ TESTS=(
     "test_daemon.sh"
     "test_coexist.sh"
     "test_vrrp.sh"
+    "test_dhcp6.sh"
     "test_ratelimit.sh"
     "test_faults.sh"
     "test_logstall.sh"

@@ -772,6 +772,61 @@ static void test_from_args_builds_interfaces_servers_and_defaults(void **state)
 	config_free(c);
 }
 
+/* pxerelay -i vlan10 -u eth0 10.0.0.2 2001:db8::2: both families. */
+static void test_from_args_takes_ipv4_and_ipv6_servers(void **state)
+{
+	char if1[] = "vlan10", s1[] = "10.0.0.2", s2[] = "2001:db8::2", s3[] = "fe80::1";
+	char *ifaces[] = { if1 };
+	char *servers[] = { s1, s2, s3 };
+	char err[512] = "";
+	uint8_t want[16];
+	struct config *c = config_from_args(ifaces, 1, "eth0", servers, 2, err, sizeof(err));
+
+	(void)state;
+	if (!c)
+		fail_msg("%s", err);
+	assert_int_equal(c->servers.n, 1);
+	assert_int_equal(c->servers.n6, 1);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::2", want), 1);
+	assert_memory_equal(c->servers.addr6[0], want, 16);
+	config_free(c);
+	/* A link-local server cannot be reached from another link. */
+	assert_null(config_from_args(ifaces, 1, "eth0", servers, 3, err, sizeof(err)));
+	assert_non_null(strstr(err, "fe80::1"));
+}
+
+/* servers lists hold both families; -t prints them back; an interface
+ * list replaces the global one for both. */
+static void test_servers_take_ipv6_beside_ipv4_and_print_back(void **state)
+{
+	static const char text[] = "servers = {\"10.0.0.2\", \"2001:db8::2\", \"fd00::5\"}\n"
+				   "interface \"vlan10\" { servers = {\"10.0.0.9\"} }\n"
+				   "interface \"vlan20\" { link-address = \"2001:db8:20::1\" }\n";
+	char err[512] = "", *out = NULL;
+	size_t len = 0;
+	struct config *c = config_parse_text("t.conf", text, strlen(text), err, sizeof(err));
+	FILE *f;
+
+	(void)state;
+	if (!c)
+		fail_msg("%s", err);
+	assert_int_equal(c->servers.n, 1);
+	assert_int_equal(c->servers.n6, 2);
+	assert_int_equal(config_servers(c, &c->ifaces[0])->n6, 0);
+	assert_int_equal(config_servers(c, &c->ifaces[1])->n6, 2);
+	f = open_memstream(&out, &len);
+	config_print(c, f);
+	fclose(f);
+	assert_non_null(strstr(out, "servers = {\"10.0.0.2\", \"2001:db8::2\", \"fd00::5\"}"));
+	assert_non_null(strstr(out, "link-address = \"2001:db8:20::1\""));
+	free(out);
+	config_free(c);
+	c = config_parse_text("t.conf", "servers = {\"ff02::1:2\"}\ninterface \"x\" { }\n", 42,
+			      err, sizeof(err));
+	assert_null(c);
+	assert_non_null(strstr(err, "t.conf:1: "));
+}
+
 static void test_from_args_without_upstream(void **state)
 {
 	char if1[] = "vlan10", s1[] = "10.0.0.2";
@@ -1091,6 +1146,8 @@ int main(void)
 		cmocka_unit_test(test_boot_filename_longer_than_kept_is_rejected),
 		cmocka_unit_test(test_upstream_name_longer_than_an_interface_name_is_rejected),
 		cmocka_unit_test(test_from_args_builds_interfaces_servers_and_defaults),
+		cmocka_unit_test(test_from_args_takes_ipv4_and_ipv6_servers),
+		cmocka_unit_test(test_servers_take_ipv6_beside_ipv4_and_print_back),
 		cmocka_unit_test(test_from_args_without_upstream),
 		cmocka_unit_test(test_from_args_bad_server_address_is_an_error),
 		cmocka_unit_test(test_from_args_without_servers_is_an_error),

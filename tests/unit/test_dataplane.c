@@ -90,7 +90,7 @@ static int setup(void **state)
 	memset(&d, 0, sizeof(d));
 	memset(&to_server, 0, sizeof(to_server));
 	memset(&to_client, 0, sizeof(to_client));
-	d.udp_fd = d.sig_fd = d.ep = d.pid_fd = -1;
+	d.udp_fd = d.udp6_fd = d.hold_fd = d.sig_fd = d.ep = d.pid_fd = -1;
 	d.cfg = config_parse_text("test.conf", conf_text, strlen(conf_text), err, sizeof(err));
 	if (!d.cfg)
 		fail_msg("%s", err);

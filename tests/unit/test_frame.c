@@ -372,16 +372,13 @@ static void test_sll2_without_6_byte_address_leaves_mac_zero(void **state)
 	assert_int_equal(fi.payload_len, PAYLOAD_LEN);
 }
 
-static void test_sll2_non_ipv4_protocol_is_not_supported(void **state)
+static void test_sll2_non_ip_protocol_is_not_supported(void **state)
 {
 	struct frm f;
 	struct frame_info fi;
 
 	(void)state;
 	make_frame(&f, LINK_SLL2);
-	f.b[0] = 0x86;                    /* IPv6 */
-	f.b[1] = 0xdd;
-	assert_int_equal(parse_exact(LINK_SLL2, &f, f.len, &fi), -EPROTONOSUPPORT);
 	f.b[0] = 0x08;                    /* ARP */
 	f.b[1] = 0x06;
 	assert_int_equal(parse_exact(LINK_SLL2, &f, f.len, &fi), -EPROTONOSUPPORT);
@@ -420,9 +417,67 @@ static void test_ethernet_8021q_tag_around_non_ipv4_is_not_supported(void **stat
 
 	(void)state;
 	make_frame(&f, LINK_ETHER_VLAN);
-	f.b[16] = 0x86;
-	f.b[17] = 0xdd;
+	f.b[16] = 0x88;                   /* 802.1X */
+	f.b[17] = 0x8e;
 	assert_int_equal(parse_exact(LINK_ETHER_VLAN, &f, f.len, &fi), -EPROTONOSUPPORT);
+}
+
+/* A DHCPv6 client message as the capture sees it: SLL2, IPv6 from the
+ * client's link-local address to ff02::1:2, UDP 546 -> 547. */
+static void make_frame6(struct frm *f, uint8_t next_header)
+{
+	static const uint8_t src[16] = { 0xfe, 0x80, [8] = 0x50, [9] = 0x54, [15] = 0xef };
+	static const uint8_t dst[16] = { 0xff, 0x02, [13] = 1, [15] = 2 };
+
+	memset(f, 0, sizeof(*f));
+	put_link(f, LINK_SLL2, 0x86dd, 7);
+	f->ip_off = f->len;
+	put_be32(f, 0x60000000);
+	put_be16(f, (uint16_t)(8 + PAYLOAD_LEN));
+	put_u8(f, next_header);
+	put_u8(f, 1);                    /* hop limit */
+	put(f, src, 16);
+	put(f, dst, 16);
+	put_be16(f, 546);
+	put_be16(f, 547);
+	put_be16(f, (uint16_t)(8 + PAYLOAD_LEN));
+	put_be16(f, 0);
+	put(f, payload, PAYLOAD_LEN);
+}
+
+static void test_sll2_ipv6_udp_gives_addresses_ports_payload(void **state)
+{
+	struct frm f;
+	struct frame_info fi;
+
+	(void)state;
+	make_frame6(&f, 17);
+	assert_int_equal(parse_exact(LINK_SLL2, &f, f.len, &fi), 0);
+	assert_int_equal(fi.family, 6);
+	assert_int_equal(fi.ifindex, 7);
+	assert_memory_equal(fi.src6, f.b + f.ip_off + 8, 16);
+	assert_int_equal(fi.dst6[0], 0xff);
+	assert_int_equal(fi.dst6[15], 2);
+	assert_int_equal(fi.sport, 546);
+	assert_int_equal(fi.dport, 547);
+	assert_int_equal(fi.payload_len, PAYLOAD_LEN);
+	assert_memory_equal(fi.payload, payload, PAYLOAD_LEN);
+	assert_memory_equal(fi.src_mac, client_mac, 6);
+}
+
+/* An extension header (hop-by-hop, 0) or another protocol is not ours;
+ * a cut anywhere is malformed. */
+static void test_sll2_ipv6_other_next_header_or_truncated_is_refused(void **state)
+{
+	struct frm f;
+	struct frame_info fi;
+
+	(void)state;
+	make_frame6(&f, 0);
+	assert_int_equal(parse_exact(LINK_SLL2, &f, f.len, &fi), -EPROTONOSUPPORT);
+	make_frame6(&f, 17);
+	for (size_t cut = 0; cut < f.len; cut++)
+		assert_int_equal(parse_exact(LINK_SLL2, &f, cut, &fi), -EBADMSG);
 }
 
 static void test_ethernet_trailer_padding_is_not_payload(void **state)
@@ -456,15 +511,15 @@ static void test_sll_v1_frame_gives_mac_addresses_ports_payload(void **state)
 	assert_dhcp_broadcast(&fi);
 }
 
-static void test_sll_v1_non_ipv4_protocol_is_not_supported(void **state)
+static void test_sll_v1_non_ip_protocol_is_not_supported(void **state)
 {
 	struct frm f;
 	struct frame_info fi;
 
 	(void)state;
 	make_frame(&f, LINK_SLL);
-	f.b[14] = 0x86;
-	f.b[15] = 0xdd;
+	f.b[14] = 0x08;                   /* ARP */
+	f.b[15] = 0x06;
 	assert_int_equal(parse_exact(LINK_SLL, &f, f.len, &fi), -EPROTONOSUPPORT);
 }
 
@@ -826,13 +881,15 @@ int main(void)
 		cmocka_unit_test(test_sll2_with_ifindex_zero_is_rejected),
 		cmocka_unit_test(test_sll2_ifindex_above_int_max_is_rejected),
 		cmocka_unit_test(test_sll2_without_6_byte_address_leaves_mac_zero),
-		cmocka_unit_test(test_sll2_non_ipv4_protocol_is_not_supported),
+		cmocka_unit_test(test_sll2_non_ip_protocol_is_not_supported),
+		cmocka_unit_test(test_sll2_ipv6_udp_gives_addresses_ports_payload),
+		cmocka_unit_test(test_sll2_ipv6_other_next_header_or_truncated_is_refused),
 		cmocka_unit_test(test_ethernet_frame_gives_mac_addresses_ports_payload),
 		cmocka_unit_test(test_ethernet_with_8021q_tag_is_skipped_to_ipv4),
 		cmocka_unit_test(test_ethernet_8021q_tag_around_non_ipv4_is_not_supported),
 		cmocka_unit_test(test_ethernet_trailer_padding_is_not_payload),
 		cmocka_unit_test(test_sll_v1_frame_gives_mac_addresses_ports_payload),
-		cmocka_unit_test(test_sll_v1_non_ipv4_protocol_is_not_supported),
+		cmocka_unit_test(test_sll_v1_non_ip_protocol_is_not_supported),
 		cmocka_unit_test(test_bad_ip_header_checksum_is_rejected),
 		cmocka_unit_test(test_ip_options_are_covered_by_checksum_and_skipped),
 		cmocka_unit_test(test_fragments_are_rejected),

@@ -1,0 +1,246 @@
+#!/bin/bash
+# tests/lab/test_dhcp6.sh - pxerelay as a DHCPv6 relay with per-firmware
+# boot, against Kea DHCPv6 and real and scripted clients.
+#
+#   server ns: kea-dhcp6 on srv0 2001:db8::2, ONE option 59 for everybody
+#              (tftp://[2001:db8::2]/generic.efi); 2001:db8::66 is no server
+#        |
+#   router ns: pxerelay, servers {"10.0.0.2", "2001:db8::2"}   up0 2001:db8::1
+#              radvd: router advertisements with the M flag
+#        |-- vlan10 2001:db8:10::1/64 -- c10: dhclient -6, scripted clients
+#        |-- vlan20 2001:db8:20::1/64 -- c20: scripted clients
+#        `-- vlan30 2001:db8:30::1/64 -- c30: created while pxerelay runs
+#
+# Checks: dhclient -6 gets an address in 2001:db8:10::/64; scripted UEFI
+# clients of arch 0, 6, 7, 9, 11, 16 each get the option 59 their rule
+# names in the ADVERTISE and the REPLY they receive (arch 16 also vendor
+# class "HTTPClient"); the Relay-forwards Kea got carry the interface-id and
+# the client's link-layer address; a Relay-reply forged from 2001:db8::66
+# is dropped and counted; a link created at run time is served; IPv4 on
+# the same links still relays.
+set -euo pipefail
+
+LAB=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$LAB/lib.sh"
+
+T=dhcp6
+if [[ ! -x $(pxerelay_bin) ]]; then
+    echo "FAIL $T: pxerelay binary not found at $(pxerelay_bin) (build it or set PXERELAY)"
+    exit 1
+fi
+for t in kea-dhcp6 radvd dhclient; do
+    command -v "$t" >/dev/null || { echo "FAIL $T: $t not installed"; exit 1; }
+done
+lab_init d6 "$T"
+PROBE6=$LAB/dhcp6_probe.py
+
+# ipv6_on NS: IPv6 back on (ns_add turns it off), no duplicate address
+# detection (addresses usable at once).
+ipv6_on() {
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
+}
+
+topo_create
+ipv6_on "$NS_SRV"
+ipv6_on "$NS_RTR"
+for ifc in up0; do ip netns exec "$NS_RTR" sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=0" "net.ipv6.conf.$ifc.accept_dad=0"; done
+ip netns exec "$NS_SRV" sysctl -qw net.ipv6.conf.srv0.accept_dad=0 net.ipv6.conf.srv0.disable_ipv6=0
+ip netns exec "$NS_RTR" sysctl -qw net.ipv6.conf.all.forwarding=1
+ip -n "$NS_SRV" addr add 2001:db8::2/64 dev srv0
+ip -n "$NS_SRV" addr add 2001:db8::66/64 dev srv0
+ip -n "$NS_RTR" addr add 2001:db8::1/64 dev up0
+ip -n "$NS_SRV" -6 route add 2001:db8:10::/44 via 2001:db8::1
+
+# vlan6 N: vlanN with IPv4 10.N.0.1/24 and 2001:db8:N::1/64, client ns cN.
+vlan6() {
+    local n=$1 cns
+    topo_add_vlan "$n"
+    cns=$(client_ns "$n")
+    ipv6_on "$cns"
+    ip netns exec "$cns" sysctl -qw net.ipv6.conf.eth0.accept_dad=0 net.ipv6.conf.eth0.disable_ipv6=0
+    ip netns exec "$NS_RTR" sysctl -qw "net.ipv6.conf.vlan$n.accept_dad=0" "net.ipv6.conf.vlan$n.disable_ipv6=0"
+    ip -n "$NS_RTR" addr add "2001:db8:$n::1/64" dev "vlan$n"
+    wait_until 5 ll_ready "$cns" || log "no link-local address on $cns/eth0 after 5 s"
+}
+# ll_ready NS: eth0 in NS has a usable (not tentative) link-local address.
+ll_ready() {
+    ip -n "$1" -6 -o addr show dev eth0 scope link 2>/dev/null | grep -v tentative | grep -q fe80
+}
+vlan6 10
+vlan6 20
+server_start dhcpd 10.10.0 10.20.0 10.30.0 || exit 1
+
+# Kea DHCPv6 with one boot file for everybody (DESIGN.md §4 settings).
+kea6_start() {
+    local d=$PXR_TMP/kea6
+    mkdir -p "$d"
+    cat >"$d/kea6.json" <<EOF
+{ "Dhcp6": {
+    "interfaces-config": { "interfaces": [ "srv0/2001:db8::2" ] },
+    "server-id": { "type": "LL", "persist": false },
+    "lease-database": { "type": "memfile", "persist": false, "lfc-interval": 0 },
+    "preferred-lifetime": 300, "valid-lifetime": 600, "renew-timer": 150, "rebind-timer": 250,
+    "option-data": [ { "name": "bootfile-url", "data": "tftp://[2001:db8::2]/generic.efi" } ],
+    "subnet6": [
+      { "id": 10, "subnet": "2001:db8:10::/64", "pools": [ { "pool": "2001:db8:10::100-2001:db8:10::1ff" } ] },
+      { "id": 20, "subnet": "2001:db8:20::/64", "pools": [ { "pool": "2001:db8:20::100-2001:db8:20::1ff" } ] },
+      { "id": 30, "subnet": "2001:db8:30::/64", "pools": [ { "pool": "2001:db8:30::100-2001:db8:30::1ff" } ] } ],
+    "loggers": [ { "name": "kea-dhcp6", "output_options": [ { "output": "stdout" } ],
+                   "severity": "INFO" } ] } }
+EOF
+    bg_run kea6 "$NS_SRV" env KEA_LOCKFILE_DIR="$d" KEA_PIDFILE_DIR="$d" kea-dhcp6 -c "$d/kea6.json"
+    server_wait kea6 'DHCP6_STARTED'
+}
+kea6_start || exit 1
+
+radvd_start() {
+    cat >"$PXR_TMP/radvd.conf" <<EOF
+interface vlan10 { AdvSendAdvert on; AdvManagedFlag on; AdvOtherConfigFlag on;
+  MinRtrAdvInterval 3; MaxRtrAdvInterval 10;
+  prefix 2001:db8:10::/64 { AdvAutonomous off; }; };
+interface vlan20 { AdvSendAdvert on; AdvManagedFlag on; AdvOtherConfigFlag on;
+  MinRtrAdvInterval 3; MaxRtrAdvInterval 10;
+  prefix 2001:db8:20::/64 { AdvAutonomous off; }; };
+EOF
+    bg_run radvd "$NS_RTR" radvd -n -m stderr -C "$PXR_TMP/radvd.conf" -p "$PXR_TMP/radvd.pid"
+    sleep 0.5
+    proc_alive "$(pid_of radvd)" || { why "radvd exited: $(tail -n 2 "$PXR_TMP/radvd.log" | tr '\n' ' ')"; return 1; }
+}
+check "$T radvd-starts" radvd_start
+
+cat >"$PXR_TMP/pxerelay.conf" <<'EOF'
+servers = {"10.0.0.2", "2001:db8::2"}
+user = "nobody"
+interface "vlan10" { }
+interface "vlan20" { }
+interface "vlan30" { }
+boot "bios"  { arch = {0}  bootfile-url = "tftp://[2001:db8::5]/undionly.kpxe" }
+boot "ia32"  { arch = {6}  bootfile-url = "tftp://[2001:db8::5]/ipxe-i386.efi" }
+boot "x64"   { arch = {7, 9} bootfile-url = "tftp://[2001:db8::5]/ipxe.efi" }
+boot "arm64" { arch = {11} bootfile-url = "tftp://[2001:db8::5]/ipxe-arm64.efi" }
+boot "http"  { arch = {16} bootfile-url = "http://[2001:db8::5]/ipxe.efi" }
+EOF
+cap_start_filter srv "$NS_SRV" srv0 'ip6 and udp port 547' || exit 1
+cap_start_filter c10 "$(client_ns 10)" eth0 'ip6 and udp and (port 546 or port 547)' || exit 1
+check "$T relay-start" relay_start "$PXR_TMP/pxerelay.conf" vlan10 vlan20
+joined() { ip netns exec "$NS_RTR" ip -6 maddr show dev vlan10 | grep -q 'ff02::1:2'; }
+check "$T joins-ff02-1-2-on-vlan10" wait_until 5 joined
+
+# ---- dhclient -6
+dhclient6() {
+    local cns
+    cns=$(client_ns 10)
+    cat >"$PXR_TMP/dh6-script" <<EOF
+#!/bin/sh
+[ -n "\${new_ip6_address:-}" ] && echo "\$reason \$new_ip6_address" >>"$PXR_TMP/dh6.addr"
+exit 0
+EOF
+    chmod +x "$PXR_TMP/dh6-script"
+    bg_run dh6 "$cns" dhclient -6 -1 -d -v -lf "$PXR_TMP/dh6.leases" -pf "$PXR_TMP/dh6.pid" \
+        -sf "$PXR_TMP/dh6-script" eth0
+    wait_until 20 grep -q '2001:db8:10::' "$PXR_TMP/dh6.addr" 2>/dev/null ||
+        { why "dhclient -6 got no address in 2001:db8:10::/64: $(tail -n 3 "$PXR_TMP/dh6.log" | tr '\n' ' ')"; return 1; }
+    log "dhclient -6: $(tail -n 1 "$PXR_TMP/dh6.addr")"
+}
+check "$T dhclient6-leases-from-its-subnet" dhclient6
+proc_stop dh6 || true
+
+# ---- scripted UEFI clients, one per architecture
+declare -A WANT=(
+    [0]="tftp://[2001:db8::5]/undionly.kpxe"
+    [6]="tftp://[2001:db8::5]/ipxe-i386.efi"
+    [7]="tftp://[2001:db8::5]/ipxe.efi"
+    [9]="tftp://[2001:db8::5]/ipxe.efi"
+    [11]="tftp://[2001:db8::5]/ipxe-arm64.efi"
+    [16]="http://[2001:db8::5]/ipxe.efi"
+)
+# firmware_gets N ARCH: a client of ARCH on vlanN solicits and requests;
+# the ADVERTISE and REPLY it receives carry its rule's option 59.
+firmware_gets() {
+    local n=$1 arch=$2 out vc=PXEClient
+    ((arch == 16)) && vc=HTTPClient
+    out=$(ip netns exec "$(client_ns "$n")" "$PXR_PYTHON" "$PROBE6" solicit -i eth0 \
+        --mac "$(printf '02:00:00:06:%02x:%02x' "$n" "$arch")" --arch "$arch" \
+        --vendor-class "$vc:Arch:$(printf '%05d' "$arch"):UNDI:003016" --request --wait 4) ||
+        { why "$out"; return 1; }
+    sed 's/^/#   /' <<<"$out"
+    [[ $(grep -cF "url=${WANT[$arch]} " <<<"$out") == 2 ]] ||
+        { why "arch $arch: want url=${WANT[$arch]} in ADVERTISE and REPLY"; return 1; }
+    grep -q "^reply .* addr=2001:db8:$n::" <<<"$out" ||
+        { why "arch $arch: no address from 2001:db8:$n::/64 in the REPLY"; return 1; }
+    if ((arch == 16)); then
+        grep -q "^advertise .*vendor-class=HTTPClient" <<<"$out" ||
+            { why "arch 16: no vendor class HTTPClient"; return 1; }
+    fi
+}
+for a in 0 6 7 9 11 16; do
+    check "$T arch$a-gets-its-bootfile-url" firmware_gets 10 "$a"
+done
+check "$T vlan20-arch7-gets-its-bootfile-url" firmware_gets 20 7
+no_rule_keeps_servers() {
+    local out
+    out=$(ip netns exec "$(client_ns 10)" "$PXR_PYTHON" "$PROBE6" solicit -i eth0 \
+        --mac 02:00:00:06:10:99 --arch 19 --wait 4) || { why "$out"; return 1; }
+    grep -q 'url=tftp://\[2001:db8::2\]/generic.efi ' <<<"$out" ||
+        { why "arch 19 (no rule): $out"; return 1; }
+}
+check "$T no-rule-keeps-the-servers-bootfile-url" no_rule_keeps_servers
+
+# ---- what Kea received
+relay_fields() {
+    local out
+    out=$("$PXR_PYTHON" "$PROBE6" relay-check "$(cap_file srv)")
+    [[ -n $out ]] || { why "no Relay-forward at the server"; return 1; }
+    local mac10
+    mac10=$(link_mac "$(client_ns 10)" eth0)
+    grep -q "link=2001:db8:10::1 peer=fe80::.* interface-id=vlan10 lladdr=$mac10" <<<"$out" ||
+        { why "no Relay-forward from vlan10 with interface-id and the client's MAC $mac10: $(head -n 2 <<<"$out" | tr '\n' ' ')"; return 1; }
+    grep -q 'interface-id=vlan20' <<<"$out" || { why "none with interface-id vlan20"; return 1; }
+    ! grep -q 'lladdr=-' <<<"$out" || { why "a Relay-forward without option 79"; return 1; }
+    log "$(wc -l <<<"$out") Relay-forwards at Kea, each with interface-id and option 79; e.g. $(head -n 1 <<<"$out")"
+}
+check "$T server-sees-interface-id-and-client-link-layer-address" relay_fields
+
+# ---- a forged Relay-reply
+forged_dropped() {
+    local before
+    relay_counter 'pxerelay_dropped_total{reason="reply_not_from_server"}' || true
+    before=${PXR_COUNTER:-0}
+    ip netns exec "$NS_SRV" "$PXR_PYTHON" "$PROBE6" forge-reply --src 2001:db8::66 --to 2001:db8::1 \
+        --peer fe80::1 --interface-id vlan10 >/dev/null
+    sleep 0.5
+    relay_counter 'pxerelay_dropped_total{reason="reply_not_from_server"}' || true
+    ((${PXR_COUNTER:-0} == before + 1)) ||
+        { why "reply_not_from_server went from $before to ${PXR_COUNTER:-0}"; return 1; }
+    expect_no_packet "$(cap_file c10)" 'udp[8] = 2 and udp[9] = 0x12 and udp[10] = 0x34 and udp[11] = 0x56'
+}
+check "$T forged-relay-reply-dropped-and-counted" forged_dropped
+
+# ---- a link created while running
+vlan30_served() {
+    local out
+    vlan6 30
+    sleep 0.5
+    out=$(ip netns exec "$(client_ns 30)" "$PXR_PYTHON" "$PROBE6" solicit -i eth0 \
+        --mac 02:00:00:06:1e:0b --arch 11 --request --wait 4) || { why "$out"; return 1; }
+    grep -q '^reply .*url=tftp://\[2001:db8::5\]/ipxe-arm64.efi .*addr=2001:db8:30::' <<<"$out" ||
+        { why "vlan30: $out"; return 1; }
+    log "vlan30: $(tail -n 1 <<<"$out")"
+}
+check "$T link-created-at-runtime-served" vlan30_served
+
+# ---- IPv4 beside it
+ipv4_still() {
+    client_start_udhcpc u4 "$(client_ns 20)"
+    lease_wait u4 10 10.20.0.
+}
+check "$T ipv4-relayed-beside-ipv6" ipv4_still
+rewrite_lines() {
+    local n
+    n=$(grep -c '^.*rewrite6 ' "$PXR_TMP/relay.log" || true)
+    ((n >= 14)) || { why "$n rewrite6 log lines, want 14 (7 clients x ADVERTISE + REPLY)"; return 1; }
+    log "$n rewrite6 lines, e.g. $(grep -m1 'rewrite6 ' "$PXR_TMP/relay.log" | sed 's/^.*rewrite6/rewrite6/')"
+}
+check "$T one-log-line-per-rewrite" rewrite_lines
