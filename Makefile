@@ -127,7 +127,7 @@ asan-unit:
 asan-lab:
 	$(MAKE) BUILD=build/asan BIN=build/asan/pxerelay CFLAGS="$(ASAN_CFLAGS)" build/asan/pxerelay
 	PXERELAY=$(CURDIR)/build/asan/pxerelay PXR_SANITIZER=1 PXR_LAB_SKIP="test_valgrind.sh" \
-		bash tests/lab/run.sh
+		PXR_FW6=0 bash tests/lab/run.sh
 
 # ---- fuzzing (libFuzzer, clang) ----
 FUZZ_BIN = $(FUZZERS:%=build/fuzz/fuzz_%)

@@ -9,7 +9,8 @@
 #              radvd: router advertisements with the M flag
 #        |-- vlan10 2001:db8:10::1/64 -- c10: dhclient -6, scripted clients
 #        |-- vlan20 2001:db8:20::1/64 -- c20: scripted clients
-#        `-- vlan30 2001:db8:30::1/64 -- c30: created while pxerelay runs
+#        |-- vlan30 2001:db8:30::1/64 -- c30: created while pxerelay runs
+#        `-- vlan40 2001:db8:40::1/64 -- c40: bridge(eth0, tap0) -- QEMU OVMF
 #
 # Checks: dhclient -6 gets an address in 2001:db8:10::/64; scripted UEFI
 # clients of arch 0, 6, 7, 9, 11, 16 each get the option 59 their rule
@@ -17,7 +18,9 @@
 # class "HTTPClient"); the Relay-forwards Kea got carry the interface-id and
 # the client's link-layer address; a Relay-reply forged from 2001:db8::66
 # is dropped and counted; a link created at run time is served; IPv4 on
-# the same links still relays.
+# the same links still relays; real OVMF doing PXE over IPv6 asks the TFTP
+# server (tftpd-hpa on [2001:db8::5]) for its rule's ipxe.efi, not the
+# server's generic.efi (PXR_FW6=0 skips this; the sanitizer run does).
 set -euo pipefail
 
 LAB=$(cd "$(dirname "$0")" && pwd)
@@ -70,7 +73,8 @@ ll_ready() {
 }
 vlan6 10
 vlan6 20
-server_start dhcpd 10.10.0 10.20.0 10.30.0 || exit 1
+vlan6 40
+server_start dhcpd 10.10.0 10.20.0 10.30.0 10.40.0 || exit 1
 
 # Kea DHCPv6 with one boot file for everybody (DESIGN.md §4 settings).
 kea6_start() {
@@ -86,7 +90,8 @@ kea6_start() {
     "subnet6": [
       { "id": 10, "subnet": "2001:db8:10::/64", "pools": [ { "pool": "2001:db8:10::100-2001:db8:10::1ff" } ] },
       { "id": 20, "subnet": "2001:db8:20::/64", "pools": [ { "pool": "2001:db8:20::100-2001:db8:20::1ff" } ] },
-      { "id": 30, "subnet": "2001:db8:30::/64", "pools": [ { "pool": "2001:db8:30::100-2001:db8:30::1ff" } ] } ],
+      { "id": 30, "subnet": "2001:db8:30::/64", "pools": [ { "pool": "2001:db8:30::100-2001:db8:30::1ff" } ] },
+      { "id": 40, "subnet": "2001:db8:40::/64", "pools": [ { "pool": "2001:db8:40::100-2001:db8:40::1ff" } ] } ],
     "loggers": [ { "name": "kea-dhcp6", "output_options": [ { "output": "stdout" } ],
                    "severity": "INFO" } ] } }
 EOF
@@ -103,6 +108,9 @@ interface vlan10 { AdvSendAdvert on; AdvManagedFlag on; AdvOtherConfigFlag on;
 interface vlan20 { AdvSendAdvert on; AdvManagedFlag on; AdvOtherConfigFlag on;
   MinRtrAdvInterval 3; MaxRtrAdvInterval 10;
   prefix 2001:db8:20::/64 { AdvAutonomous off; }; };
+interface vlan40 { AdvSendAdvert on; AdvManagedFlag on; AdvOtherConfigFlag on;
+  MinRtrAdvInterval 3; MaxRtrAdvInterval 10;
+  prefix 2001:db8:40::/64 { AdvAutonomous off; }; };
 EOF
     bg_run radvd "$NS_RTR" radvd -n -m stderr -C "$PXR_TMP/radvd.conf" -p "$PXR_TMP/radvd.pid"
     sleep 0.5
@@ -116,6 +124,7 @@ user = "nobody"
 interface "vlan10" { }
 interface "vlan20" { }
 interface "vlan30" { }
+interface "vlan40" { }
 boot "bios"  { arch = {0}  bootfile-url = "tftp://[2001:db8::5]/undionly.kpxe" }
 boot "ia32"  { arch = {6}  bootfile-url = "tftp://[2001:db8::5]/ipxe-i386.efi" }
 boot "x64"   { arch = {7, 9} bootfile-url = "tftp://[2001:db8::5]/ipxe.efi" }
@@ -244,3 +253,37 @@ rewrite_lines() {
     log "$n rewrite6 lines, e.g. $(grep -m1 'rewrite6 ' "$PXR_TMP/relay.log" | sed 's/^.*rewrite6/rewrite6/')"
 }
 check "$T one-log-line-per-rewrite" rewrite_lines
+
+# ---- real firmware: OVMF (UEFI x64) PXE over IPv6
+# On vlan40 dhcpd answers IPv4 with no boot file, so OVMF's PXEv4 gives up
+# and its PXEv6 boot option runs: SOLICIT with option 61 = 7 through
+# pxerelay to Kea, whose one option 59 names generic.efi; the rule "x64"
+# makes it ipxe.efi. Read at tftpd-hpa on [2001:db8::5]:69: the file OVMF
+# asks for. PXR_FW6=0 skips this part (QEMU under TCG takes a minute or two).
+if [[ ${PXR_FW6:-1} == 1 ]]; then
+    ip -n "$NS_SRV" addr add 2001:db8::5/64 dev srv0
+    mkdir -p "$PXR_TMP/tftp6"
+    echo "not a loader" >"$PXR_TMP/tftp6/ipxe.efi"
+    echo "not a loader" >"$PXR_TMP/tftp6/generic.efi"
+    cap_start_filter tftp6 "$NS_SRV" srv0 'ip6 and udp port 69' || exit 1
+    check "$T tftpd-on-ipv6" tftpd_start tftpd6 "$NS_SRV" "$PXR_TMP/tftp6" "[2001:db8::5]"
+    vm_bridge "$(client_ns 40)"
+    vm_qemu_start ovmf6 "$(client_ns 40)" uefi 52:54:00:06:40:07
+    rrq6() {
+        tcpdump -n -r "$(cap_file tftp6)" 'udp dst port 69' 2>/dev/null | grep -o 'RRQ "[^"]*"' | head -n 1
+    }
+    ovmf_fetches_its_loader() {
+        local t0 r
+        t0=$(now_ms)
+        wait_until "${PXR_FW6_DEADLINE:-240}" bash -c "tcpdump -n -r '$(cap_file tftp6)' 'udp dst port 69' 2>/dev/null | grep -q RRQ" ||
+            { why "no TFTP read request at [2001:db8::5] within ${PXR_FW6_DEADLINE:-240} s; OVMF sent: $(grep -c 'relay6 request' "$PXR_TMP/relay.log") DHCPv6 messages relayed"; return 1; }
+        r=$(rrq6)
+        log "OVMF asked [2001:db8::5] for $r after $((($(now_ms) - t0) / 1000)) s"
+        measure ovmf_pxe6_rrq_after "$((($(now_ms) - t0) / 1000))" s
+        [[ $r == 'RRQ "ipxe.efi"' ]] || { why "OVMF asked for $r, want ipxe.efi"; return 1; }
+        grep 'rewrite6 .*if vlan40' "$PXR_TMP/relay.log" | head -n 2 | sed 's/^.*rewrite6/#   rewrite6/'
+        grep 'relay6 request SOLICIT if vlan40' "$PXR_TMP/relay.log" | head -n 1 | sed 's/^.*relay6/#   relay6/'
+    }
+    check "$T ovmf-pxe-over-ipv6-fetches-its-own-loader" ovmf_fetches_its_loader
+    proc_stop ovmf6
+fi
