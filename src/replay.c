@@ -7,11 +7,15 @@
  * exchange_request(), replies through exchange_reply() and relay_reply()
  * against a link table holding the one client link the reply's giaddr
  * names. What is printed is the difference between the server's message
- * and the one the daemon would send to the client. */
+ * and the one the daemon would send to the client. DHCPv6 the same way:
+ * client messages through exchange6_request(), the servers' Relay-replies
+ * through exchange6_reply() against the one link they name (not written
+ * by -w: the trace holds IPv4 only). */
 #include "replay.h"
 #include "classify.h"
 #include "dhcp_msg.h"
 #include "exchange.h"
+#include "exchange6.h"
 #include "frame.h"
 #include "relay.h"
 #include "trace.h"
@@ -29,6 +33,7 @@ struct replay {
 	FILE *out;
 	struct trace *trace;            /* -w: what would go to each client */
 	struct exchange ex;
+	struct exchange ex6;            /* DHCPv6 exchanges */
 	struct relay_links links;       /* the client link of the last reply */
 	int datalink;
 	unsigned n;                     /* packet number in the file */
@@ -218,6 +223,103 @@ static void on_reply(struct replay *r, const uint8_t *buf, size_t len, uint32_t 
 		dv.mode == DELIVER_BROADCAST ? "broadcast" : "the client");
 }
 
+/* ---- DHCPv6 ---- */
+
+/* A client message from peer (its link-layer address mac, NULL: none
+ * known). */
+static void on_request6(struct replay *r, const uint8_t peer6[16], const uint8_t *mac,
+			const struct dhcp6_msg *m, int64_t now)
+{
+	struct exchange_request xr = { .rule = NULL, .label = "-" };
+	char peer[INET6_ADDRSTRLEN];
+
+	r->requests++;
+	exchange6_request(&r->ex6, m, peer6, r->ifname, mac, now, &xr);
+	inet_ntop(AF_INET6, peer6, peer, sizeof(peer));
+	fprintf(r->out, "#%u request6 %s peer %s xid %06x arch ", r->n, dhcp6_type_name(m->type),
+		peer, m->xid);
+	if (xr.cls.arch_wire >= 0)
+		fprintf(r->out, "%d (%s)", xr.cls.arch_wire,
+			xr.cls.arch_from == ARCH_FROM_OPT61 ? "option 61" : "option 16");
+	else
+		fputs("-", r->out);
+	fputs(" vendor-class ", r->out);
+	print_text(r->out, (const uint8_t *)xr.cls.vendor_class, strlen(xr.cls.vendor_class));
+	fputs(" user-class ", r->out);
+	print_text(r->out, (const uint8_t *)xr.cls.user_class, strlen(xr.cls.user_class));
+	fprintf(r->out, " class \"%s\" rule %s\n", xr.label, xr.rule ? xr.rule->name : "-");
+}
+
+/* A server's Relay-reply: the daemon's decision against the one link it
+ * names (by its Interface-Id, else its link-address), with the sender as
+ * that link's server. */
+static void on_reply6(struct replay *r, const struct frame_info *fi, const struct dhcp6_msg *m,
+		      int64_t now)
+{
+	static uint8_t buf[DHCP6_MAX_LEN];
+	struct relay_link l = { .ifindex = 1, .up = true };
+	struct relay6_link l6 = { .link = &l, .nservers = 1 };
+	struct relay6_ctx ctx = { &l6, 1, NULL, 0 };
+	struct relay6_delivery dv;
+	struct exchange6_reply xr;
+	const uint8_t *id;
+	uint16_t idlen;
+	enum drop_reason d;
+
+	r->replies++;
+	snprintf(l.name, sizeof(l.name), "%s", r->ifname);
+	memcpy(l6.link_addr, m->link_addr, 16);
+	memcpy(l6.servers[0], fi->src6, 16);
+	id = dhcp6_opt_get(m, D6O_INTERFACE_ID, &idlen);
+	if (id && idlen <= sizeof(l6.iface_id)) {
+		memcpy(l6.iface_id, id, idlen);
+		l6.iface_id_len = (uint8_t)idlen;
+	}
+	d = exchange6_reply(&r->ex6, &ctx, fi->src6, fi->payload, fi->payload_len, now, buf, &dv,
+			    &xr);
+	if (d != DROP_NONE) {
+		r->dropped++;
+		fprintf(r->out, "#%u reply6: dropped: %s\n", r->n, drop_reason_name(d));
+		return;
+	}
+	fprintf(r->out, "#%u reply6 %s xid %06x rule %s%s", r->n, dhcp6_type_name(dv.inner.type),
+		dv.inner.xid, xr.rule ? xr.rule->name : "-", xr.pass ? " (pass)" : "");
+	if (xr.rewritten) {
+		r->rewritten++;
+		fprintf(r->out, ": bootfile-url \"%s\" -> \"%s\"%s", xr.old_url, xr.new_url,
+			xr.added_http_vendor_class ? "; +HTTPClient" : "");
+	}
+	fprintf(r->out, " (%zu bytes to port %u)\n", dv.len, dv.port);
+}
+
+static void on_packet6(struct replay *r, const struct frame_info *fi, int64_t now)
+{
+	struct dhcp6_msg m;
+
+	if (fi->dport != 547)
+		return;
+	if (dhcp6_parse(&m, fi->payload, fi->payload_len) < 0) {
+		fprintf(r->out, "#%u malformed DHCPv6 message (%zu bytes)\n", r->n, fi->payload_len);
+		return;
+	}
+	if (m.type == DHCP6_RELAY_REPL) {
+		on_reply6(r, fi, &m, now);
+	} else if (m.type == DHCP6_RELAY_FORW && m.hop_count == 0) {
+		/* Captured at the server: the first relay's Relay-forward holds
+		 * the client's message, its address and link-layer address. */
+		struct dhcp6_msg in;
+		uint8_t mac[6];
+		uint16_t len;
+		const uint8_t *v = dhcp6_opt_get(&m, D6O_RELAY_MSG, &len);
+
+		if (v && dhcp6_parse(&in, v, len) == 0 && !dhcp6_is_relay_type(in.type))
+			on_request6(r, m.peer_addr, dhcp6_client_mac(&m, mac) ? mac : NULL, &in, now);
+	} else if (m.type != DHCP6_RELAY_FORW && m.type != DHCP6_ADVERTISE &&
+		   m.type != DHCP6_REPLY && m.type != DHCP6_RECONFIGURE) {
+		on_request6(r, fi->src6, fi->src_mac, &m, now);
+	}
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct replay *r = (struct replay *)user;
@@ -238,6 +340,10 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		e = frame_parse_ether(bytes, h->caplen, &fi);
 	if (e < 0 || (r->datalink != DLT_EN10MB && fi.pkttype == PKT_OUTGOING))
 		return;
+	if (fi.family == 6) {
+		on_packet6(r, &fi, now);
+		return;
+	}
 	if (!((fi.sport == 67 || fi.sport == 68) && (fi.dport == 67 || fi.dport == 68)))
 		return;
 	if (dhcp_msg_parse(&m, fi.payload, fi.payload_len) < 0) {
@@ -283,18 +389,21 @@ int replay_run(const char *path, const struct config *cfg, const char *ifname,
 	/* No -i: the one link the configuration names, if it names one. */
 	if (!r.ifname[0] && cfg->nifaces == 1)
 		r.ifname = cfg->ifaces[0].name;
-	if (exchange_init(&r.ex, 8192, 60000, 0) < 0) {
+	if (exchange_init(&r.ex, 8192, 60000, 0) < 0 || exchange_init(&r.ex6, 8192, 60000, 0) < 0) {
+		exchange_free(&r.ex);
 		trace_close(r.trace);
 		pcap_close(p);
 		return -1;
 	}
 	exchange_configure(&r.ex, cfg, NULL);
+	exchange_configure(&r.ex6, cfg, NULL);
 	if (pcap_loop(p, -1, on_packet, (u_char *)&r) == -1)
 		fprintf(stderr, "pxerelay: %s: %s\n", path, pcap_geterr(p));
 	fprintf(out, "# %u packets, %u requests, %u replies, %u rewritten, %u relayed as sent"
 		" (rewrite too big), %u dropped\n", r.n, r.requests, r.replies, r.rewritten,
 		r.fallbacks, r.dropped);
 	exchange_free(&r.ex);
+	exchange_free(&r.ex6);
 	relay_links_free(&r.links);
 	trace_close(r.trace);
 	pcap_close(p);

@@ -254,6 +254,26 @@ rewrite_lines() {
 }
 check "$T one-log-line-per-rewrite" rewrite_lines
 
+# ---- --replay over the server's capture decides as the daemon did
+replay6_agrees() {
+    local out want got line xid type url n=0
+    out=$(timeout 20 "$(pxerelay_bin)" --replay "$(cap_file srv)" -c "$PXR_TMP/pxerelay.conf" 2>&1) ||
+        { why "--replay failed: $(tail -n 2 <<<"$out" | tr '\n' ' ')"; return 1; }
+    want=$(grep -c 'rewrite6 ' "$PXR_TMP/relay.log")
+    got=$(grep -c '^#[0-9]* reply6 .*: bootfile-url ' <<<"$out" || true)
+    while read -r line; do
+        type=$(sed 's/.*rewrite6 \([A-Z]*\) .*/\1/' <<<"$line")
+        xid=$(sed 's/.* xid \([0-9a-f]*\) .*/\1/' <<<"$line")
+        url=$(sed 's/.* url \(".*"\) -> \(".*"\).*/\1 -> \2/' <<<"$line")
+        grep -qF "reply6 $type xid $xid rule " <<<"$out" && grep -F "reply6 $type xid $xid " <<<"$out" | grep -qF "$url" ||
+            { why "daemon: $type xid $xid $url; --replay: $(grep -F "xid $xid" <<<"$out" | tail -n 1)"; return 1; }
+        n=$((n + 1))
+    done < <(grep 'rewrite6 ' "$PXR_TMP/relay.log")
+    ((n == want && got == want)) || { why "daemon rewrote $want, --replay $got"; return 1; }
+    log "--replay over Kea's capture: $got of $want daemon rewrites, same rule and URL; $(tail -n 1 <<<"$out")"
+}
+check "$T replay-gives-the-daemons-dhcpv6-verdicts" replay6_agrees
+
 # ---- real firmware: OVMF (UEFI x64) PXE over IPv6
 # On vlan40 dhcpd answers IPv4 with no boot file, so OVMF's PXEv4 gives up
 # and its PXEv6 boot option runs: SOLICIT with option 61 = 7 through
