@@ -113,6 +113,7 @@ struct config {
 		char remote_id[CFG_ID_MAX + 1];
 		bool link_selection;
 		bool server_id_override;
+		unsigned remote_id_enterprise;    /* DHCPv6 option 37, 0: not sent */
 	} opt82;
 	struct cfg_iface *ifaces;
 	size_t nifaces;

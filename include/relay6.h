@@ -27,13 +27,15 @@ struct relay6_link {
 	uint8_t iface_id_len;
 	uint8_t servers[RELAY6_MAX_SERVERS][16];
 	size_t nservers;                     /* 0: not relayed over IPv6 */
+	/* Option 37 (RFC 4649): enterprise number, then the link's
+	 * remote-id; 0 bytes: not sent. */
+	uint8_t remote_id[4 + CFG_ID_MAX];
+	uint8_t remote_id_len;
 };
 
 struct relay6_ctx {
 	const struct relay6_link *links;     /* sorted by link->ifindex */
 	size_t nlinks;
-	const uint8_t *remote_id;            /* option 37 value, NULL: none */
-	size_t remote_id_len;
 };
 
 struct relay6_rx {

@@ -139,6 +139,8 @@ static const struct cfg_key opt82_keys[] = {
 	{ "link-selection", &cfg_t_bool, O82(link_selection), 0, "false", 0, 0, NULL, NULL },
 	{ "server-id-override", &cfg_t_bool, O82(server_id_override), 0, "false", 0, 0, NULL,
 	  NULL },
+	{ "remote-id-enterprise", &cfg_t_uint, O82(remote_id_enterprise), 0, "0", 0, 4294967295,
+	  NULL, NULL },
 };
 
 #define IFC(m) FIELD(struct cfg_iface, m)

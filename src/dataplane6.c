@@ -70,6 +70,18 @@ void links6_rebuild(struct daemon *d)
 			 l->cfg && l->cfg->interface_id[0] ? l->cfg->interface_id : l->name);
 		x->iface_id_len = (uint8_t)strlen((char *)x->iface_id);
 		x->nservers = sl->n6 < RELAY6_MAX_SERVERS ? sl->n6 : RELAY6_MAX_SERVERS;
+		/* RFC 4649: the enterprise number, then the link's remote-id
+		 * (option82's format, expanded for this link). */
+		if (d->cfg->opt82.remote_id_enterprise && l->remote_id_len) {
+			uint32_t e = d->cfg->opt82.remote_id_enterprise;
+
+			x->remote_id[0] = (uint8_t)(e >> 24);
+			x->remote_id[1] = (uint8_t)(e >> 16);
+			x->remote_id[2] = (uint8_t)(e >> 8);
+			x->remote_id[3] = (uint8_t)e;
+			memcpy(x->remote_id + 4, l->remote_id, l->remote_id_len);
+			x->remote_id_len = (uint8_t)(4 + l->remote_id_len);
+		}
 		memcpy(x->servers, sl->addr6, x->nservers * 16);
 		want[nwant++] = l->ifindex;
 		n++;
@@ -108,7 +120,7 @@ void links6_rebuild(struct daemon *d)
 
 static struct relay6_ctx ctx6(const struct daemon *d)
 {
-	return (struct relay6_ctx){ d->l6, d->nl6, NULL, 0 };
+	return (struct relay6_ctx){ d->l6, d->nl6 };
 }
 
 void on_request6(struct daemon *d, const struct frame_info *fi)

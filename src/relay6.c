@@ -101,8 +101,9 @@ enum drop_reason relay6_request(const struct relay6_ctx *ctx, const struct relay
 	 * it, and the reply then finds its link even when two links share a
 	 * prefix or have none. */
 	dhcp6_put_opt(&b, D6O_INTERFACE_ID, l6->iface_id, l6->iface_id_len);
-	if (ctx->remote_id && ctx->remote_id_len)
-		dhcp6_put_opt(&b, D6O_REMOTE_ID, ctx->remote_id, ctx->remote_id_len);
+	/* RFC 4649 §3: "enterprise-number" (4), then the "remote-id". */
+	if (l6->remote_id_len)
+		dhcp6_put_opt(&b, D6O_REMOTE_ID, l6->remote_id, l6->remote_id_len);
 	/* RFC 6939 §6: a relay directly connected to the client adds the
 	 * client's link-layer address: type 1 (Ethernet), then the MAC. */
 	if (out->from_client && rx->mac) {

@@ -47,7 +47,9 @@ FUZZ_NO_COV static void init(void)
 	l6.iface_id_len = 6;
 	memcpy(l6.servers[0], server, 16);
 	l6.nservers = 1;
-	ctx = (struct relay6_ctx){ &l6, 1, (const uint8_t *)"\0\0\0\1r", 5 };
+	memcpy(l6.remote_id, "\0\0\0\1r", 5);
+	l6.remote_id_len = 5;
+	ctx = (struct relay6_ctx){ &l6, 1 };
 }
 
 FUZZ_NO_COV static void check_nested(const struct dhcp6_msg *m, int depth)

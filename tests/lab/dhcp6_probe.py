@@ -13,7 +13,8 @@
 
   relay-check PCAP
       Every Relay-forward in PCAP (an Ethernet capture at the server): one
-      line "relay-forward hop=H link=L peer=P interface-id=I lladdr=M".
+      line "relay-forward hop=H link=L peer=P interface-id=I lladdr=M
+      remote-id=ENTERPRISE:TEXT".
 
   forge-reply -i IFACE --src ADDR --to ADDR --peer ADDR --interface-id ID
       A Relay-reply from ADDR (a host that is not a server) to the relay,
@@ -144,10 +145,12 @@ def cmd_relay_check(a):
             continue
         o = options(msg[34:])
         ll = o.get(79, b"")
-        print("relay-forward hop=%d link=%s peer=%s interface-id=%s lladdr=%s" % (
+        rid = o.get(37, b"")
+        print("relay-forward hop=%d link=%s peer=%s interface-id=%s lladdr=%s remote-id=%s" % (
             msg[1], socket.inet_ntop(socket.AF_INET6, msg[2:18]),
             socket.inet_ntop(socket.AF_INET6, msg[18:34]), text(o.get(18)) or "-",
-            ":".join("%02x" % b for b in ll[2:]) if len(ll) > 2 else "-"))
+            ":".join("%02x" % b for b in ll[2:]) if len(ll) > 2 else "-",
+            "%d:%s" % (struct.unpack("!I", rid[:4])[0], text(rid[4:])) if len(rid) > 4 else "-"))
     return 0
 
 

@@ -16,7 +16,8 @@
 # clients of arch 0, 6, 7, 9, 11, 16 each get the option 59 their rule
 # names in the ADVERTISE and the REPLY they receive (arch 16 also vendor
 # class "HTTPClient"); the Relay-forwards Kea got carry the interface-id and
-# the client's link-layer address; a Relay-reply forged from 2001:db8::66
+# the client's link-layer address (and option 37, remote-id, enterprise
+# 3561); a Relay-reply forged from 2001:db8::66
 # is dropped and counted; a link created at run time is served; IPv4 on
 # the same links still relays; real OVMF doing PXE over IPv6 asks the TFTP
 # server (tftpd-hpa on [2001:db8::5]) for its rule's ipxe.efi, not the
@@ -121,6 +122,7 @@ check "$T radvd-starts" radvd_start
 cat >"$PXR_TMP/pxerelay.conf" <<'EOF'
 servers = {"10.0.0.2", "2001:db8::2"}
 user = "nobody"
+option82 { remote-id = "rtr-%i" remote-id-enterprise = 3561 }
 interface "vlan10" { }
 interface "vlan20" { }
 interface "vlan30" { }
@@ -206,11 +208,12 @@ relay_fields() {
     mac10=$(link_mac "$(client_ns 10)" eth0)
     grep -q "link=2001:db8:10::1 peer=fe80::.* interface-id=vlan10 lladdr=$mac10" <<<"$out" ||
         { why "no Relay-forward from vlan10 with interface-id and the client's MAC $mac10: $(head -n 2 <<<"$out" | tr '\n' ' ')"; return 1; }
-    grep -q 'interface-id=vlan20' <<<"$out" || { why "none with interface-id vlan20"; return 1; }
+    grep -q 'interface-id=vlan20 .*remote-id=3561:rtr-vlan20' <<<"$out" ||
+        { why "none with interface-id vlan20 and remote-id 3561:rtr-vlan20"; return 1; }
     ! grep -q 'lladdr=-' <<<"$out" || { why "a Relay-forward without option 79"; return 1; }
     log "$(wc -l <<<"$out") Relay-forwards at Kea, each with interface-id and option 79; e.g. $(head -n 1 <<<"$out")"
 }
-check "$T server-sees-interface-id-and-client-link-layer-address" relay_fields
+check "$T server-sees-interface-id-client-link-layer-address-remote-id" relay_fields
 
 # ---- a forged Relay-reply
 forged_dropped() {

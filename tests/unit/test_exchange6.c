@@ -57,7 +57,7 @@ static int setup(void **state)
 	inet_pton(AF_INET6, "2001:db8::2", server);
 	memcpy(l6.servers[0], server, 16);
 	l6.nservers = 1;
-	ctx = (struct relay6_ctx){ &l6, 1, NULL, 0 };
+	ctx = (struct relay6_ctx){ &l6, 1 };
 	inet_pton(AF_INET6, "fe80::5054:ff:fe12:3456", peer);
 	return 0;
 }

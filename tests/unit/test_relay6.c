@@ -47,7 +47,7 @@ static int setup(void **state)
 	a6("2001:db8:10::1", l6[0].link_addr);
 	a6("2001:db8:40::1", l6[3].link_addr);
 	links[3].standby = true;
-	ctx = (struct relay6_ctx){ l6, 4, NULL, 0 };
+	ctx = (struct relay6_ctx){ l6, 4 };
 	return 0;
 }
 
@@ -161,8 +161,8 @@ static void test_rfc4649_remote_id_added_when_configured(void **state)
 	uint16_t len;
 
 	(void)state;
-	ctx.remote_id = rid;
-	ctx.remote_id_len = sizeof(rid);
+	memcpy(l6[0].remote_id, rid, sizeof(rid));
+	l6[0].remote_id_len = sizeof(rid);
 	assert_int_equal(relay6_request(&ctx, &rx, in, n, &fwd), DROP_NONE);
 	parse_fwd(&m);
 	v = dhcp6_opt_get(&m, D6O_REMOTE_ID, &len);
