@@ -14,6 +14,11 @@
 #               ARM64 UEFI (arch 11) and x64 UEFI HTTP boot (arch 16) clients
 #   vlan20      QEMU OVMF, UEFI x64 PXE (arch 7), and a scripted x86 (ia32)
 #               UEFI client (arch 6)
+#   IPv6        Kea DHCPv6 in the server ns with ONE option 59 for everybody
+#               (tftp://[2001:db8::2]/undionly.kpxe); scripted DHCPv6 UEFI
+#               clients (x64, x86, ARM64, x64 HTTP boot) on vlan10 and vlan20
+#               solicit through pxerelay; their table shows the option 59
+#               each received
 #
 # Pass 1 runs pxerelay without boot rules (what any relay does); pass 2
 # reloads it (SIGHUP) with one rule per firmware.  Each pass boots both VMs
@@ -62,7 +67,7 @@ die() {
 }
 ((EUID == 0)) || die "needs root (it builds network namespaces)"
 [[ -x $(pxerelay_bin) ]] || die "no pxerelay binary at $(pxerelay_bin) (run make, or set PXERELAY)"
-for c in "$QEMU" dhcpd dnsmasq tcpdump; do
+for c in "$QEMU" dhcpd dnsmasq tcpdump kea-dhcp6; do
     command -v "$c" >/dev/null || die "$c is not installed (make deps-lab)"
 done
 for f in "$BIOS_ROM" "$OVMF_CODE" "$OVMF_VARS"; do
@@ -136,6 +141,25 @@ vm_bridge() {
 vm_bridge "$NS10"
 vm_bridge "$NS20"
 
+# IPv6 on the server, the router and both client links (ns_add turns it
+# off), without duplicate address detection so addresses work at once.
+for ns in "$NS_SRV" "$NS_RTR" "$NS10" "$NS20"; do
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+        net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
+done
+for ifc in up0 vlan10 vlan20; do
+    ip netns exec "$NS_RTR" sysctl -qw "net.ipv6.conf.$ifc.accept_dad=0" "net.ipv6.conf.$ifc.disable_ipv6=0"
+done
+ip netns exec "$NS_SRV" sysctl -qw net.ipv6.conf.srv0.accept_dad=0 net.ipv6.conf.srv0.disable_ipv6=0
+for ns in "$NS10" "$NS20"; do
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.br0.accept_dad=0 net.ipv6.conf.br0.disable_ipv6=0
+done
+ip -n "$NS_SRV" addr add 2001:db8::2/64 dev srv0
+ip -n "$NS_RTR" addr add 2001:db8::1/64 dev up0
+ip -n "$NS_RTR" addr add 2001:db8:10::1/64 dev vlan10
+ip -n "$NS_RTR" addr add 2001:db8:20::1/64 dev vlan20
+ip -n "$NS_SRV" -6 route add 2001:db8:10::/44 via 2001:db8::1
+
 TFTP_ROOT=$PXR_TMP/tftp
 mkdir -p "$TFTP_ROOT"
 for f in "${LOADERS[@]}"; do
@@ -180,6 +204,26 @@ bg_run dhcpd "$NS_SRV" dhcpd -4 -f -d -cf "$DHCPD_DIR/dhcpd.conf" -lf "$DHCPD_DI
 server_wait dhcpd 'Server starting service' || exit 1
 step "ISC dhcpd on $SCOPE_SERVER: next-server + option 66 $SCOPE_SERVER, file + option 67 $SCOPE_FILE, for everybody"
 
+SCOPE_URL="tftp://[2001:db8::2]/$SCOPE_FILE"
+KEA6_DIR=$PXR_TMP/kea6
+mkdir -p "$KEA6_DIR"
+cat >"$KEA6_DIR/kea6.json" <<EOF
+{ "Dhcp6": {
+    "interfaces-config": { "interfaces": [ "srv0/2001:db8::2" ] },
+    "server-id": { "type": "LL", "persist": false },
+    "lease-database": { "type": "memfile", "persist": false, "lfc-interval": 0 },
+    "option-data": [ { "name": "bootfile-url", "data": "$SCOPE_URL" } ],
+    "subnet6": [
+      { "id": 10, "subnet": "2001:db8:10::/64", "pools": [ { "pool": "2001:db8:10::100-2001:db8:10::1ff" } ] },
+      { "id": 20, "subnet": "2001:db8:20::/64", "pools": [ { "pool": "2001:db8:20::100-2001:db8:20::1ff" } ] } ],
+    "loggers": [ { "name": "kea-dhcp6", "output_options": [ { "output": "stdout" } ],
+                   "severity": "INFO" } ] } }
+EOF
+bg_run kea6 "$NS_SRV" env KEA_LOCKFILE_DIR="$KEA6_DIR" KEA_PIDFILE_DIR="$KEA6_DIR" \
+    kea-dhcp6 -c "$KEA6_DIR/kea6.json"
+server_wait kea6 'DHCP6_STARTED' || exit 1
+step "Kea DHCPv6 on 2001:db8::2: option 59 $SCOPE_URL, for everybody"
+
 # iPXE brings up IPv6 next to IPv4 and, on a link without an IPv6 router,
 # waits about 13 s for its router solicitations before it loads anything.
 # A bare router advertisement (lifetime 0, no prefix: "no IPv6 router
@@ -196,30 +240,32 @@ chmod o+x "$PXR_TMP"
 mkdir -m 755 "$PXR_TMP/etc"
 CONF=$PXR_TMP/etc/pxerelay.conf
 
-# The pass 2 rules: name | arch codes | filename | next-server ("" = keep).
+# The pass 2 rules: name | arch codes | filename | next-server ("" = keep)
+# | bootfile-url (DHCPv6 option 59, "" = none).
 RULES=(
-    "bios|0|undionly.kpxe|10.0.0.2"
-    "uefi-x64|7, 9|ipxe.efi|"
-    "uefi-ia32|6|ipxe-ia32.efi|"
-    "arm64|11|ipxe-arm64.efi|"
-    "http-x64|16|http://10.0.0.2/ipxe.efi|"
+    "bios|0|undionly.kpxe|10.0.0.2|"
+    "uefi-x64|7, 9|ipxe.efi||tftp://[2001:db8::2]/ipxe.efi"
+    "uefi-ia32|6|ipxe-ia32.efi||tftp://[2001:db8::2]/ipxe-ia32.efi"
+    "arm64|11|ipxe-arm64.efi||tftp://[2001:db8::2]/ipxe-arm64.efi"
+    "http-x64|16|http://10.0.0.2/ipxe.efi||http://[2001:db8::2]/ipxe.efi"
 )
 
 # write_conf PASS: pass 1 no boot rules, pass 2 the rules above.
 write_conf() {
-    local r name arch file ns out
+    local r name arch file ns url out
     {
         echo "# pxerelay demo, pass $1"
-        echo 'servers = {"10.0.0.2"}'
+        echo 'servers = {"10.0.0.2", "2001:db8::2"}'
         echo 'interface "vlan10" {}'
         echo 'interface "vlan20" {}'
         if [[ $1 == 2 ]]; then
             for r in "${RULES[@]}"; do
-                IFS='|' read -r name arch file ns <<<"$r"
+                IFS='|' read -r name arch file ns url <<<"$r"
                 echo "boot \"$name\" {"
                 echo "  arch = {$arch}"
                 echo "  filename = \"$file\""
                 [[ -z $ns ]] || echo "  next-server = \"$ns\""
+                [[ -z $url ]] || echo "  bootfile-url = \"$url\""
                 echo "}"
             done
         fi
@@ -233,11 +279,11 @@ write_conf() {
 
 # show_rules: the pass 2 rules, one line each, as the engineer would read them.
 show_rules() {
-    local r name arch file ns
+    local r name arch file ns url
     for r in "${RULES[@]}"; do
-        IFS='|' read -r name arch file ns <<<"$r"
-        printf '             boot %-12s { arch = {%s}; filename = "%s"%s }\n' "\"$name\"" "$arch" "$file" \
-            "${ns:+; next-server = \"$ns\"}"
+        IFS='|' read -r name arch file ns url <<<"$r"
+        printf '             boot %-12s { arch = {%s}; filename = "%s"%s%s }\n' "\"$name\"" "$arch" "$file" \
+            "${ns:+; next-server = \"$ns\"}" "${url:+; bootfile-url = \"$url\"}"
     done
 }
 
@@ -322,6 +368,14 @@ PROBES=(
     "probe http|10|02:00:00:0a:00:10|16|HTTPClient:Arch:00016"
     "probe ia32|20|02:00:00:14:00:06|6|PXEClient:Arch:00006:UNDI:003016"
 )
+# DHCPv6 scripted clients: name | VLAN | MAC | arch (option 61).
+PROBES6=(
+    "probe6 x64|20|02:00:00:14:06:07|7"
+    "probe6 ia32|20|02:00:00:14:06:06|6"
+    "probe6 arm64|10|02:00:00:0a:06:0b|11"
+    "probe6 http|10|02:00:00:0a:06:10|16"
+)
+declare -A R6_VLAN R6_ARCH R6_ADDR R6_URL R6_VERDICT
 # What a PXE ROM / EDK2 puts in option 55.
 PRL_PXE=1,2,3,4,5,6,11,12,13,15,16,17,18,22,23,28,40,41,42,43,50,51,54,58,59,60,66,67,97,128,129,130,131,132,133,134,135
 
@@ -419,6 +473,48 @@ probe_dora() {
     step "scripted $(fw_name "$arch") client (arch $arch) on vlan$vlan: lease $yiaddr, boot file $file"
 }
 
+# verdict6 ARCH URL VENDOR-CLASS: as verdict, for the option 59 received
+# (HTTP boot: an http:// URL and vendor class HTTPClient).
+verdict6() {
+    local arch=$1 url=$2 vc=$3
+    if [[ $url == - ]]; then
+        echo "WRONG: no option 59"
+    elif ((arch == 16)) && [[ $url != http://* ]]; then
+        echo "WRONG: TFTP URL, not HTTP"
+    elif ((arch == 16)) && [[ $vc != HTTPClient ]]; then
+        echo "WRONG: no vendor class HTTPClient"
+    else
+        verdict "$arch" "$url" HTTPClient
+    fi
+}
+
+# probe6_solicit PASS SPEC: a scripted DHCPv6 client's SOLICIT/ADVERTISE/
+# REQUEST/REPLY (tests/lab/dhcp6_probe.py), read from the REPLY.
+probe6_solicit() {
+    local pass=$1 name vlan mac arch key out line url vc addr pre=PXEClient
+    IFS='|' read -r name vlan mac arch <<<"$2"
+    key="$pass|$name"
+    ((arch == 16)) && pre=HTTPClient
+    R6_VLAN[$key]=vlan$vlan R6_ARCH[$key]=$arch R6_ADDR[$key]=- R6_URL[$key]=-
+    # eth0 is a port of the VM's bridge: the client ns's IPv6 is on br0.
+    out=$(ip netns exec "$(client_ns "$vlan")" "$PXR_PYTHON" "$LAB/dhcp6_probe.py" solicit -i br0 \
+        --mac "$mac" --arch "$arch" --vendor-class "$pre:Arch:$(printf '%05d' "$arch"):UNDI:003016" \
+        --request --wait 4 2>&1) || true
+    echo "$out" >>"$PXR_TMP/p$pass-${name// /-}.log"
+    line=$(grep '^reply ' <<<"$out" || true)
+    if [[ -z $line ]]; then
+        R6_VERDICT[$key]="WRONG: no DHCPv6 reply"
+        step "scripted DHCPv6 $(fw_name "$arch") client on vlan$vlan: no reply"
+        return 0
+    fi
+    url=$(sed 's/.* url=\([^ ]*\) .*/\1/' <<<"$line")
+    vc=$(sed 's/.* vendor-class=\([^ ]*\) .*/\1/' <<<"$line")
+    addr=$(sed 's/.* addr=\([^ ]*\) .*/\1/' <<<"$line")
+    R6_ADDR[$key]=$addr R6_URL[$key]=$url
+    R6_VERDICT[$key]=$(verdict6 "$arch" "$url" "$vc")
+    step "scripted DHCPv6 $(fw_name "$arch") client on vlan$vlan: address $addr, option 59 $url"
+}
+
 # vm_collect PASS SPEC RRQ: what a VM sent and got (router-side capture of
 # its link) and asked for (RRQ "dst file", empty if none).
 vm_collect() {
@@ -473,6 +569,9 @@ run_pass() {
     done
     for v in "${PROBES[@]}"; do
         probe_dora "$pass" "$v"
+    done
+    for v in "${PROBES6[@]}"; do
+        probe6_solicit "$pass" "$v"
     done
 
     while true; do
@@ -572,6 +671,40 @@ print_tables() {
     done
 }
 
+# print_tables6: the DHCPv6 clients, one table per pass.
+print_tables6() {
+    local pass v name key fmt="  %-13s %-6s %-16s %-20s %-38s %s\n"
+    for pass in 1 2; do
+        echo
+        case $pass in
+            1) echo "PASS 1, IPv6 - plain relay: the DHCPv6 server's one option 59 reaches every client" ;;
+            2) echo "PASS 2, IPv6 - pxerelay boot rules: each firmware gets its own option 59" ;;
+        esac
+        # shellcheck disable=SC2059
+        printf "$fmt" client VLAN firmware address "option 59 (DHCPv6)" verdict
+        # shellcheck disable=SC2059
+        printf "$fmt" ------------- ------ ---------------- -------------------- \
+            -------------------------------------- -------
+        for v in "${PROBES6[@]}"; do
+            IFS='|' read -r name _ <<<"$v"
+            key="$pass|$name"
+            # shellcheck disable=SC2059
+            printf "$fmt" "$name" "${R6_VLAN[$key]}" "${R6_ARCH[$key]} $(fw_name "${R6_ARCH[$key]}")" \
+                "${R6_ADDR[$key]}" "${R6_URL[$key]}" "${R6_VERDICT[$key]}"
+        done
+    done
+}
+
+# wrong6_count PASS: DHCPv6 clients that did not get their loader.
+wrong6_count() {
+    local v name n=0
+    for v in "${PROBES6[@]}"; do
+        IFS='|' read -r name _ <<<"$v"
+        [[ ${R6_VERDICT["$1|$name"]} == OK ]] || n=$((n + 1))
+    done
+    echo "$n"
+}
+
 # wrong_count PASS: how many clients did not get their loader.
 wrong_count() {
     local name n=0
@@ -608,13 +741,18 @@ proc_alive "$RELAY_PID" || bad "pxerelay died during the demo: $(tail -n 3 "$PXR
 # ---------------------------------------------------------------- results
 
 M=${#CLIENT_ORDER[@]}
+M6=${#PROBES6[@]}
 print_tables
+print_tables6
 echo
 echo "  qemu: real firmware in QEMU (TCG).  probe: scripted client (dhcp_probe.py)"
 echo "  sending that firmware's options 93 and 60.  boot server, boot file: siaddr"
 echo "  and the file field (option 67 if empty) of the ACK as the client got it."
 echo "  WRONG: the firmware cannot run that file (a BIOS loader on UEFI), or drops"
 echo "  the offer (HTTP boot needs a URL and option 60 HTTPClient)."
+echo "  probe6: scripted DHCPv6 client (dhcp6_probe.py) sending option 61 and 16;"
+echo "  option 59 as it came in the REPLY (HTTP boot also needs vendor class"
+echo "  HTTPClient in it)."
 echo
 W1=$(wrong_count 1)
 W2=$(wrong_count 2)
@@ -627,6 +765,15 @@ if ((W2 == 0)); then
     echo "With pxerelay boot rules, all $M got the right one."
 else
     echo "With pxerelay boot rules, $W2 of $M still got the wrong loader: see the logs."
+    PXR_NFAIL=$((PXR_NFAIL + 1))
+fi
+W61=$(wrong6_count 1)
+W62=$(wrong6_count 2)
+echo "IPv6: with plain relaying, $W61 of $M6 DHCPv6 clients got the wrong option 59;"
+if ((W62 == 0)); then
+    echo "with pxerelay boot rules, all $M6 got their own."
+else
+    echo "with pxerelay boot rules, $W62 of $M6 still did: see the logs."
     PXR_NFAIL=$((PXR_NFAIL + 1))
 fi
 echo "(demo took $(secs $(($(now_ms) - PXR_T0))) s)"
