@@ -108,7 +108,7 @@ struct daemon {
 	struct relay6_fwd fwd6;
 	struct relay6_delivery dlv6;
 	uint8_t rbuf6[DHCP6_MAX_LEN];     /* a rewritten DHCPv6 reply */
-	uint8_t rxbuf6[DHCP6_MAX_LEN + 1];
+	uint8_t rxbuf6[8 + DHCP6_MAX_LEN + 1];   /* UDP header, message, one more */
 };
 
 /* dataplane.c */

@@ -215,6 +215,10 @@ void drain_upstream6(struct daemon *d)
 			dataplane_count_drop(d, DROP_TOO_BIG, NULL, "DHCPv6 reply");
 			continue;
 		}
+		if (n == -EBADMSG) {
+			dataplane_count_drop(d, DROP_MALFORMED, NULL, "DHCPv6 reply");
+			continue;
+		}
 		if (n < 0) {
 			errno = (int)-n;
 			log_errno(LOG_LVL_WARN, "DHCPv6 socket");

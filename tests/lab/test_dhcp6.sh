@@ -10,7 +10,8 @@
 #        |-- vlan10 2001:db8:10::1/64 -- c10: dhclient -6, scripted clients
 #        |-- vlan20 2001:db8:20::1/64 -- c20: scripted clients
 #        |-- vlan30 2001:db8:30::1/64 -- c30: created while pxerelay runs
-#        `-- vlan40 2001:db8:40::1/64 -- c40: bridge(eth0, tap0) -- QEMU OVMF
+#        |-- vlan40 2001:db8:40::1/64 -- c40: bridge(eth0, tap0) -- QEMU OVMF
+#        `-- vlan50 2001:db8:50::1/64 -- c50: served by dnsmasq in the router
 #
 # Checks: dhclient -6 gets an address in 2001:db8:10::/64; scripted UEFI
 # clients of arch 0, 6, 7, 9, 11, 16 each get the option 59 their rule
@@ -18,7 +19,9 @@
 # class "HTTPClient"); the Relay-forwards Kea got carry the interface-id and
 # the client's link-layer address (and option 37, remote-id, enterprise
 # 3561); a Relay-reply forged from 2001:db8::66
-# is dropped and counted; a link created at run time is served; IPv4 on
+# is dropped and counted; a link created at run time is served; dnsmasq
+# serving DHCPv6 on vlan50 of the router itself, started after pxerelay and
+# before it, while pxerelay relays vlan10 (pxerelay holds no UDP 547); IPv4 on
 # the same links still relays; real OVMF doing PXE over IPv6 asks the TFTP
 # server (tftpd-hpa on [2001:db8::5]) for its rule's ipxe.efi, not the
 # server's generic.efi (PXR_FW6=0 skips this; the sanitizer run does).
@@ -276,6 +279,36 @@ replay6_agrees() {
     log "--replay over Kea's capture: $got of $want daemon rewrites, same rule and URL; $(tail -n 1 <<<"$out")"
 }
 check "$T replay-gives-the-daemons-dhcpv6-verdicts" replay6_agrees
+
+# ---- a DHCPv6 server on the router itself (dnsmasq on vlan50), both orders
+coexist6() {
+    local out
+    vlan6 50
+    mkdir -p "$PXR_TMP/dns6"
+    bg_run dns6 "$NS_RTR" dnsmasq -d --conf-file=/dev/null --port=0 --no-resolv --no-hosts \
+        --user=root --group=root --interface=vlan50 --pid-file="$PXR_TMP/dns6/pid" \
+        --dhcp-leasefile="$PXR_TMP/dns6/leases" --dhcp-range=2001:db8:50::100,2001:db8:50::1ff,64,2m
+    wait_until 10 grep -qE 'DHCPv6, IP range|failed|FAILED' "$PXR_TMP/dns6.log" || true
+    proc_alive "$(pid_of dns6)" ||
+        { why "dnsmasq (DHCPv6) did not start beside pxerelay: $(tail -n 2 "$PXR_TMP/dns6.log" | tr '\n' ' ')"; return 1; }
+    out=$(ip netns exec "$(client_ns 50)" "$PXR_PYTHON" "$PROBE6" solicit -i eth0 \
+        --mac 02:00:00:06:32:07 --arch 7 --wait 4) || { why "vlan50 (dnsmasq): $out"; return 1; }
+    grep -q 'addr=2001:db8:50::' <<<"$out" || { why "vlan50: $out"; return 1; }
+    out=$(ip netns exec "$(client_ns 10)" "$PXR_PYTHON" "$PROBE6" solicit -i eth0 \
+        --mac 02:00:00:06:0a:27 --arch 7 --wait 4) || { why "vlan10 beside dnsmasq: $out"; return 1; }
+    grep -qF 'url=tftp://[2001:db8::5]/ipxe.efi ' <<<"$out" || { why "vlan10: $out"; return 1; }
+    log "dnsmasq serves vlan50 and pxerelay relays vlan10, UDP 547 held by: $(ip netns exec "$NS_RTR" ss -Hlunp 'sport = :547' | grep -o '(("[^"]*"' | tr -d '("' | sort -u | tr '\n' ' ')"
+    # And pxerelay started second.
+    proc_stop relay
+    relay_start "$PXR_TMP/pxerelay.conf" vlan10 || { why "pxerelay did not start beside dnsmasq: $PXR_WHY"; return 1; }
+    wait_until 5 joined || true
+    out=$(ip netns exec "$(client_ns 10)" "$PXR_PYTHON" "$PROBE6" solicit -i eth0 \
+        --mac 02:00:00:06:0a:28 --arch 11 --wait 4) || { why "vlan10 after restart: $out"; return 1; }
+    grep -qF 'url=tftp://[2001:db8::5]/ipxe-arm64.efi ' <<<"$out" || { why "vlan10 after restart: $out"; return 1; }
+    out=$(ip netns exec "$(client_ns 50)" "$PXR_PYTHON" "$PROBE6" solicit -i eth0 \
+        --mac 02:00:00:06:32:08 --arch 7 --wait 4) || { why "vlan50 after restart: $out"; return 1; }
+}
+check "$T dhcpv6-server-on-the-router-beside-pxerelay-both-orders" coexist6
 
 # ---- real firmware: OVMF (UEFI x64) PXE over IPv6
 # On vlan40 dhcpd answers IPv4 with no boot file, so OVMF's PXEv4 gives up
