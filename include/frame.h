@@ -29,6 +29,12 @@ int frame_build_sll2_udp(uint8_t *out, size_t cap, int ifindex, uint8_t pkttype,
 			 const uint8_t mac[6], uint32_t src, uint32_t dst,
 			 uint16_t sport, uint16_t dport, const uint8_t *payload, size_t len);
 
+/* The same for IPv6 (addresses 16 bytes each), the UDP checksum over the
+ * RFC 8200 §8.1 pseudo-header. */
+int frame_build_sll2_udp6(uint8_t *out, size_t cap, int ifindex, uint8_t pkttype,
+			  const uint8_t src[16], const uint8_t dst[16], uint16_t sport,
+			  uint16_t dport, const uint8_t *payload, size_t len);
+
 /* DLT_LINUX_SLL2 (libpcap's "any" device): 20-byte header with the
  * ifindex and the source MAC, then IPv4. */
 int frame_parse_sll2(const uint8_t *p, size_t len, struct frame_info *fi);

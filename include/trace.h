@@ -16,6 +16,10 @@ void trace_sll2(struct trace *t, const uint8_t *frame, size_t len);
 /* A UDP datagram on a socket (the server leg). */
 void trace_udp(struct trace *t, int ifindex, uint8_t pkttype, uint32_t src, uint32_t dst,
 	       uint16_t sport, uint16_t dport, const uint8_t *payload, size_t len);
+/* The same for IPv6. */
+void trace_udp6(struct trace *t, int ifindex, uint8_t pkttype, const uint8_t src[16],
+		const uint8_t dst[16], uint16_t sport, uint16_t dport, const uint8_t *payload,
+		size_t len);
 /* An Ethernet frame the relay sent on a client link. */
 void trace_ether(struct trace *t, int ifindex, const uint8_t *frame, size_t len);
 

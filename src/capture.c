@@ -14,10 +14,11 @@
  * server port, BOOTP op 1. libpcap adds the fragment-offset test that
  * "udp[8]" needs. */
 #define CAPTURE_FILTER "inbound and udp dst port 67 and udp[8] = 1"
-/* With DHCPv6: also client and relay messages to UDP 547 over IPv6 (the
- * socket on 547 keeps only the servers' Relay-replies). */
+/* With DHCPv6: also client messages and Relay-forwards to UDP 547 over
+ * IPv6 (with no extension header, the msg-type is ip6[48]); the servers'
+ * Relay-replies (13) are the DHCPv6 socket's. */
 #define CAPTURE_FILTER6 "inbound and ((ip and udp dst port 67 and udp[8] = 1) or " \
-			"(ip6 and udp dst port 547))"
+			"(ip6 and udp dst port 547 and ip6[48] != 13))"
 
 struct capture {
 	pcap_t *p;

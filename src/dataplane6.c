@@ -132,6 +132,7 @@ void on_request6(struct daemon *d, const struct frame_info *fi)
 	enum drop_reason r;
 
 	memcpy(rx.src, fi->src6, 16);
+	trace_sll2(d->trace, fi->frame, fi->frame_len);
 	r = relay6_request(&ctx, &rx, fi->payload, fi->payload_len, fw);
 	if (r != DROP_NONE) {
 		dataplane_count_drop(d, r, fw->l6 ? fw->l6->link : NULL, "DHCPv6 message");
@@ -152,6 +153,13 @@ void on_request6(struct daemon *d, const struct frame_info *fi)
 			dataplane_count_drop(d, DROP_SEND_FAILED, fw->l6->link, "DHCPv6 message");
 			continue;
 		}
+		if (d->trace) {
+			uint8_t src[16];
+
+			upstream6_source_for(fw->l6->servers[i], 0, src);
+			trace_udp6(d->trace, 0, SLL2_OUTGOING, src, fw->l6->servers[i],
+				   DHCP6_SERVER_PORT, DHCP6_SERVER_PORT, fw->buf, fw->len);
+		}
 		if (log_enabled(LOG_LVL_INFO))
 			log_info("relay6 request %s if %s xid %06x class %s rule %s peer %s"
 				 " -> server %s", dhcp6_type_name(fw->in.type), fw->l6->link->name,
@@ -171,6 +179,13 @@ static void on_reply6(struct daemon *d, const uint8_t *buf, size_t len, const ui
 	char a[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
 	int e;
 
+	if (d->trace) {
+		uint8_t us[16];
+
+		upstream6_source_for(src, 0, us);
+		trace_udp6(d->trace, 0, SLL2_HOST, src, us, DHCP6_SERVER_PORT, DHCP6_SERVER_PORT,
+			   buf, len);
+	}
 	r = exchange6_reply(&d->ex6, &ctx, src, buf, len, now_ms(), d->rbuf6, dv, &xr);
 	if (r != DROP_NONE) {
 		dataplane_count_drop(d, r, dv->l6 ? dv->l6->link : NULL, "DHCPv6 reply");
@@ -192,6 +207,13 @@ static void on_reply6(struct daemon *d, const uint8_t *buf, size_t len, const ui
 			  dv->l6->link->name);
 		dataplane_count_drop(d, DROP_SEND_FAILED, dv->l6->link, "DHCPv6 reply");
 		return;
+	}
+	if (d->trace) {
+		uint8_t us[16];
+
+		upstream6_source_for(dv->dst, dv->l6->link->ifindex, us);
+		trace_udp6(d->trace, dv->l6->link->ifindex, SLL2_OUTGOING, us, dv->dst,
+			   DHCP6_SERVER_PORT, dv->port, dv->buf, dv->len);
 	}
 	if (dv->l6->link->cfg_idx < d->st.nifaces)
 		d->st.ifaces[dv->l6->link->cfg_idx].replies++;

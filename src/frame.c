@@ -251,3 +251,48 @@ int frame_build_sll2_udp(uint8_t *out, size_t cap, int ifindex, uint8_t pkttype,
 	frame_udp_header(udp, src, dst, sport, dport, payload, len);
 	return (int)total;
 }
+
+int frame_build_sll2_udp6(uint8_t *out, size_t cap, int ifindex, uint8_t pkttype,
+			  const uint8_t src[16], const uint8_t dst[16], uint16_t sport,
+			  uint16_t dport, const uint8_t *payload, size_t len)
+{
+	size_t total = SLL2_HDR_LEN + 40 + 8 + len;
+	uint8_t *ip = out + SLL2_HDR_LEN, *udp = ip + 40, nh[4] = { 0, 0, 0, IPPROTO_UDP_NUM };
+	uint32_t sum;
+	uint16_t c;
+
+	if (total > cap || 8 + len > 65535)
+		return -EMSGSIZE;
+	memset(out, 0, SLL2_HDR_LEN + 48);
+	out[0] = 0x86;                                  /* protocol: IPv6 */
+	out[1] = 0xdd;
+	out[4] = (uint8_t)((uint32_t)ifindex >> 24);
+	out[5] = (uint8_t)((uint32_t)ifindex >> 16);
+	out[6] = (uint8_t)((uint32_t)ifindex >> 8);
+	out[7] = (uint8_t)ifindex;
+	out[9] = 1;                                     /* ARPHRD_ETHER */
+	out[10] = pkttype;
+	ip[0] = 0x60;
+	ip[4] = (uint8_t)((8 + len) >> 8);
+	ip[5] = (uint8_t)(8 + len);
+	ip[6] = IPPROTO_UDP_NUM;
+	ip[7] = 64;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	udp[0] = (uint8_t)(sport >> 8);
+	udp[1] = (uint8_t)sport;
+	udp[2] = (uint8_t)(dport >> 8);
+	udp[3] = (uint8_t)dport;
+	udp[4] = (uint8_t)((8 + len) >> 8);
+	udp[5] = (uint8_t)(8 + len);
+	memcpy(udp + 8, payload, len);
+	/* RFC 8200 §8.1: source, destination, upper-layer length (32 bits),
+	 * three zero bytes and the next header; RFC 768's rule for zero. */
+	sum = sum16(sum16(0, ip + 8, 32), nh, 4) + (uint32_t)(8 + len);
+	c = fold(sum16(sum, udp, 8 + len));
+	if (c == 0)
+		c = 0xffff;
+	udp[6] = (uint8_t)(c >> 8);
+	udp[7] = (uint8_t)c;
+	return (int)total;
+}

@@ -9,8 +9,7 @@
  * names. What is printed is the difference between the server's message
  * and the one the daemon would send to the client. DHCPv6 the same way:
  * client messages through exchange6_request(), the servers' Relay-replies
- * through exchange6_reply() against the one link they name (not written
- * by -w: the trace holds IPv4 only). */
+ * through exchange6_reply() against the one link they name. */
 #include "replay.h"
 #include "classify.h"
 #include "dhcp_msg.h"
@@ -289,6 +288,9 @@ static void on_reply6(struct replay *r, const struct frame_info *fi, const struc
 		fprintf(r->out, ": bootfile-url \"%s\" -> \"%s\"%s", xr.old_url, xr.new_url,
 			xr.added_http_vendor_class ? "; +HTTPClient" : "");
 	}
+	/* As -w records a message to a client; the source is the link's
+	 * address the reply names (the router's link-local is not in it). */
+	trace_udp6(r->trace, 1, SLL2_OUTGOING, m->link_addr, dv.dst, 547, dv.port, dv.buf, dv.len);
 	fprintf(r->out, " (%zu bytes to port %u)\n", dv.len, dv.port);
 }
 

@@ -77,6 +77,20 @@ void trace_udp(struct trace *t, int ifindex, uint8_t pkttype, uint32_t src, uint
 		write_frame(t, t->buf, (size_t)n);
 }
 
+void trace_udp6(struct trace *t, int ifindex, uint8_t pkttype, const uint8_t src[16],
+		const uint8_t dst[16], uint16_t sport, uint16_t dport, const uint8_t *payload,
+		size_t len)
+{
+	int n;
+
+	if (!t)
+		return;
+	n = frame_build_sll2_udp6(t->buf, sizeof(t->buf), ifindex, pkttype, src, dst, sport,
+				  dport, payload, len);
+	if (n > 0)
+		write_frame(t, t->buf, (size_t)n);
+}
+
 void trace_ether(struct trace *t, int ifindex, const uint8_t *frame, size_t len)
 {
 	if (!t || len < 14 || len - 14 + SLL2_HDR_LEN > sizeof(t->buf))

@@ -115,3 +115,21 @@ ssize_t upstream6_recv(int fd, uint8_t *buf, size_t cap, uint8_t src[16])
 	memmove(buf, buf + UDP_HDR, ulen - UDP_HDR);
 	return (ssize_t)(ulen - UDP_HDR);
 }
+
+void upstream6_source_for(const uint8_t dst[16], int ifindex, uint8_t src[16])
+{
+	struct sockaddr_in6 sin = { .sin6_family = AF_INET6, .sin6_port = htons(DHCP6_PORT) };
+	socklen_t slen = sizeof(sin);
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(src, 0, 16);
+	memcpy(&sin.sin6_addr, dst, 16);
+	if (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)
+		sin.sin6_scope_id = (uint32_t)ifindex;
+	/* connect() on UDP sends nothing: it only asks the routing table. */
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &slen) == 0)
+		memcpy(src, &sin.sin6_addr, 16);
+	if (fd >= 0)
+		close(fd);
+}

@@ -77,7 +77,8 @@
 # BENCH_TIMEOUT_MS (1000: an exchange not ACKed by then is lost),
 # BENCH_CLIENTS (65536), BENCH_RESULTS (tests/bench/RESULTS.md),
 # BENCH_RELAYS (all seven names above; a subset to run fewer),
-# BENCH_KEA_RATES ("1000 3000"; empty: no Kea phase), CC (cc),
+# BENCH_KEA_RATES ("1000 3000"; empty: no Kea phase), BENCH_PXR_CONF (lines
+# added to every pxerelay config), CC (cc),
 # PXERELAY, DHCRELAY, DHCP_HELPER, PXR_KEEP=1 (keep the logs).
 # Needs root.  Every process and namespace it makes is removed on exit.
 set -euo pipefail
@@ -284,6 +285,9 @@ boot "uefi-x64"  { arch = {7, 9}  filename = "ipxe.efi"        next-server = "10
 boot "arm64"     { arch = {11}    filename = "ipxe-arm64.efi"  next-server = "10.0.0.5" }
 boot "http-x64"  { arch = {16}    filename = "http://10.0.0.5/ipxe.efi" }
 EOF
+    # BENCH_PXR_CONF: more lines for every pxerelay config (say
+    # "hold-port-67 = true", to measure what holding the port changes).
+    [[ -z ${BENCH_PXR_CONF:-} ]] || printf '%s\n' "$BENCH_PXR_CONF" >>"$PXR_TMP/rules.conf"
     { echo 'log-level = warn'; cat "$PXR_TMP/rules.conf"; } >"$PXR_TMP/rules-warn.conf"
     grep -v '^boot' "$PXR_TMP/rules.conf" >"$PXR_TMP/plain.conf"
 }

@@ -16,6 +16,12 @@
       line "relay-forward hop=H link=L peer=P interface-id=I lladdr=M
       remote-id=ENTERPRISE:TEXT".
 
+  legs PCAP XID
+      The legs of one exchange in a trace (Linux cooked v2, as pxerelay -w
+      writes it): one line per message whose client xid is XID, "DIR TYPE
+      SRC > DST PORT" (DIR in/out, TYPE the outer message type), inner
+      messages of Relay-forward and Relay-reply looked into.
+
   forge-reply -i IFACE --src ADDR --to ADDR --peer ADDR --interface-id ID
       A Relay-reply from ADDR (a host that is not a server) to the relay,
       holding an ADVERTISE with option 59 "tftp://[2001:db8::66]/forged.efi".
@@ -154,6 +160,32 @@ def cmd_relay_check(a):
     return 0
 
 
+def inner_xid(msg):
+    """The client transaction id inside msg, through relay messages."""
+    while len(msg) >= 34 and msg[0] in (12, 13):
+        msg = options(msg[34:]).get(9, b"")
+    return int.from_bytes(msg[1:4], "big") if len(msg) >= 4 else None
+
+
+def cmd_legs(a):
+    want = int(a.xid, 16)
+    for linktype, _ts, frame in read_pcap(a.pcap):
+        if linktype != 276 or len(frame) < 20 + 48:
+            continue
+        if struct.unpack("!H", frame[0:2])[0] != 0x86DD or frame[20 + 6] != 17:
+            continue
+        ip = frame[20:]
+        udp = ip[40:]
+        dport, ulen = struct.unpack("!HH", udp[2:6])
+        msg = udp[8:ulen]
+        if len(msg) < 4 or inner_xid(msg) != want:
+            continue
+        print("%s %d %s > %s %d" % ("out" if frame[10] == 4 else "in", msg[0],
+                                     socket.inet_ntop(socket.AF_INET6, ip[8:24]),
+                                     socket.inet_ntop(socket.AF_INET6, ip[24:40]), dport))
+    return 0
+
+
 def cmd_forge_reply(a):
     inner = bytes([2]) + b"\x12\x34\x56" + opt(59, b"tftp://[2001:db8::66]/forged.efi")
     msg = (bytes([13, 0]) + bytes(16) + socket.inet_pton(socket.AF_INET6, a.peer) +
@@ -178,6 +210,9 @@ def main():
     s.add_argument("--wait", type=float, default=3.0)
     r = sub.add_parser("relay-check")
     r.add_argument("pcap")
+    g = sub.add_parser("legs")
+    g.add_argument("pcap")
+    g.add_argument("xid")
     f = sub.add_parser("forge-reply")
     f.add_argument("-i", "--iface")
     f.add_argument("--src", required=True)
@@ -185,7 +220,7 @@ def main():
     f.add_argument("--peer", required=True)
     f.add_argument("--interface-id", required=True)
     a = p.parse_args()
-    return {"solicit": cmd_solicit, "relay-check": cmd_relay_check,
+    return {"solicit": cmd_solicit, "relay-check": cmd_relay_check, "legs": cmd_legs,
             "forge-reply": cmd_forge_reply}[a.cmd](a)
 
 

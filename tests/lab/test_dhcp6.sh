@@ -122,8 +122,9 @@ EOF
 }
 check "$T radvd-starts" radvd_start
 
-cat >"$PXR_TMP/pxerelay.conf" <<'EOF'
+cat >"$PXR_TMP/pxerelay.conf" <<EOF
 servers = {"10.0.0.2", "2001:db8::2"}
+trace-file = "$PXR_TMP/trace6.pcap"
 user = "nobody"
 option82 { remote-id = "rtr-%i" remote-id-enterprise = 3561 }
 interface "vlan10" { }
@@ -279,6 +280,21 @@ replay6_agrees() {
     log "--replay over Kea's capture: $got of $want daemon rewrites, same rule and URL; $(tail -n 1 <<<"$out")"
 }
 check "$T replay-gives-the-daemons-dhcpv6-verdicts" replay6_agrees
+
+# ---- the trace (-w, trace-file): both legs of one exchange
+trace6_legs() {
+    local xid out
+    xid=$(grep -m1 'rewrite6 ADVERTISE if vlan10' "$PXR_TMP/relay.log" | sed 's/.* xid \([0-9a-f]*\) .*/\1/')
+    [[ -n $xid ]] || { why "no rewrite6 line to follow"; return 1; }
+    out=$("$PXR_PYTHON" "$PROBE6" legs "$PXR_TMP/trace6.pcap" "$xid")
+    grep -q '^in 1 fe80::.* > ff02::1:2 547$' <<<"$out" &&
+        grep -q '^out 12 2001:db8::1 > 2001:db8::2 547$' <<<"$out" &&
+        grep -q '^in 13 2001:db8::2 > 2001:db8::1 547$' <<<"$out" &&
+        grep -q '^out 2 fe80::.* > fe80::.* 546$' <<<"$out" ||
+        { why "trace legs of xid $xid: $(tr '\n' ';' <<<"$out")"; return 1; }
+    log "trace, xid $xid: $(tr '\n' ';' <<<"$out")"
+}
+check "$T trace-holds-both-legs" trace6_legs
 
 # ---- a DHCPv6 server on the router itself (dnsmasq on vlan50), both orders
 coexist6() {

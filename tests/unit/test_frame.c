@@ -873,6 +873,48 @@ static void test_trace_sll2_udp_frame_round_trips_with_checksums(void **state)
 			 -EMSGSIZE);
 }
 
+/* The trace's IPv6 frames: they parse back, and the UDP checksum over the
+ * RFC 8200 §8.1 pseudo-header (addresses, 32-bit length, next header 17)
+ * verifies, summed here independently. */
+static void test_trace_sll2_udp6_frame_round_trips_with_checksum(void **state)
+{
+	uint8_t out[600], body[301];
+	uint8_t src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, dst[16] = { 0xfe, 0x80, [15] = 5 };
+	struct frame_info fi;
+	unsigned long sum = 17;
+	const uint8_t *ip, *udp;
+	size_t ulen = 8 + sizeof(body);
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)(i * 5 + 3);
+	n = frame_build_sll2_udp6(out, sizeof(out), 9, SLL2_OUTGOING, src, dst, 547, 546, body,
+				  sizeof(body));
+	assert_int_equal(n, SLL2_HDR_LEN + 40 + 8 + 301);
+	assert_int_equal(frame_parse_sll2(out, (size_t)n, &fi), 0);
+	assert_int_equal(fi.family, 6);
+	assert_int_equal(fi.ifindex, 9);
+	assert_memory_equal(fi.src6, src, 16);
+	assert_memory_equal(fi.dst6, dst, 16);
+	assert_int_equal(fi.sport, 547);
+	assert_int_equal(fi.dport, 546);
+	assert_int_equal(fi.payload_len, sizeof(body));
+	assert_memory_equal(fi.payload, body, sizeof(body));
+	ip = out + SLL2_HDR_LEN;
+	udp = ip + 40;
+	for (int k = 8; k < 40; k += 2)
+		sum += (unsigned long)ip[k] << 8 | ip[k + 1];
+	sum += ulen;
+	for (size_t k = 0; k < ulen; k += 2)
+		sum += (unsigned long)udp[k] << 8 | (k + 1 < ulen ? udp[k + 1] : 0);
+	while (sum > 0xffff)
+		sum = (sum & 0xffff) + (sum >> 16);
+	assert_int_equal(sum, 0xffff);
+	assert_int_equal(frame_build_sll2_udp6(out, 100, 1, 0, src, dst, 547, 547, body, 301),
+			 -EMSGSIZE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -914,6 +956,7 @@ int main(void)
 		cmocka_unit_test(test_rfc768_udp_header_checksum_covers_pseudo_header_and_odd_payload),
 		cmocka_unit_test(test_rfc768_computed_zero_checksum_is_sent_as_all_ones),
 		cmocka_unit_test(test_trace_sll2_udp_frame_round_trips_with_checksums),
+		cmocka_unit_test(test_trace_sll2_udp6_frame_round_trips_with_checksum),
 	};
 
 	return cmocka_run_group_tests_name("frame", tests, NULL, NULL);
