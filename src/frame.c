@@ -216,6 +216,24 @@ void frame_udp_header(uint8_t out[8], uint32_t src, uint32_t dst, uint16_t sport
 	out[7] = (uint8_t)c;
 }
 
+/* An SLL2 header (zeroed by the caller): protocol, ifindex, ARPHRD_ETHER,
+ * the packet type, a 6-byte address: the MAC when given. */
+static void put_sll2(uint8_t *out, uint16_t proto, int ifindex, uint8_t pkttype,
+		     const uint8_t mac[6])
+{
+	out[0] = (uint8_t)(proto >> 8);
+	out[1] = (uint8_t)proto;
+	out[4] = (uint8_t)((uint32_t)ifindex >> 24);
+	out[5] = (uint8_t)((uint32_t)ifindex >> 16);
+	out[6] = (uint8_t)((uint32_t)ifindex >> 8);
+	out[7] = (uint8_t)ifindex;
+	out[9] = 1;                                     /* ARPHRD_ETHER */
+	out[10] = pkttype;
+	out[11] = 6;                                    /* halen; 0s when no MAC */
+	if (mac)
+		memcpy(out + 12, mac, 6);
+}
+
 int frame_build_sll2_udp(uint8_t *out, size_t cap, int ifindex, uint8_t pkttype,
 			 const uint8_t mac[6], uint32_t src, uint32_t dst,
 			 uint16_t sport, uint16_t dport, const uint8_t *payload, size_t len)
@@ -227,16 +245,7 @@ int frame_build_sll2_udp(uint8_t *out, size_t cap, int ifindex, uint8_t pkttype,
 	if (total > cap || 20 + 8 + len > 65535)
 		return -EMSGSIZE;
 	memset(out, 0, SLL2_HDR_LEN + 28);
-	out[0] = 0x08;                                  /* protocol: IPv4 */
-	out[4] = (uint8_t)((uint32_t)ifindex >> 24);
-	out[5] = (uint8_t)((uint32_t)ifindex >> 16);
-	out[6] = (uint8_t)((uint32_t)ifindex >> 8);
-	out[7] = (uint8_t)ifindex;
-	out[9] = 1;                                     /* ARPHRD_ETHER */
-	out[10] = pkttype;
-	out[11] = 6;
-	if (mac)
-		memcpy(out + 12, mac, 6);
+	put_sll2(out, ETHERTYPE_IPV4, ifindex, pkttype, mac);
 	ip[0] = 0x45;
 	ip[2] = (uint8_t)((20 + 8 + len) >> 8);
 	ip[3] = (uint8_t)(20 + 8 + len);
@@ -264,14 +273,7 @@ int frame_build_sll2_udp6(uint8_t *out, size_t cap, int ifindex, uint8_t pkttype
 	if (total > cap || 8 + len > 65535)
 		return -EMSGSIZE;
 	memset(out, 0, SLL2_HDR_LEN + 48);
-	out[0] = 0x86;                                  /* protocol: IPv6 */
-	out[1] = 0xdd;
-	out[4] = (uint8_t)((uint32_t)ifindex >> 24);
-	out[5] = (uint8_t)((uint32_t)ifindex >> 16);
-	out[6] = (uint8_t)((uint32_t)ifindex >> 8);
-	out[7] = (uint8_t)ifindex;
-	out[9] = 1;                                     /* ARPHRD_ETHER */
-	out[10] = pkttype;
+	put_sll2(out, ETHERTYPE_IPV6, ifindex, pkttype, NULL);
 	ip[0] = 0x60;
 	ip[4] = (uint8_t)((8 + len) >> 8);
 	ip[5] = (uint8_t)(8 + len);
