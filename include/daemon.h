@@ -133,6 +133,10 @@ void drain_upstream(struct daemon *d);
 void render_metrics(void *user, struct mbuf *out);
 void dump_counters(struct daemon *d);
 
+/* rate-limit: the client's bucket (ifindex, hw; hw NULL: none) first, so
+ * a client refused does not spend its link's tokens, then the link's. */
+enum drop_reason dataplane_rate_check(struct daemon *d, const struct relay_link *l,
+				      const uint8_t *hw, uint8_t hlen, int64_t now);
 /* A drop counted (and logged unless routine) under reason r. */
 void dataplane_count_drop(struct daemon *d, enum drop_reason r, const struct relay_link *l,
 			  const char *what);

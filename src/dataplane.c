@@ -134,12 +134,12 @@ int links_rebuild(struct daemon *d)
 
 /* rate-limit: the client's own bucket first, so a client that is refused
  * does not spend its link's tokens; then the link's. */
-static enum drop_reason rate_check(struct daemon *d, const struct dhcp_msg *m,
-				   const struct relay_link *l, int64_t now)
+enum drop_reason dataplane_rate_check(struct daemon *d, const struct relay_link *l,
+				      const uint8_t *hw, uint8_t hlen, int64_t now)
 {
 	struct stats_iface *si = l->cfg_idx < d->st.nifaces ? &d->st.ifaces[l->cfg_idx] : NULL;
 
-	if (!rl_take(&d->rl_clients, rl_client_key(&d->rl_clients, l->ifindex, m->chaddr, m->hlen), now)) {
+	if (hw && !rl_take(&d->rl_clients, rl_client_key(&d->rl_clients, l->ifindex, hw, hlen), now)) {
 		if (si)
 			si->rate_client++;
 		return DROP_RATE_CLIENT;
@@ -261,7 +261,7 @@ void on_request(void *user, const struct frame_info *fi, int parse_error)
 	}
 	r = relay_request(&ctx, &rx, &d->msg, &d->fwd);
 	if (r == DROP_NONE) {
-		r = rate_check(d, &d->msg, d->fwd.link, rx.now_ms);
+		r = dataplane_rate_check(d, d->fwd.link, d->msg.chaddr, d->msg.hlen, rx.now_ms);
 		if (r != DROP_NONE && d->fwd.probed)
 			relay_server_unprobe(&d->servers, d->fwd.probed, d->fwd.probe_prev_ms);
 	}

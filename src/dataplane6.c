@@ -134,6 +134,11 @@ void on_request6(struct daemon *d, const struct frame_info *fi)
 	memcpy(rx.src, fi->src6, 16);
 	trace_sll2(d->trace, fi->frame, fi->frame_len);
 	r = relay6_request(&ctx, &rx, fi->payload, fi->payload_len, fw);
+	/* The same buckets as DHCPv4: a client is its link-layer address on
+	 * the link (a relay below shares the link's bucket only). */
+	if (r == DROP_NONE)
+		r = dataplane_rate_check(d, fw->l6->link, fw->from_client ? fi->src_mac : NULL, 6,
+					 rx.now_ms);
 	if (r != DROP_NONE) {
 		dataplane_count_drop(d, r, fw->l6 ? fw->l6->link : NULL, "DHCPv6 message");
 		return;

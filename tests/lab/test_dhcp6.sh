@@ -234,6 +234,31 @@ forged_dropped() {
 }
 check "$T forged-relay-reply-dropped-and-counted" forged_dropped
 
+# ---- the rate limits apply to DHCPv6 too: 60 SOLICITs at once from one
+# client get the client bucket's burst (30) through
+rate_limited6() {
+    local before after
+    relay_counter 'pxerelay_dropped_total{reason="rate_limit_client"}' || true
+    before=${PXR_COUNTER:-0}
+    ip netns exec "$(client_ns 20)" "$PXR_PYTHON" - "$(ifindex_of "$(client_ns 20)" eth0)" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"eth0")
+s.bind(("::", 546, 0, int(sys.argv[1])))
+for i in range(60):
+    msg = bytes([1]) + (0x700000 + i).to_bytes(3, "big") + struct.pack("!HHHH", 1, 4, 0, 1)
+    s.sendto(msg, ("ff02::1:2", 547, 0, int(sys.argv[1])))
+PY
+    sleep 0.5
+    relay_counter 'pxerelay_dropped_total{reason="rate_limit_client"}' || true
+    after=${PXR_COUNTER:-0}
+    (((after - before) >= 25 && (after - before) <= 31)) ||
+        { why "rate_limit_client went from $before to $after for 60 SOLICITs (want about 30 refused)"; return 1; }
+    log "60 SOLICITs at once from one client: $((after - before)) refused by its bucket (burst 30)"
+}
+ifindex_of() { ip -n "$1" -o link show "$2" | cut -d: -f1; }
+check "$T rate-limit-client-applies-to-dhcpv6" rate_limited6
+
 # ---- a link created while running
 vlan30_served() {
     local out
