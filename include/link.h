@@ -1,4 +1,5 @@
-/* link.h - interfaces and their IPv4 addresses, learned from the kernel at
+/* link.h - interfaces and their IPv4 addresses (and the first global or
+ * unique-local IPv6 one, for DHCPv6), learned from the kernel at
  * start and followed live through rtnetlink (a libnl socket; only what the
  * relay uses is kept, see link_table.h). */
 #ifndef PXR_LINK_H

@@ -1,5 +1,6 @@
 /* link_table.h - what link.c keeps of the kernel's interfaces and IPv4
- * addresses: only the fields the relay uses, in two flat arrays. Pure: no
+ * addresses (and global IPv6 ones): only the fields the relay uses, in
+ * flat arrays. Pure: no
  * I/O, no netlink; link.c feeds it parsed messages.
  *
  * Links are kept sorted by ifindex. Addresses are kept in the order the

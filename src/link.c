@@ -1,7 +1,7 @@
 /* link.c - see link.h.
  *
- * An rtnetlink socket (libnl) joined to RTNLGRP_LINK,
- * RTNLGRP_IPV4_IFADDR and RTNLGRP_IPV6_IFADDR. At start, and whenever the kernel reports lost
+ * An rtnetlink socket (libnl) joined to RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR
+ * and RTNLGRP_IPV6_IFADDR. At start, and whenever the kernel reports lost
  * messages, links and addresses are dumped afresh (RTM_GETLINK,
  * RTM_GETADDR, on a second, short-lived socket); in between every event
  * is parsed in place from the receive buffer into link_table.h's compact

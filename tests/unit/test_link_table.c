@@ -269,10 +269,44 @@ static void test_many(void **state)
 	link_table_free(&t);
 }
 
+/* DHCPv6 link-address candidates: global (2000::/3) and unique-local
+ * (fc00::/7) addresses are kept in the order announced, link-local and
+ * others are not; a deleted address or link takes its own with it. */
+static void test_ipv6_keeps_global_and_ula_only(void **state)
+{
+	struct link_table t;
+	struct lt_addr6 ll = { .ifindex = 5, .addr = { 0xfe, 0x80, [15] = 1 }, .prefixlen = 64 };
+	struct lt_addr6 ula = { .ifindex = 5, .addr = { 0xfd, 0x00, [15] = 1 }, .prefixlen = 64 };
+	struct lt_addr6 gua = { .ifindex = 5, .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+				.prefixlen = 64 };
+	struct lt_addr6 other = { .ifindex = 6, .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 6 },
+				  .prefixlen = 64 };
+
+	(void)state;
+	link_table_init(&t);
+	assert_int_equal(link_table_set_addr6(&t, &ll), 0);
+	assert_null(link_table_addr6(&t, 5));
+	assert_int_equal(link_table_set_addr6(&t, &ula), 1);
+	assert_int_equal(link_table_set_addr6(&t, &gua), 1);
+	assert_int_equal(link_table_set_addr6(&t, &ula), 0);     /* again: no change */
+	assert_int_equal(link_table_set_addr6(&t, &other), 1);
+	assert_memory_equal(link_table_addr6(&t, 5)->addr, ula.addr, 16);
+	assert_int_equal(link_table_del_addr6(&t, &ula), 1);
+	assert_memory_equal(link_table_addr6(&t, 5)->addr, gua.addr, 16);
+	assert_int_equal(link_table_del_addr6(&t, &ula), 0);
+	(void)link_table_del_link(&t, 5);
+	assert_null(link_table_addr6(&t, 5));
+	assert_memory_equal(link_table_addr6(&t, 6)->addr, other.addr, 16);
+	link_table_clear(&t);
+	assert_null(link_table_addr6(&t, 6));
+	link_table_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_links_sorted_and_changes),
+		cmocka_unit_test(test_ipv6_keeps_global_and_ula_only),
 		cmocka_unit_test(test_addr_identity),
 		cmocka_unit_test(test_primary_first_secondaries_after),
 		cmocka_unit_test(test_last_primary_leads),
