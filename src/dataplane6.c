@@ -41,7 +41,7 @@ void links6_rebuild(struct daemon *d)
 {
 	struct relay6_link *v;
 	int *want;
-	size_t n = 0, nwant = 0;
+	size_t n = 0, nwant = 0, nwant_joined = 0;
 
 	if (d->udp6_fd < 0)
 		return;
@@ -87,8 +87,10 @@ void links6_rebuild(struct daemon *d)
 		n++;
 	}
 	qsort(want, nwant, sizeof(*want), cmp_int);
-	/* Leave what is gone, join what is new (both lists sorted). */
-	for (size_t i = 0, k = 0; i < d->njoined || k < nwant;) {
+	/* Leave what is gone, join what is new (both lists sorted); joined
+	 * keeps only the joins that took, so a failed one is tried again at
+	 * the next change of the links. */
+	for (size_t i = 0, k = 0, got = 0; i < d->njoined || k < nwant;) {
 		if (k == nwant || (i < d->njoined && d->joined[i] < want[k])) {
 			(void)upstream6_join(d->udp6_fd, d->joined[i++], false);
 		} else if (i == d->njoined || want[k] < d->joined[i]) {
@@ -97,15 +99,19 @@ void links6_rebuild(struct daemon *d)
 			if (e < 0)
 				log_warn("DHCPv6: joining ff02::1:2 on ifindex %d: %s", want[k],
 					 strerror(-e));
+			else
+				want[got++] = want[k];
 			k++;
 		} else {
+			want[got++] = want[k];
 			i++;
 			k++;
 		}
+		nwant_joined = got;
 	}
 	free(d->joined);
 	d->joined = want;
-	d->njoined = nwant;
+	d->njoined = nwant_joined;
 	free(d->l6);
 	d->l6 = v;
 	d->nl6 = n;
