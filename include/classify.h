@@ -53,10 +53,12 @@ void classify_request(const struct dhcp_msg *m, const char *ifname, struct clien
  * first data item as the vendor class, option 15's as the user class. */
 void classify6_request(const struct dhcp6_msg *m, const char *ifname, const uint8_t *mac,
 		       struct client_class *c);
-/* The rule's conditions on a DHCPv6 Advertise/Reply: offered-filename is
- * matched against its option 59 ("" when absent); offered-next-server and
- * from-server, IPv4 only, never hold. */
-bool classify6_reply_matches(const struct cfg_boot *b, const struct dhcp6_msg *m);
+/* The rule's conditions on a DHCPv6 Advertise/Reply from src:
+ * offered-filename is matched against its option 59 ("" when absent),
+ * from-server against the rule's IPv6 servers; offered-next-server (IPv4)
+ * never holds. */
+bool classify6_reply_matches(const struct cfg_boot *b, const struct dhcp6_msg *m,
+			     const uint8_t src[16]);
 /* One short label for logs: "x64 UEFI", "x86 BIOS (iPXE)", "unknown". */
 const char *class_label(const struct client_class *c, char *buf, size_t len);
 

@@ -144,6 +144,8 @@ void config_print(const struct config *c, FILE *out);
 const struct cfg_iface *config_iface(const struct config *c, const char *name);
 /* The servers for an interface: its own list, else the global one. */
 const struct server_list *config_servers(const struct config *c, const struct cfg_iface *ifc);
+/* An IPv6 server is configured somewhere: DHCPv6 is relayed. */
+bool config_has_ipv6(const struct config *c);
 
 const char *policy_name(enum opt82_policy p);
 const char *log_level_name(enum log_level l);

@@ -142,7 +142,6 @@ void dataplane_count_drop(struct daemon *d, enum drop_reason r, const struct rel
 			  const char *what);
 
 /* dataplane6.c */
-bool config_has_ipv6(const struct config *cfg);
 /* The DHCPv6 side of the links (after links_rebuild), ff02::1:2 joined. */
 void links6_rebuild(struct daemon *d);
 /* A DHCPv6 frame from the capture. */

@@ -318,7 +318,8 @@ bool boot_rule_is_pass(const struct cfg_boot *b)
 
 bool boot_rule_has_reply_conditions(const struct cfg_boot *b)
 {
-	return b->offered_filename[0] || b->offered_next_server[0] || b->from_servers.n;
+	return b->offered_filename[0] || b->offered_next_server[0] || b->from_servers.n ||
+	       b->from_servers.n6;
 }
 
 bool classify_reply_matches(const struct cfg_boot *b, const struct dhcp_msg *m, uint32_t src)
@@ -349,7 +350,9 @@ bool classify_reply_matches(const struct cfg_boot *b, const struct dhcp_msg *m, 
 		if (!hit)
 			return false;
 	}
-	if (b->from_servers.n) {
+	/* from-server holds for a server of the reply's family only: a rule
+	 * naming IPv6 servers alone never applies to an IPv4 reply. */
+	if (b->from_servers.n || b->from_servers.n6) {
 		bool hit = false;
 
 		for (size_t i = 0; i < b->from_servers.n && !hit; i++)
@@ -360,24 +363,32 @@ bool classify_reply_matches(const struct cfg_boot *b, const struct dhcp_msg *m, 
 	return true;
 }
 
-bool classify6_reply_matches(const struct cfg_boot *b, const struct dhcp6_msg *m)
+bool classify6_reply_matches(const struct cfg_boot *b, const struct dhcp6_msg *m,
+			     const uint8_t src[16])
 {
-	if (b->offered_next_server[0] || b->from_servers.n)
+	if (b->offered_next_server[0])
 		return false;
+	if (b->from_servers.n || b->from_servers.n6) {
+		bool hit = false;
+
+		for (size_t i = 0; i < b->from_servers.n6 && !hit; i++)
+			hit = memcmp(b->from_servers.addr6[i], src, 16) == 0;
+		if (!hit)
+			return false;
+	}
 	if (b->offered_filename[0]) {
 		char url[256];
-		uint16_t len;
+		uint16_t len = 0;
 		const uint8_t *v = dhcp6_opt_get(m, D6O_BOOTFILE_URL, &len);
 
-		url[0] = '\0';
-		if (v) {
-			if (len >= sizeof(url))
-				len = sizeof(url) - 1;
+		/* A URL with a NUL in it, or longer than any a rule can name,
+		 * matches no glob (it is not cut to fit). */
+		if (len >= sizeof(url) || (v && memchr(v, 0, len)))
+			return false;
+		if (v)
 			memcpy(url, v, len);
-			url[len] = '\0';
-		}
-		if (strlen(url) != (size_t)(v ? len : 0) ||
-		    fnmatch(b->offered_filename, url, 0) != 0)
+		url[len] = '\0';
+		if (fnmatch(b->offered_filename, url, 0) != 0)
 			return false;
 	}
 	return true;

@@ -197,3 +197,13 @@ const struct server_list *config_servers(const struct config *c, const struct cf
 	return ifc && (ifc->servers.n || ifc->servers.n6) ? &ifc->servers : &c->servers;
 }
 
+
+bool config_has_ipv6(const struct config *c)
+{
+	if (c->servers.n6)
+		return true;
+	for (size_t i = 0; i < c->nifaces; i++)
+		if (c->ifaces[i].servers.n6)
+			return true;
+	return false;
+}

@@ -12,16 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool config_has_ipv6(const struct config *cfg)
-{
-	if (cfg->servers.n6)
-		return true;
-	for (size_t i = 0; i < cfg->nifaces; i++)
-		if (cfg->ifaces[i].servers.n6)
-			return true;
-	return false;
-}
-
 static const char *ip6_str(const uint8_t a[16], char *buf)
 {
 	inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
@@ -41,7 +31,7 @@ void links6_rebuild(struct daemon *d)
 {
 	struct relay6_link *v;
 	int *want;
-	size_t n = 0, nwant = 0, nwant_joined = 0;
+	size_t n = 0, nwant = 0, got = 0;
 
 	if (d->udp6_fd < 0)
 		return;
@@ -90,7 +80,7 @@ void links6_rebuild(struct daemon *d)
 	/* Leave what is gone, join what is new (both lists sorted); joined
 	 * keeps only the joins that took, so a failed one is tried again at
 	 * the next change of the links. */
-	for (size_t i = 0, k = 0, got = 0; i < d->njoined || k < nwant;) {
+	for (size_t i = 0, k = 0; i < d->njoined || k < nwant;) {
 		if (k == nwant || (i < d->njoined && d->joined[i] < want[k])) {
 			(void)upstream6_join(d->udp6_fd, d->joined[i++], false);
 		} else if (i == d->njoined || want[k] < d->joined[i]) {
@@ -107,11 +97,10 @@ void links6_rebuild(struct daemon *d)
 			i++;
 			k++;
 		}
-		nwant_joined = got;
 	}
 	free(d->joined);
 	d->joined = want;
-	d->njoined = nwant_joined;
+	d->njoined = got;
 	free(d->l6);
 	d->l6 = v;
 	d->nl6 = n;

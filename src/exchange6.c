@@ -15,9 +15,16 @@ void exchange6_request(struct exchange *x, const struct dhcp6_msg *m, const uint
 	exchange_note(x, peer, 16, m->xid, now_ms, out);
 }
 
+struct reply6 {
+	const struct dhcp6_msg *m;
+	const uint8_t *src;
+};
+
 static bool reply6_holds(const struct cfg_boot *b, const void *arg)
 {
-	return classify6_reply_matches(b, arg);
+	const struct reply6 *r = arg;
+
+	return classify6_reply_matches(b, r->m, r->src);
 }
 
 static void put_text_opt(struct dhcp6_buf *b, uint16_t code, const char *text)
@@ -128,7 +135,8 @@ enum drop_reason exchange6_reply(struct exchange *x, const struct relay6_ctx *ct
 	out->ipxe = xe->flags & XID_F_IPXE;
 	if (xe->rule >= 0 && xe->generation == x->generation && x->cfg &&
 	    (size_t)xe->rule < x->cfg->nboots)
-		out->rule = exchange_reply_rule(x->cfg, xe, reply6_holds, m);
+		out->rule = exchange_reply_rule(x->cfg, xe, reply6_holds,
+						&(struct reply6){ m, src });
 	out->pass = out->rule && boot_rule_is_pass(out->rule);
 	url_text(m, out->old_url, sizeof(out->old_url));
 	if (out->rule && !out->pass) {

@@ -334,6 +334,49 @@ static void test_reply_from_a_non_server_is_dropped_before_any_rewrite(void **st
 	assert_false(xr.rewritten);
 }
 
+/* from-server holds for the reply's family only: a rule naming an IPv6
+ * server applies to that server's DHCPv6 replies and to no IPv4 reply; an
+ * option 59 too long for a rule's glob, or with a NUL, matches none. */
+static void test_from_server_and_offered_filename_on_dhcpv6_replies(void **state)
+{
+	struct cfg_boot b = { .name = "r" };
+	struct dhcp_msg m4;
+	struct dhcp6_msg m;
+	uint8_t buf[600], other[16];
+	struct dhcp6_buf w;
+	char longurl[300];
+
+	(void)state;
+	dhcp6_buf_init(&w, buf, sizeof(buf));
+	dhcp6_put(&w, "\x02\x0a\x0b\x0c", 4);
+	dhcp6_put_opt(&w, D6O_BOOTFILE_URL, "tftp://[2001:db8::2]/generic.efi", 32);
+	assert_int_equal(dhcp6_parse(&m, buf, w.len), 0);
+	memcpy(b.from_servers.addr6[0], server, 16);
+	b.from_servers.n6 = 1;
+	inet_pton(AF_INET6, "2001:db8::66", other);
+	assert_true(classify6_reply_matches(&b, &m, server));
+	assert_false(classify6_reply_matches(&b, &m, other));
+	dhcp_msg_init(&m4);
+	assert_false(classify_reply_matches(&b, &m4, htonl(0x0a000002)));
+	assert_true(boot_rule_has_reply_conditions(&b));
+
+	b.from_servers.n6 = 0;
+	snprintf(b.offered_filename, sizeof(b.offered_filename), "*generic*");
+	assert_true(classify6_reply_matches(&b, &m, server));
+	memset(longurl, 'a', sizeof(longurl));
+	memcpy(longurl + 280, "generic.efi", 11);
+	dhcp6_buf_init(&w, buf, sizeof(buf));
+	dhcp6_put(&w, "\x02\x0a\x0b\x0c", 4);
+	dhcp6_put_opt(&w, D6O_BOOTFILE_URL, longurl, 291);
+	assert_int_equal(dhcp6_parse(&m, buf, w.len), 0);
+	assert_false(classify6_reply_matches(&b, &m, server));
+	dhcp6_buf_init(&w, buf, sizeof(buf));
+	dhcp6_put(&w, "\x02\x0a\x0b\x0c", 4);
+	dhcp6_put_opt(&w, D6O_BOOTFILE_URL, "x\0generic", 9);
+	assert_int_equal(dhcp6_parse(&m, buf, w.len), 0);
+	assert_false(classify6_reply_matches(&b, &m, server));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -346,6 +389,7 @@ int main(void)
 		T(test_offered_filename_condition_on_option59_falls_to_a_pass),
 		T(test_unknown_request_and_reload_leave_the_reply_as_sent),
 		T(test_reply_from_a_non_server_is_dropped_before_any_rewrite),
+		T(test_from_server_and_offered_filename_on_dhcpv6_replies),
 	};
 
 	return cmocka_run_group_tests_name("exchange6", tests, NULL, NULL);
