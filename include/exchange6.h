@@ -7,6 +7,13 @@
  * HTTP boot client gets the vendor class "HTTPClient" the UEFI
  * specification asks of the server. A Reply ends the exchange.
  *
+ * On a tftp-proxy link (when the proxy runs) option 59, the server's or
+ * the rule's, is then pointed at the relay: tftp://HOST/PATH with HOST a
+ * literal address other than the link's own becomes tftp://[ours]/PATH,
+ * and the addresses a Reply leases to the client boot from HOST through
+ * the proxy. A name, another scheme or a port other than 69 is left as
+ * it is: the client then fetches from the server itself.
+ *
  * Pure, like exchange.h: the same struct exchange (its own instance),
  * time passed in, no I/O, no logging. */
 #ifndef PXR_EXCHANGE6_H
@@ -14,6 +21,8 @@
 
 #include "exchange.h"
 #include "relay6.h"
+
+#define EXCHANGE6_PROXY_CLIENTS 4
 
 struct exchange6_reply {
 	bool known;                   /* its request was remembered */
@@ -24,6 +33,12 @@ struct exchange6_reply {
 	bool rewritten;
 	bool added_http_vendor_class;
 	char old_url[256], new_url[256];
+	/* tftp-proxy: option 59 names us now; the client's leased addresses
+	 * (a Reply's IA_NA) boot from tftp_server (IPv4 as ::ffff:a.b.c.d). */
+	bool proxied;
+	uint8_t tftp_server[16];
+	uint8_t tftp_clients[EXCHANGE6_PROXY_CLIENTS][16];
+	size_t ntftp_clients;
 };
 
 /* A client message (not a Relay-forward) about to be relayed, received
@@ -47,5 +62,11 @@ enum drop_reason exchange6_reply(struct exchange *x, const struct relay6_ctx *ct
  * its place, an added one at the end. Length, or -EMSGSIZE. */
 int rewrite6_boot(const struct dhcp6_msg *m, const char *url, const char *param, bool http,
 		  uint8_t *out, size_t cap, bool *added_http);
+
+/* url pointed at ours: 0 and out ("tftp://[ours]/PATH") and server
+ * (the URL's host, IPv4 as ::ffff:a.b.c.d), or -1 when url is not
+ * tftp://LITERAL[:69]/PATH or already names ours. */
+int exchange6_proxy_url(const char *url, const uint8_t ours[16], char *out, size_t cap,
+			uint8_t server[16]);
 
 #endif

@@ -36,6 +36,7 @@ struct relay6_link {
 struct relay6_ctx {
 	const struct relay6_link *links;     /* sorted by link->ifindex */
 	size_t nlinks;
+	bool tftp_proxy;                     /* the TFTP proxy runs: tftp-proxy links use it */
 };
 
 struct relay6_rx {

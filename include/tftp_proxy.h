@@ -19,25 +19,85 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+/* An address of either family: IPv6 as it is, IPv4 as ::ffff:a.b.c.d
+ * (RFC 4291 §2.5.5.2, the form a dual-stack socket reports it in). All
+ * zeros is no address. */
+struct tftp_addr {
+	uint8_t b[16];
+};
+
+/* ip in network order; 0.0.0.0 gives no address. */
+static inline struct tftp_addr tftp_addr4(uint32_t ip)
+{
+	struct tftp_addr a = { { 0 } };
+
+	if (ip) {
+		a.b[10] = a.b[11] = 0xff;
+		memcpy(&a.b[12], &ip, 4);
+	}
+	return a;
+}
+
+static inline struct tftp_addr tftp_addr6(const uint8_t b[16])
+{
+	struct tftp_addr a;
+
+	memcpy(a.b, b, 16);
+	return a;
+}
+
+static inline bool tftp_addr_is4(struct tftp_addr a)
+{
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a.b, pfx, 12) == 0;
+}
+
+/* The IPv4 address in network order (of an IPv4 one). */
+static inline uint32_t tftp_addr_to4(struct tftp_addr a)
+{
+	uint32_t ip;
+
+	memcpy(&ip, &a.b[12], 4);
+	return ip;
+}
+
+static inline bool tftp_addr_eq(struct tftp_addr a, struct tftp_addr b)
+{
+	return memcmp(a.b, b.b, 16) == 0;
+}
+
+static inline bool tftp_addr_unset(struct tftp_addr a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a.b, zero, 16) == 0;
+}
+
+/* a.b.c.d for an IPv4 address, RFC 5952 text for an IPv6 one; out. */
+const char *tftp_addr_text(struct tftp_addr a, char *out, size_t cap);
 
 struct tftp_io {
 	void *user;
 	/* A UDP socket bound to (local_ip, ephemeral port). Returns an id
-	 * >= 0 or a negative errno. */
-	int (*open)(void *user, uint32_t local_ip);
+	 * >= 0 or a negative errno. Addresses here are of either family. */
+	int (*open)(void *user, struct tftp_addr local_ip);
 	/* A UDP socket for a fetch from server_ip, bound to the address the
 	 * route to it leaves from; *ifindex is that route's interface, the
 	 * only one the server's answers may arrive on. Returns an id >= 0 or
 	 * a negative errno (no route). */
-	int (*open_upstream)(void *user, uint32_t server_ip, int *ifindex);
+	int (*open_upstream)(void *user, struct tftp_addr server_ip, int *ifindex);
 	void (*close)(void *user, int sock);
-	int (*send)(void *user, int sock, uint32_t ip, uint16_t port, const uint8_t *buf, size_t len);
+	int (*send)(void *user, int sock, struct tftp_addr ip, uint16_t port, const uint8_t *buf,
+		    size_t len);
 	/* Optional second level of the cache (cache-dir): load a file not
 	 * older than max_age_ms into a malloc'd buffer, with its age (0, or
 	 * -ENOENT), and store a complete one. NULL: memory only. */
-	int (*load)(void *user, uint32_t server, const char *path, int64_t max_age_ms,
+	int (*load)(void *user, struct tftp_addr server, const char *path, int64_t max_age_ms,
 		    uint8_t **data, size_t *len, int64_t *age_ms);
-	void (*store)(void *user, uint32_t server, const char *path, const uint8_t *data, size_t len);
+	void (*store)(void *user, struct tftp_addr server, const char *path, const uint8_t *data, size_t len);
 };
 
 struct tftp_proxy_cfg {
@@ -87,19 +147,21 @@ struct tftp_proxy;
 struct tftp_proxy *tftp_proxy_new(const struct tftp_proxy_cfg *cfg, const struct tftp_io *io);
 void tftp_proxy_free(struct tftp_proxy *px);
 
-/* DHCP taught us: client_ip boots from server_ip (network order). */
-void tftp_proxy_learn(struct tftp_proxy *px, uint32_t client_ip, uint32_t server_ip, int64_t now_ms);
+/* DHCP or DHCPv6 taught us: client_ip boots from server_ip (either may
+ * be of either family: an IPv6 client may boot from an IPv4 server). */
+void tftp_proxy_learn(struct tftp_proxy *px, struct tftp_addr client_ip,
+		      struct tftp_addr server_ip, int64_t now_ms);
 
 /* A request on the listening socket (port 69): from client_ip:port to
  * local_ip (our address on the client's link, whose MTU is mtu). */
 void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
-			uint32_t client_ip, uint16_t client_port, uint32_t local_ip,
-			unsigned mtu, int64_t now_ms);
+			struct tftp_addr client_ip, uint16_t client_port,
+			struct tftp_addr local_ip, unsigned mtu, int64_t now_ms);
 
 /* A datagram on socket sock (a session's or a fetch's), arrived on
  * interface ifindex. */
 void tftp_proxy_input(struct tftp_proxy *px, int sock, const uint8_t *buf, size_t len,
-		      uint32_t src_ip, uint16_t src_port, int ifindex, int64_t now_ms);
+		      struct tftp_addr src_ip, uint16_t src_port, int ifindex, int64_t now_ms);
 
 /* Retransmissions and timeouts. Returns ms until the next deadline, -1
  * when nothing is pending. */

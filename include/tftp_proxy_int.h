@@ -19,7 +19,9 @@
 #define LEARN_SLOTS 8192
 #define LEARN_WAYS 4
 #define LEARN_TTL_MS (24 * 3600 * 1000LL)
+/* IPv4 or IPv6 header, UDP header, TFTP DATA header */
 #define IP_UDP_TFTP_HDR (20 + 8 + 4)
+#define IP6_UDP_TFTP_HDR (40 + 8 + 4)
 #define FETCH_TIMEOUT_DEFAULT_MS (300 * 1000LL)
 #define FIRST_ALLOC 65536
 
@@ -30,7 +32,7 @@ struct session {
 	bool used;
 	bool confirmed;                    /* the client ACKed something: it holds a slot */
 	int sock;
-	uint32_t client_ip, local_ip;
+	struct tftp_addr client_ip, local_ip;
 	uint16_t client_port;
 	struct entry *e;
 	struct session *next_in_entry;
@@ -52,7 +54,7 @@ struct session {
 struct fetch {
 	bool used;
 	int sock;
-	uint32_t server_ip;
+	struct tftp_addr server_ip;
 	uint16_t server_port;              /* the server's TID, 0 until it answers */
 	int ifindex;                       /* answers arrive here or nowhere */
 	bool oack_seen;
@@ -73,7 +75,7 @@ struct fetch {
 /* A file, keyed by (server, path): complete, or filling from a fetch. */
 struct entry {
 	struct entry *next;                /* cache list */
-	uint32_t server_ip;
+	struct tftp_addr server_ip;
 	char path[TFTP_PATH_MAX];
 	uint8_t *data;
 	size_t len, cap;                   /* cap counts against cache_size */
@@ -88,7 +90,7 @@ struct entry {
 };
 
 struct learned {
-	uint32_t client_ip, server_ip;
+	struct tftp_addr client_ip, server_ip;
 	int64_t expires_ms;
 };
 
@@ -118,12 +120,12 @@ struct tftp_proxy {
 void tpx_entry_wake(struct tftp_proxy *px, struct entry *e, int64_t now_ms);
 void tpx_map_sock(struct tftp_proxy *px, int sock, bool fetch, unsigned idx);
 int64_t tpx_next_rto(int64_t rto);
-void tpx_send_error(struct tftp_proxy *px, int sock, uint32_t ip, uint16_t port,
+void tpx_send_error(struct tftp_proxy *px, int sock, struct tftp_addr ip, uint16_t port,
 		    uint16_t code, const char *msg);
 void tpx_unmap_sock(struct tftp_proxy *px, int sock);
-struct entry *tpx_cache_find(struct tftp_proxy *px, uint32_t server, const char *path,
+struct entry *tpx_cache_find(struct tftp_proxy *px, struct tftp_addr server, const char *path,
 			     int64_t now_ms);
-struct entry *tpx_disk_find(struct tftp_proxy *px, uint32_t server, const char *path,
+struct entry *tpx_disk_find(struct tftp_proxy *px, struct tftp_addr server, const char *path,
 			    int64_t now_ms);
 void tpx_entry_free(struct tftp_proxy *px, struct entry *e);
 void tpx_fetch_on_packet(struct tftp_proxy *px, struct fetch *f, const struct tftp_pkt *p,

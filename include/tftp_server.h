@@ -22,7 +22,8 @@ void tftp_server_close(struct tftp_server *ts);
 void tftp_server_on_listen(struct tftp_server *ts, const struct relay_links *links, int64_t now_ms);
 void tftp_server_on_sock(struct tftp_server *ts, int fd, int64_t now_ms);
 int tftp_server_tick(struct tftp_server *ts, int64_t now_ms);
-void tftp_server_learn(struct tftp_server *ts, uint32_t client, uint32_t server, int64_t now_ms);
+void tftp_server_learn(struct tftp_server *ts, struct tftp_addr client, struct tftp_addr server,
+		       int64_t now_ms);
 const struct tftp_stats *tftp_server_stats(const struct tftp_server *ts);
 void tftp_server_usage(const struct tftp_server *ts, unsigned *sessions, unsigned *fetches,
 		       uint64_t *cached);

@@ -344,7 +344,8 @@ void on_reply(struct daemon *d, const uint8_t *buf, size_t len, uint32_t src,
 		uint32_t client = d->msg.yiaddr ? d->msg.yiaddr : d->msg.ciaddr;
 
 		if (client)
-			tftp_server_learn(d->tftp, client, dv->tftp_server, rx.now_ms);
+			tftp_server_learn(d->tftp, tftp_addr4(client), tftp_addr4(dv->tftp_server),
+					  rx.now_ms);
 		log_debug("tftp-proxy: %s boots from %s through us", ip_str(client, a),
 			  ip_str(dv->tftp_server, s));
 	}

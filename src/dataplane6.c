@@ -115,7 +115,7 @@ void links6_rebuild(struct daemon *d)
 
 static struct relay6_ctx ctx6(const struct daemon *d)
 {
-	return (struct relay6_ctx){ d->l6, d->nl6 };
+	return (struct relay6_ctx){ d->l6, d->nl6, d->tftp != NULL };
 }
 
 void on_request6(struct daemon *d, const struct frame_info *fi)
@@ -190,6 +190,21 @@ static void on_reply6(struct daemon *d, const uint8_t *buf, size_t len, const ui
 	if (r != DROP_NONE) {
 		dataplane_count_drop(d, r, dv->l6 ? dv->l6->link : NULL, "DHCPv6 reply");
 		return;
+	}
+	if (xr.proxied && d->tftp) {
+		int64_t now = now_ms();
+
+		for (size_t i = 0; i < xr.ntftp_clients; i++) {
+			tftp_server_learn(d->tftp, tftp_addr6(xr.tftp_clients[i]),
+					  tftp_addr6(xr.tftp_server), now);
+			if (log_enabled(LOG_LVL_DEBUG)) {
+				char c[INET6_ADDRSTRLEN], t[INET6_ADDRSTRLEN];
+
+				log_debug("tftp-proxy: %s boots from %s through us",
+					  ip6_str(xr.tftp_clients[i], c),
+					  tftp_addr_text(tftp_addr6(xr.tftp_server), t, sizeof(t)));
+			}
+		}
 	}
 	if (xr.rewritten && log_enabled(LOG_LVL_INFO))
 		log_info("rewrite6 %s if %s xid %06x class %s%s rule %s url \"%s\" -> \"%s\"%s",

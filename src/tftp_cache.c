@@ -84,11 +84,11 @@ static bool entry_reserve(struct tftp_proxy *px, struct entry *e, size_t cap, in
 	return true;
 }
 
-struct entry *tpx_cache_find(struct tftp_proxy *px, uint32_t server, const char *path,
+struct entry *tpx_cache_find(struct tftp_proxy *px, struct tftp_addr server, const char *path,
 			     int64_t now_ms)
 {
 	for (struct entry *e = px->cache; e; e = e->next) {
-		if (e->server_ip != server || strcmp(e->path, path) != 0 || e->failed)
+		if (!tftp_addr_eq(e->server_ip, server) || strcmp(e->path, path) != 0 || e->failed)
 			continue;
 		/* Validation: a complete copy is trusted for cache_max_age. */
 		if (e->complete && now_ms - e->fetched_ms > px->cfg.cache_max_age_ms &&
@@ -103,7 +103,7 @@ struct entry *tpx_cache_find(struct tftp_proxy *px, uint32_t server, const char 
 
 /* The second level (cache-dir): a file fetched earlier, maybe by an
  * earlier run, not older than cache_max_age. */
-struct entry *tpx_disk_find(struct tftp_proxy *px, uint32_t server, const char *path,
+struct entry *tpx_disk_find(struct tftp_proxy *px, struct tftp_addr server, const char *path,
 			    int64_t now_ms)
 {
 	struct entry *e;

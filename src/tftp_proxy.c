@@ -4,12 +4,23 @@
 #include "tftp_proxy_int.h"
 #include "siphash.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- small helpers ---- */
+
+const char *tftp_addr_text(struct tftp_addr a, char *out, size_t cap)
+{
+	if (tftp_addr_is4(a)) {
+		uint32_t ip = tftp_addr_to4(a);
+
+		return inet_ntop(AF_INET, &ip, out, (socklen_t)cap) ? out : "?";
+	}
+	return inet_ntop(AF_INET6, a.b, out, (socklen_t)cap) ? out : "?";
+}
 
 void tpx_map_sock(struct tftp_proxy *px, int sock, bool fetch, unsigned idx)
 {
@@ -36,7 +47,7 @@ void tpx_unmap_sock(struct tftp_proxy *px, int sock)
 	px->io.close(px->io.user, sock);
 }
 
-void tpx_send_error(struct tftp_proxy *px, int sock, uint32_t ip, uint16_t port,
+void tpx_send_error(struct tftp_proxy *px, int sock, struct tftp_addr ip, uint16_t port,
 		    uint16_t code, const char *msg)
 {
 	int n = tftp_build_error(px->buf, sizeof(px->buf), code, msg);
@@ -58,19 +69,20 @@ int64_t tpx_next_rto(int64_t rto)
  * bucket). A full bucket gives up the entry closest to expiry: that client
  * gets an error until its next DHCP exchange teaches us again. */
 
-static struct learned *learned_bucket(struct tftp_proxy *px, uint32_t client_ip)
+static struct learned *learned_bucket(struct tftp_proxy *px, struct tftp_addr client_ip)
 {
 	uint64_t h = siphash24(px->cfg.hash_key, ~px->cfg.hash_key, &client_ip, sizeof(client_ip));
 
 	return &px->learned[(h % (LEARN_SLOTS / LEARN_WAYS)) * LEARN_WAYS];
 }
 
-void tftp_proxy_learn(struct tftp_proxy *px, uint32_t client_ip, uint32_t server_ip, int64_t now_ms)
+void tftp_proxy_learn(struct tftp_proxy *px, struct tftp_addr client_ip,
+		      struct tftp_addr server_ip, int64_t now_ms)
 {
 	struct learned *b = learned_bucket(px, client_ip), *slot = NULL;
 
 	for (int i = 0; i < LEARN_WAYS && !slot; i++)
-		if (b[i].client_ip == client_ip)
+		if (tftp_addr_eq(b[i].client_ip, client_ip))
 			slot = &b[i];
 	for (int i = 0; i < LEARN_WAYS && !slot; i++)
 		if (b[i].expires_ms <= now_ms)
@@ -84,14 +96,15 @@ void tftp_proxy_learn(struct tftp_proxy *px, uint32_t client_ip, uint32_t server
 	*slot = (struct learned){ client_ip, server_ip, now_ms + LEARN_TTL_MS };
 }
 
-static uint32_t learned_server(struct tftp_proxy *px, uint32_t client_ip, int64_t now_ms)
+static struct tftp_addr learned_server(struct tftp_proxy *px, struct tftp_addr client_ip,
+				       int64_t now_ms)
 {
 	struct learned *b = learned_bucket(px, client_ip);
 
 	for (int i = 0; i < LEARN_WAYS; i++)
-		if (b[i].client_ip == client_ip && b[i].expires_ms > now_ms)
+		if (tftp_addr_eq(b[i].client_ip, client_ip) && b[i].expires_ms > now_ms)
 			return b[i].server_ip;
-	return 0;
+	return (struct tftp_addr){ { 0 } };
 }
 
 /* ---- client sessions ---- */
@@ -224,14 +237,16 @@ static void session_start(struct tftp_proxy *px, struct session *s, int64_t now_
 }
 
 /* Live sessions of one client, confirmed or on probation. */
-static unsigned sessions_of(const struct tftp_proxy *px, uint32_t client_ip, bool confirmed)
+static unsigned sessions_of(const struct tftp_proxy *px, struct tftp_addr client_ip,
+			    bool confirmed)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < 2 * px->nslots; i++) {
 		const struct session *s = &px->sessions[i];
 
-		n += s->used && s->confirmed == confirmed && s->client_ip == client_ip;
+		n += s->used && s->confirmed == confirmed &&
+		     tftp_addr_eq(s->client_ip, client_ip);
 	}
 	return n;
 }
@@ -354,7 +369,8 @@ void tftp_proxy_free(struct tftp_proxy *px)
  * MAX_CLIENT_WINDOW, tsize when asked. */
 static void negotiate(struct session *s, const struct tftp_pkt *p, unsigned mtu)
 {
-	uint32_t frame = mtu > IP_UDP_TFTP_HDR + TFTP_BLKSIZE_MIN ? mtu - IP_UDP_TFTP_HDR : 512;
+	unsigned hdr = tftp_addr_is4(s->client_ip) ? IP_UDP_TFTP_HDR : IP6_UDP_TFTP_HDR;
+	uint32_t frame = mtu > hdr + TFTP_BLKSIZE_MIN ? mtu - hdr : 512;
 
 	s->asked = p->opts;
 	memset(&s->granted, 0, sizeof(s->granted));
@@ -400,15 +416,16 @@ static const char *bad_request_reason(int err)
 	}
 }
 
-/* The oldest session on probation, of client_ip (0: of anyone). */
-static struct session *oldest_unconfirmed(struct tftp_proxy *px, uint32_t client_ip)
+/* The oldest session on probation, of client_ip (no address: of anyone). */
+static struct session *oldest_unconfirmed(struct tftp_proxy *px, struct tftp_addr client_ip)
 {
 	struct session *old = NULL;
 
 	for (unsigned i = 0; i < 2 * px->nslots; i++) {
 		struct session *s = &px->sessions[i];
 
-		if (s->used && !s->confirmed && (client_ip == 0 || s->client_ip == client_ip) &&
+		if (s->used && !s->confirmed && 
+		    (tftp_addr_unset(client_ip) || tftp_addr_eq(s->client_ip, client_ip)) &&
 		    (!old || s->started_ms < old->started_ms))
 			old = s;
 	}
@@ -420,14 +437,14 @@ static struct session *oldest_unconfirmed(struct tftp_proxy *px, uint32_t client
  * has nslots places of its own, max_per_client per address, and when
  * they are full the oldest gives way (a real client answers within a
  * round trip, a forged one never). */
-static struct session *session_slot(struct tftp_proxy *px, uint32_t client_ip)
+static struct session *session_slot(struct tftp_proxy *px, struct tftp_addr client_ip)
 {
 	struct session *old = NULL;
 
 	if (sessions_of(px, client_ip, false) >= px->cfg.max_per_client)
 		old = oldest_unconfirmed(px, client_ip);
 	else if (px->nprobation >= px->nslots)
-		old = oldest_unconfirmed(px, 0);
+		old = oldest_unconfirmed(px, (struct tftp_addr){ { 0 } });
 	if (old) {
 		px->st.probation_evicted++;
 		session_fail(px, old, TFTP_ENOTDEFINED, "server busy");
@@ -439,15 +456,15 @@ static struct session *session_slot(struct tftp_proxy *px, uint32_t client_ip)
 }
 
 void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
-			uint32_t client_ip, uint16_t client_port, uint32_t local_ip,
-			unsigned mtu, int64_t now_ms)
+			struct tftp_addr client_ip, uint16_t client_port,
+			struct tftp_addr local_ip, unsigned mtu, int64_t now_ms)
 {
 	struct tftp_pkt p;
 	struct session *s = NULL;
 	struct entry *e;
 	char path[TFTP_PATH_MAX];
 	const char *why;
-	uint32_t server;
+	struct tftp_addr server;
 	int sock, err;
 
 	err = tftp_parse(buf, len, &p);
@@ -486,7 +503,7 @@ void tftp_proxy_request(struct tftp_proxy *px, const uint8_t *buf, size_t len,
 	/* Never an open relay: only the boot server DHCP named for this
 	 * client (or its boot rule named). */
 	server = learned_server(px, client_ip, now_ms);
-	if (!server) {
+	if (tftp_addr_unset(server)) {
 		tpx_send_error(px, sock, client_ip, client_port, TFTP_EACCESS,
 			       "no boot server known for this client");
 		goto refused;
@@ -549,7 +566,7 @@ refused:
 }
 
 void tftp_proxy_input(struct tftp_proxy *px, int sock, const uint8_t *buf, size_t len,
-		      uint32_t src_ip, uint16_t src_port, int ifindex, int64_t now_ms)
+		      struct tftp_addr src_ip, uint16_t src_port, int ifindex, int64_t now_ms)
 {
 	struct sockmap *m;
 	struct tftp_pkt p;
@@ -569,7 +586,7 @@ void tftp_proxy_input(struct tftp_proxy *px, int sock, const uint8_t *buf, size_
 			px->st.upstream_wrong_link++;
 			return;
 		}
-		if (src_ip != f->server_ip || (f->server_port && src_port != f->server_port)) {
+		if (!tftp_addr_eq(src_ip, f->server_ip) || (f->server_port && src_port != f->server_port)) {
 			/* RFC 1350: "If a source TID does not match, the
 			 * packet should be discarded as erroneously sent from
 			 * somewhere else. An error packet should be sent to
@@ -588,7 +605,7 @@ void tftp_proxy_input(struct tftp_proxy *px, int sock, const uint8_t *buf, size_
 	{
 		struct session *s = &px->sessions[m->idx];
 
-		if (src_ip != s->client_ip || src_port != s->client_port) {
+		if (!tftp_addr_eq(src_ip, s->client_ip) || src_port != s->client_port) {
 			tpx_send_error(px, sock, src_ip, src_port, TFTP_EBADID, "unknown transfer ID");
 			px->st.unknown_tid++;
 			return;

@@ -1,4 +1,10 @@
-/* tftp_server.c - see tftp_server.h. */
+/* tftp_server.c - see tftp_server.h.
+ *
+ * One family of socket serves both: an IPv6 socket with IPV6_V6ONLY off
+ * takes IPv4 datagrams too and names their addresses ::ffff:a.b.c.d,
+ * which is what struct tftp_addr holds, so the proxy needs no second set
+ * of sockets for IPv6 clients or IPv6 boot servers. A kernel without IPv6
+ * gets IPv4 sockets and serves IPv4 alone. */
 #define _GNU_SOURCE
 #include "tftp_server.h"
 #include "log.h"
@@ -25,6 +31,7 @@
 
 struct tftp_server {
 	int listen_fd, ep;
+	int family;                     /* of every socket: AF_INET6, or AF_INET without IPv6 */
 	struct log_ratelimit rl_full;   /* "sessions full" warnings */
 	struct log_ratelimit rl_route;  /* "no route to the boot server" warnings */
 	uint64_t slots_full_seen, budget_seen;
@@ -38,25 +45,102 @@ struct tftp_server {
 	uint8_t buf[SOCK_BATCH][DGRAM_MAX];
 };
 
-static int io_open(void *user, uint32_t local_ip)
+/* a:port as a socket address of the sockets' family; 0, or -EAFNOSUPPORT
+ * for an IPv6 address without IPv6. */
+static socklen_t sockaddr_of(const struct tftp_server *ts, struct tftp_addr a, uint16_t port,
+			     struct sockaddr_storage *ss)
 {
-	struct tftp_server *ts = user;
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = local_ip };
-	struct epoll_event ev = { .events = EPOLLIN };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1;
+	memset(ss, 0, sizeof(*ss));
+	if (ts->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a.b, 16);
+		return sizeof(*s6);
+	}
+	if (!tftp_addr_unset(a) && !tftp_addr_is4(a))
+		return 0;
+	((struct sockaddr_in *)ss)->sin_family = AF_INET;
+	((struct sockaddr_in *)ss)->sin_port = htons(port);
+	((struct sockaddr_in *)ss)->sin_addr.s_addr = tftp_addr_unset(a) ? 0 : tftp_addr_to4(a);
+	return sizeof(struct sockaddr_in);
+}
+
+static struct tftp_addr addr_of(const struct sockaddr_storage *ss, uint16_t *port)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		*port = ntohs(s6->sin6_port);
+		return tftp_addr6(s6->sin6_addr.s6_addr);
+	}
+	*port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return tftp_addr4(((const struct sockaddr_in *)ss)->sin_addr.s_addr);
+}
+
+/* A datagram's interface and destination address, from IPV6_PKTINFO (an
+ * IPv6 socket reports IPv4 datagrams there too) or IP_PKTINFO. */
+static int pktinfo_of(struct msghdr *mh, struct tftp_addr *dst)
+{
+	int ifindex = 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			ifindex = (int)pi.ipi6_ifindex;
+			if (dst)
+				*dst = tftp_addr6(pi.ipi6_addr.s6_addr);
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			ifindex = pi.ipi_ifindex;
+			if (dst)
+				*dst = tftp_addr4(pi.ipi_addr.s_addr);
+		}
+	}
+	return ifindex;
+}
+
+/* A UDP socket of ts->family that tells each datagram's interface and
+ * destination; bound to local:port. */
+static int udp_socket(const struct tftp_server *ts, struct tftp_addr local, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sockaddr_of(ts, local, port, &ss);
+	int one = 1, zero = 0, fd;
+
+	if (!sl)
+		return -EAFNOSUPPORT;
+	fd = socket(ts->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* Every datagram says which interface it came in by (IP_PKTINFO):
-	 * a fetch takes its server's packets from the route's one only. */
-	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	if ((ts->family == AF_INET6 &&
+	     (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0 ||
+	      setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0)) ||
+	    (ts->family == AF_INET && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0) ||
+	    bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 		int e = -errno;
 
 		close(fd);
 		return e;
 	}
+	return fd;
+}
+
+static int io_open(void *user, struct tftp_addr local_ip)
+{
+	struct tftp_server *ts = user;
+	struct epoll_event ev = { .events = EPOLLIN };
+	/* Every datagram says which interface it came in by (pktinfo): a
+	 * fetch takes its server's packets from the route's one only. */
+	int fd = udp_socket(ts, local_ip, 0);
+
+	if (fd < 0)
+		return fd;
 	ev.data.u64 = (uint64_t)ts->tag_sock << 32 | (uint32_t)fd;
 	if (epoll_ctl(ts->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		int e = -errno;
@@ -68,20 +152,22 @@ static int io_open(void *user, uint32_t local_ip)
 }
 
 /* The kernel's route to dst (RTM_GETROUTE, as `ip route get` asks):
- * the interface it leaves by and the source address it would use. */
-static int route_to(uint32_t dst, int *oif, uint32_t *src)
+ * the interface it leaves by and the source address it would use (left
+ * unset when the answer names none). */
+static int route_to(struct tftp_addr dst, int *oif, struct tftp_addr *src)
 {
+	bool v4 = tftp_addr_is4(dst);
+	size_t alen = v4 ? 4 : 16;
 	struct {
 		struct nlmsghdr nh;
 		struct rtmsg rt;
 		struct rtattr ra;
-		uint32_t dst;
+		uint8_t dst[16];
 	} req = {
-		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETROUTE,
-			.nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1 },
-		.rt = { .rtm_family = AF_INET, .rtm_dst_len = 32 },
-		.ra = { .rta_len = RTA_LENGTH(sizeof(uint32_t)), .rta_type = RTA_DST },
-		.dst = dst,
+		.nh = { .nlmsg_len = (uint32_t)NLMSG_LENGTH(sizeof(struct rtmsg) + RTA_LENGTH(alen)),
+			.nlmsg_type = RTM_GETROUTE, .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1 },
+		.rt = { .rtm_family = v4 ? AF_INET : AF_INET6, .rtm_dst_len = (uint8_t)(alen * 8) },
+		.ra = { .rta_len = (unsigned short)RTA_LENGTH(alen), .rta_type = RTA_DST },
 	};
 	union {
 		struct nlmsghdr nh;
@@ -92,11 +178,12 @@ static int route_to(uint32_t dst, int *oif, uint32_t *src)
 	ssize_t n;
 	int len, fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
+	memcpy(req.dst, v4 ? &dst.b[12] : dst.b, alen);
 	*oif = 0;
-	*src = 0;
+	*src = (struct tftp_addr){ { 0 } };
 	if (fd < 0)
 		return -errno;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
+	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
 		n = -errno;
 		close(fd);
 		return (int)n;
@@ -117,23 +204,26 @@ static int route_to(uint32_t dst, int *oif, uint32_t *src)
 	     ra = RTA_NEXT(ra, len)) {
 		if (ra->rta_type == RTA_OIF && RTA_PAYLOAD(ra) >= sizeof(int))
 			memcpy(oif, RTA_DATA(ra), sizeof(int));
-		else if (ra->rta_type == RTA_PREFSRC && RTA_PAYLOAD(ra) >= sizeof(uint32_t))
-			memcpy(src, RTA_DATA(ra), sizeof(uint32_t));
+		else if (ra->rta_type == RTA_PREFSRC && RTA_PAYLOAD(ra) >= alen)
+			*src = v4 ? tftp_addr4(*(const uint32_t *)RTA_DATA(ra))
+				  : tftp_addr6(RTA_DATA(ra));
 	}
 	return *oif > 0 ? 0 : -EHOSTUNREACH;
 }
 
 /* A fetch's socket: bound to the source address of the route toward the
  * server, answers accepted from that route's interface only. */
-static int io_open_upstream(void *user, uint32_t server, int *ifindex)
+static int io_open_upstream(void *user, struct tftp_addr server, int *ifindex)
 {
 	struct tftp_server *ts = user;
-	uint32_t src;
+	struct tftp_addr src;
 	unsigned more;
 	int r = route_to(server, ifindex, &src);
 
+	if (r == 0 && ts->family != AF_INET6 && !tftp_addr_is4(server))
+		r = -EAFNOSUPPORT;
 	if (r < 0) {
-		char a[INET_ADDRSTRLEN];
+		char a[INET6_ADDRSTRLEN];
 		struct timespec now;
 
 		/* The client gets an ERROR and the refusal is counted; the
@@ -142,7 +232,7 @@ static int io_open_upstream(void *user, uint32_t server, int *ifindex)
 		if (log_ratelimit_ok(&ts->rl_route, (int64_t)now.tv_sec * 1000 +
 				     now.tv_nsec / 1000000, &more))
 			log_warn("tftp-proxy: no route to boot server %s: %s (%u more like it not"
-				 " shown)", inet_ntop(AF_INET, &server, a, sizeof(a)),
+				 " shown)", tftp_addr_text(server, a, sizeof(a)),
 				 strerror(-r), more);
 		return r;
 	}
@@ -158,31 +248,33 @@ static void io_close(void *user, int fd)
 	ts->closed_fd = fd;
 }
 
-static int io_send(void *user, int fd, uint32_t ip, uint16_t port, const uint8_t *buf, size_t len)
+static int io_send(void *user, int fd, struct tftp_addr ip, uint16_t port, const uint8_t *buf,
+		   size_t len)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
-				   .sin_addr.s_addr = ip };
+	struct sockaddr_storage ss;
+	socklen_t sl = sockaddr_of(user, ip, port, &ss);
 
-	(void)user;
-	if (sendto(fd, buf, len, 0, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+	if (!sl)
+		return -EAFNOSUPPORT;
+	if (sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0)
 		return -errno;
 	return 0;
 }
 
 /* cache-dir: DIR/<server address>/<normalised path>. The path has no
  * ".." (tftp_normalise_path refused it) and no leading '/'. */
-static int disk_name(const struct tftp_server *ts, uint32_t server, const char *path,
+static int disk_name(const struct tftp_server *ts, struct tftp_addr server, const char *path,
 		     char *out, size_t cap)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	int n;
 
-	inet_ntop(AF_INET, &server, a, sizeof(a));
+	tftp_addr_text(server, a, sizeof(a));
 	n = snprintf(out, cap, "%s/%s/%s", ts->cache_dir, a, path);
 	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }
 
-static int io_load(void *user, uint32_t server, const char *path, int64_t max_age_ms,
+static int io_load(void *user, struct tftp_addr server, const char *path, int64_t max_age_ms,
 		   uint8_t **data, size_t *len, int64_t *age_ms)
 {
 	struct tftp_server *ts = user;
@@ -242,7 +334,7 @@ static int mkdirs(char *dir)
 	return mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
-static void io_store(void *user, uint32_t server, const char *path, const uint8_t *data, size_t len)
+static void io_store(void *user, struct tftp_addr server, const char *path, const uint8_t *data, size_t len)
 {
 	struct tftp_server *ts = user;
 	char name[512], tmp[540], *slash;
@@ -289,7 +381,6 @@ struct tftp_server *tftp_server_open(const struct cfg_tftp *cfg, uint64_t hash_k
 				     size_t errlen)
 {
 	struct tftp_server *ts = calloc(1, sizeof(*ts));
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(TFTP_PORT) };
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)tag_listen << 32 };
 	struct tftp_proxy_cfg pc = {
 		.cache_size = cfg->cache_size,
@@ -303,7 +394,7 @@ struct tftp_server *tftp_server_open(const struct cfg_tftp *cfg, uint64_t hash_k
 	};
 	struct tftp_io io = { .open = io_open, .open_upstream = io_open_upstream,
 			      .close = io_close, .send = io_send, .load = io_load, .store = io_store };
-	int one = 1;
+	int e = 0;
 
 	if (!ts) {
 		snprintf(err, errlen, "out of memory");
@@ -320,13 +411,20 @@ struct tftp_server *tftp_server_open(const struct cfg_tftp *cfg, uint64_t hash_k
 		ts->cache_dir[0] = '\0';
 	}
 	io.user = ts;
-	ts->listen_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (ts->listen_fd < 0 ||
-	    setsockopt(ts->listen_fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
-	    bind(ts->listen_fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    epoll_ctl(ep, EPOLL_CTL_ADD, ts->listen_fd, &ev) < 0) {
-		snprintf(err, errlen, "TFTP port 69: %s%s", strerror(errno),
-			 errno == EADDRINUSE ? " (a TFTP server runs here)" : "");
+	/* Port 69 of every address of both families, one socket. */
+	ts->family = AF_INET6;
+	ts->listen_fd = udp_socket(ts, (struct tftp_addr){ { 0 } }, TFTP_PORT);
+	if (ts->listen_fd == -EAFNOSUPPORT) {
+		ts->family = AF_INET;
+		ts->listen_fd = udp_socket(ts, (struct tftp_addr){ { 0 } }, TFTP_PORT);
+	}
+	if (ts->listen_fd < 0)
+		e = -ts->listen_fd;
+	else if (epoll_ctl(ep, EPOLL_CTL_ADD, ts->listen_fd, &ev) < 0)
+		e = errno;
+	if (e) {
+		snprintf(err, errlen, "TFTP port 69: %s%s", strerror(e),
+			 e == EADDRINUSE ? " (a TFTP server runs here)" : "");
 		if (ts->listen_fd >= 0)
 			close(ts->listen_fd);
 		free(ts);
@@ -371,32 +469,37 @@ static void report(struct tftp_server *ts, int64_t now_ms)
 void tftp_server_on_listen(struct tftp_server *ts, const struct relay_links *links, int64_t now_ms)
 {
 	for (int i = 0; i < 64; i++) {
-		struct sockaddr_in from;
-		char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct sockaddr_storage from;
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		} cbuf;
 		struct iovec iov = { .iov_base = ts->buf[0], .iov_len = sizeof(ts->buf[0]) };
 		struct msghdr mh = {
 			.msg_name = &from, .msg_namelen = sizeof(from),
 			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+			.msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf),
 		};
-		struct in_pktinfo pi = { 0 };
+		struct tftp_addr local = { { 0 } }, client;
 		const struct relay_link *l;
+		uint16_t port;
 		ssize_t n = recvmsg(ts->listen_fd, &mh, 0);
+		int ifindex;
 
 		if (n < 0)
 			return;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
-				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-		/* Only clients of a proxied link, asking our address there. */
-		l = relay_links_by_ifindex(links, pi.ipi_ifindex);
-		if (!l || !l->cfg || !l->cfg->tftp_proxy || !l->naddrs ||
-		    pi.ipi_addr.s_addr != l->addrs[0]) {
+		ifindex = pktinfo_of(&mh, &local);
+		client = addr_of(&from, &port);
+		/* Only clients of a proxied link, asking our address there:
+		 * its first IPv4 address, or the IPv6 one DHCPv6 names. */
+		l = relay_links_by_ifindex(links, ifindex);
+		if (!l || !l->cfg || !l->cfg->tftp_proxy ||
+		    !(tftp_addr_is4(local) ? l->naddrs && tftp_addr_to4(local) == l->addrs[0]
+					   : l->has_addr6 && tftp_addr_eq(local, tftp_addr6(l->addr6)))) {
 			log_debug("TFTP request from a link without tftp-proxy ignored");
 			continue;
 		}
-		tftp_proxy_request(ts->px, ts->buf[0], (size_t)n, from.sin_addr.s_addr,
-				   ntohs(from.sin_port), pi.ipi_addr.s_addr, l->mtu, now_ms);
+		tftp_proxy_request(ts->px, ts->buf[0], (size_t)n, client, port, local, l->mtu, now_ms);
 		report(ts, now_ms);
 	}
 }
@@ -409,10 +512,10 @@ void tftp_server_on_sock(struct tftp_server *ts, int fd, int64_t now_ms)
 {
 	struct mmsghdr mh[SOCK_BATCH];
 	struct iovec iov[SOCK_BATCH];
-	struct sockaddr_in from[SOCK_BATCH];
+	struct sockaddr_storage from[SOCK_BATCH];
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} cbuf[SOCK_BATCH];
 
 	for (int round = 0; round < 64 / SOCK_BATCH; round++) {
@@ -430,19 +533,12 @@ void tftp_server_on_sock(struct tftp_server *ts, int fd, int64_t now_ms)
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++) {
-			int ifindex = 0;
+			int ifindex = pktinfo_of(&mh[i].msg_hdr, NULL);
+			uint16_t port;
+			struct tftp_addr src = addr_of(&from[i], &port);
 
-			for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh[i].msg_hdr); c;
-			     c = CMSG_NXTHDR(&mh[i].msg_hdr, c))
-				if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-					struct in_pktinfo pi;
-
-					memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-					ifindex = pi.ipi_ifindex;
-				}
 			ts->closed_fd = -1;
-			tftp_proxy_input(ts->px, fd, ts->buf[i], mh[i].msg_len,
-					 from[i].sin_addr.s_addr, ntohs(from[i].sin_port), ifindex,
+			tftp_proxy_input(ts->px, fd, ts->buf[i], mh[i].msg_len, src, port, ifindex,
 					 now_ms);
 			report(ts, now_ms);
 			/* The session ended and its socket is closed (the
@@ -460,7 +556,8 @@ int tftp_server_tick(struct tftp_server *ts, int64_t now_ms)
 	return tftp_proxy_tick(ts->px, now_ms);
 }
 
-void tftp_server_learn(struct tftp_server *ts, uint32_t client, uint32_t server, int64_t now_ms)
+void tftp_server_learn(struct tftp_server *ts, struct tftp_addr client, struct tftp_addr server,
+		       int64_t now_ms)
 {
 	tftp_proxy_learn(ts->px, client, server, now_ms);
 }

@@ -8,7 +8,9 @@
  * delivery points inside the input or at the rewrite buffer, and what is
  * delivered parses). The first input byte also picks the client's
  * architecture for a request classified before the reply, so rewrites
- * are reached. */
+ * are reached. The link proxies TFTP, so every option 59 the reply ends
+ * with goes through the proxy's URL rewrite too (checked: it names the
+ * link's address), and a Reply's IA_NA through the lease reading. */
 #include "exchange6.h"
 #include "fuzz_util.h"
 
@@ -16,7 +18,7 @@
 
 static const char conf_text[] =
 	"servers = {\"10.0.0.2\"}\n"
-	"interface \"vlan10\" { }\n"
+	"interface \"vlan10\" { tftp-proxy = true }\n"
 	"boot \"ipxe\" { user-class = \"iPXE\" bootfile-url = \"http://[2001:db8::5]/boot.ipxe\" }\n"
 	"boot \"x64\"  { arch = {7} offered-filename = \"*generic*\"\n"
 	"              bootfile-url = \"tftp://[2001:db8::5]/ipxe.efi\" bootfile-param = \"a\" }\n"
@@ -31,6 +33,7 @@ static struct relay6_link l6;
 static struct relay6_ctx ctx;
 static const uint8_t server[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
 static const uint8_t client_ll[16] = { 0xfe, 0x80, [15] = 5 };
+static const uint8_t link_global[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x10, [15] = 1 };
 
 FUZZ_NO_COV static void init(void)
 {
@@ -42,6 +45,9 @@ FUZZ_NO_COV static void init(void)
 	exchange_configure(&ex, cfg, NULL);
 	link10.ifindex = 10;
 	memcpy(link10.name, "vlan10", 7);
+	link10.cfg = &cfg->ifaces[0];
+	memcpy(link10.addr6, link_global, 16);
+	link10.has_addr6 = true;
 	l6.link = &link10;
 	memcpy(l6.iface_id, "vlan10", 6);
 	l6.iface_id_len = 6;
@@ -49,7 +55,7 @@ FUZZ_NO_COV static void init(void)
 	l6.nservers = 1;
 	memcpy(l6.remote_id, "\0\0\0\1r", 5);
 	l6.remote_id_len = 5;
-	ctx = (struct relay6_ctx){ &l6, 1 };
+	ctx = (struct relay6_ctx){ &l6, 1, true };
 }
 
 FUZZ_NO_COV static void check_nested(const struct dhcp6_msg *m, int depth)
@@ -81,6 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct exchange_request xq;
 	char text[64];
 	uint8_t mac[6];
+	const uint8_t *v;
+	uint16_t len;
 	int r;
 
 	if (!cfg)
@@ -96,9 +104,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(rx.src, client_ll, 16);
 	if (relay6_request(&ctx, &rx, data, size, &fwd) == DROP_NONE) {
-		const uint8_t *v;
-		uint16_t len;
-
 		FUZZ_CHECK(fwd.len <= DHCP6_MAX_LEN);
 		FUZZ_CHECK(dhcp6_parse(&f, fwd.buf, fwd.len) == 0);
 		FUZZ_CHECK(f.type == DHCP6_RELAY_FORW);
@@ -114,8 +119,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0 && r == 0 && m.type == DHCP6_RELAY_REPL) {
 		uint8_t req[32] = { DHCP6_SOLICIT, 0, 0, 0, 0, 61, 0, 2, 0, (uint8_t)(data[0] & 0x1f) };
 		struct dhcp6_msg q;
-		const uint8_t *v;
-		uint16_t len;
 
 		v = dhcp6_opt_get(&m, D6O_RELAY_MSG, &len);
 		if (v && len >= 4) {
@@ -131,6 +134,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   (dv.buf == rbuf && dv.len <= DHCP6_MAX_LEN));
 		FUZZ_CHECK(dhcp6_parse(&f, dv.buf, dv.len) == 0);
 		FUZZ_CHECK(!xr.rewritten || dv.buf == rbuf);
+		FUZZ_CHECK(xr.ntftp_clients <= EXCHANGE6_PROXY_CLIENTS);
+		FUZZ_CHECK(!xr.ntftp_clients || xr.proxied);
+		if (xr.proxied) {
+			FUZZ_CHECK(dv.buf == rbuf);
+			FUZZ_CHECK(memcmp(xr.tftp_server, link_global, 16) != 0);
+			v = dhcp6_opt_get(&f, D6O_BOOTFILE_URL, &len);
+			FUZZ_CHECK(v && len >= 26 && memcmp(v, "tftp://[2001:db8:10::1]/", 24) == 0);
+		}
 	}
 	return 0;
 }

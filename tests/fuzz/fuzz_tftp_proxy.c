@@ -199,10 +199,20 @@ FUZZ_NO_COV static void check_upstream_path(const char *path)
 	}
 }
 
-/* ---- the fake io ---- */
+/* ---- the fake io ----
+ * Every address here is IPv4; the proxy's are of either family, which it
+ * only compares and hands back (and uses to size a frame). */
 
-FUZZ_NO_COV static int fake_open(void *user, uint32_t local_ip)
+FUZZ_NO_COV static uint32_t v4(struct tftp_addr a)
 {
+	FUZZ_CHECK(tftp_addr_unset(a) || tftp_addr_is4(a));
+	return tftp_addr_to4(a);
+}
+
+FUZZ_NO_COV static int fake_open(void *user, struct tftp_addr local)
+{
+	uint32_t local_ip = v4(local);
+
 	(void)user;
 	for (int s = FIRST_SOCK; s < FIRST_SOCK + NSOCK; s++) {
 		if (W.open[s])
@@ -215,11 +225,13 @@ FUZZ_NO_COV static int fake_open(void *user, uint32_t local_ip)
 	return -EMFILE;
 }
 
-FUZZ_NO_COV static int fake_open_upstream(void *user, uint32_t server, int *ifindex)
+FUZZ_NO_COV static int fake_open_upstream(void *user, struct tftp_addr server_addr, int *ifindex)
 {
+	uint32_t server = v4(server_addr);
+
 	FUZZ_CHECK(server_index(server) >= 0 && W.learned[server_index(server)]);
 	*ifindex = UP_IF;
-	return fake_open(user, 0);
+	return fake_open(user, (struct tftp_addr){ { 0 } });
 }
 
 FUZZ_NO_COV static void fake_close(void *user, int sock)
@@ -231,11 +243,12 @@ FUZZ_NO_COV static void fake_close(void *user, int sock)
 	W.closes++;
 }
 
-FUZZ_NO_COV static int fake_send(void *user, int sock, uint32_t ip, uint16_t port,
+FUZZ_NO_COV static int fake_send(void *user, int sock, struct tftp_addr to, uint16_t port,
 				 const uint8_t *buf, size_t len)
 {
 	struct tftp_pkt p;
 	struct sent rec;
+	uint32_t ip = v4(to);
 	int srv = server_index(ip);
 
 	(void)user;
@@ -293,10 +306,10 @@ FUZZ_NO_COV static int disk_index(uint32_t server, const char *path)
 	return -1;
 }
 
-FUZZ_NO_COV static int fake_load(void *user, uint32_t server, const char *path, int64_t max_age_ms,
-				 uint8_t **data, size_t *len, int64_t *age_ms)
+FUZZ_NO_COV static int fake_load(void *user, struct tftp_addr server, const char *path,
+				 int64_t max_age_ms, uint8_t **data, size_t *len, int64_t *age_ms)
 {
-	int i = disk_index(server, path);
+	int i = disk_index(v4(server), path);
 
 	(void)user;
 	if (i < 0 || W.now - W.disk[i].stored_ms > max_age_ms)
@@ -310,9 +323,10 @@ FUZZ_NO_COV static int fake_load(void *user, uint32_t server, const char *path, 
 	return 0;
 }
 
-FUZZ_NO_COV static void fake_store(void *user, uint32_t server, const char *path,
+FUZZ_NO_COV static void fake_store(void *user, struct tftp_addr server_addr, const char *path,
 				   const uint8_t *data, size_t len)
 {
+	uint32_t server = v4(server_addr);
 	int i = disk_index(server, path);
 
 	(void)user;
@@ -339,7 +353,7 @@ FUZZ_NO_COV static void ev_learn(struct rd *r)
 {
 	unsigned c = u8(r) % 4, s = u8(r) % 2;
 
-	tftp_proxy_learn(W.px, client_ip(c), server_ip(s), W.now);
+	tftp_proxy_learn(W.px, tftp_addr4(client_ip(c)), tftp_addr4(server_ip(s)), W.now);
 	W.learned[s] = true;
 }
 
@@ -373,7 +387,8 @@ FUZZ_NO_COV static void ev_request(struct rd *r)
 	n = tftp_build_rrq(buf, sizeof(buf), path, &o);
 	FUZZ_CHECK(n > 0);
 	add_source(client_ip(c), client_ports[port]);
-	tftp_proxy_request(W.px, buf, (size_t)n, client_ip(c), client_ports[port], LOCAL_IP, mtu,
+	tftp_proxy_request(W.px, buf, (size_t)n, tftp_addr4(client_ip(c)), client_ports[port],
+			   tftp_addr4(LOCAL_IP), mtu,
 			   W.now);
 }
 
@@ -386,7 +401,8 @@ FUZZ_NO_COV static void ev_raw_request(struct rd *r)
 	for (size_t i = 0; i < len; i++)
 		buf[i] = u8(r);
 	add_source(client_ip(c), client_ports[port]);
-	tftp_proxy_request(W.px, buf, len, client_ip(c), client_ports[port], LOCAL_IP, 1500, W.now);
+	tftp_proxy_request(W.px, buf, len, tftp_addr4(client_ip(c)), client_ports[port],
+			   tftp_addr4(LOCAL_IP), 1500, W.now);
 }
 
 /* Any open socket, chosen by a byte; -1 when none. */
@@ -431,14 +447,15 @@ FUZZ_NO_COV static void ev_client_answer(struct rd *r)
 		break;
 	}
 	add_source(ip, client_ports[port]);
-	tftp_proxy_input(W.px, sock, buf, (size_t)n, ip, client_ports[port], LINK_IF, W.now);
+	tftp_proxy_input(W.px, sock, buf, (size_t)n, tftp_addr4(ip), client_ports[port], LINK_IF,
+			 W.now);
 }
 
 FUZZ_NO_COV static void server_send(int sock, uint32_t ip, uint16_t tid, const uint8_t *buf,
 				    size_t len)
 {
 	add_source(ip, tid);
-	tftp_proxy_input(W.px, sock, buf, len, ip, tid, UP_IF, W.now);
+	tftp_proxy_input(W.px, sock, buf, len, tftp_addr4(ip), tid, UP_IF, W.now);
 }
 
 FUZZ_NO_COV static void ev_server_answer(struct rd *r)
@@ -544,7 +561,8 @@ FUZZ_NO_COV static void ev_raw_packet(struct rd *r)
 		bool fetch_sock = sock < FIRST_SOCK + NSOCK && W.open[sock] && W.bound[sock] == 0;
 		unsigned long before = W.sends;
 
-		tftp_proxy_input(W.px, sock, buf, len, ip, port, up ? UP_IF : LINK_IF, W.now);
+		tftp_proxy_input(W.px, sock, buf, len, tftp_addr4(ip), port, up ? UP_IF : LINK_IF,
+				 W.now);
 		if (fetch_sock && !up)
 			FUZZ_CHECK(W.sends == before);
 	}

@@ -760,6 +760,15 @@ DHCP6 = {
                                  o6(9, relay6(13, 0, "::", "fe80::5", o6(18, "port7"), o6(9, ADVERTISE)))),
     "relay-reply-option-past-end": relay6(13, 0, "::", "fe80::5", o6(18, "vlan10"))[:-2] + b"\x00\x09\x10\x00",
     "advertise-alone": ADVERTISE,
+    # tftp-proxy: a Reply leasing two addresses, option 59 naming an IPv4
+    # boot server with the port spelled out.
+    "relay-reply-reply-ia-na-ipv4-url": relay6(
+        13, 0, "::", "fe80::5", o6(18, "vlan10"),
+        o6(9, client6(7, 0x3a5b7c, o6(1, DUID_LL), o6(2, DUID_LL),
+                      o6(3, b"\x00\x00\x00\x01" + b"\x00" * 8
+                         + o6(5, a6("2001:db8:10::100") + b"\x00\x00\x0e\x10" * 2)
+                         + o6(5, a6("2001:db8:10::101") + b"\x00\x00\x0e\x10" * 2)),
+                      o6(59, "tftp://10.0.0.5:69/boot/ipxe.efi")))),
 }
 
 CORPORA = {

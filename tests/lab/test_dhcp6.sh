@@ -11,7 +11,10 @@
 #        |-- vlan20 2001:db8:20::1/64 -- c20: scripted clients
 #        |-- vlan30 2001:db8:30::1/64 -- c30: created while pxerelay runs
 #        |-- vlan40 2001:db8:40::1/64 -- c40: bridge(eth0, tap0) -- QEMU OVMF
-#        `-- vlan50 2001:db8:50::1/64 -- c50: served by dnsmasq in the router
+#        |-- vlan50 2001:db8:50::1/64 -- c50: served by dnsmasq in the router
+#        `-- vlan60 2001:db8:60::1/64 -- c60: tftp-proxy = true; scripted
+#                                        clients fetch with curl
+#   server ns also: tftpd-hpa on [2001:db8::5] and on 10.0.0.2
 #
 # Checks: dhclient -6 gets an address in 2001:db8:10::/64; scripted UEFI
 # clients of arch 0, 6, 7, 9, 11, 16 each get the option 59 their rule
@@ -25,6 +28,12 @@
 # the same links still relays; real OVMF doing PXE over IPv6 asks the TFTP
 # server (tftpd-hpa on [2001:db8::5]) for its rule's ipxe.efi, not the
 # server's generic.efi (PXR_FW6=0 skips this; the sanitizer run does).
+# TFTP proxy for IPv6 clients (vlan60): option 59 in the REPLY names
+# [2001:db8:60::1], the relay; curl fetching that URL from the leased
+# address gets the file byte for byte, fetched by the relay from
+# [2001:db8::5] over IPv6 (rule x64) or from 10.0.0.2 over IPv4 (rule
+# v4-boot-server); a second client is served from the cache with no new
+# upstream read; an address no DHCPv6 Reply leased is refused.
 set -euo pipefail
 
 LAB=$(cd "$(dirname "$0")" && pwd)
@@ -78,6 +87,7 @@ ll_ready() {
 vlan6 10
 vlan6 20
 vlan6 40
+vlan6 60
 server_start dhcpd 10.10.0 10.20.0 10.30.0 10.40.0 || exit 1
 
 # Kea DHCPv6 with one boot file for everybody (DESIGN.md §4 settings).
@@ -95,7 +105,8 @@ kea6_start() {
       { "id": 10, "subnet": "2001:db8:10::/64", "pools": [ { "pool": "2001:db8:10::100-2001:db8:10::1ff" } ] },
       { "id": 20, "subnet": "2001:db8:20::/64", "pools": [ { "pool": "2001:db8:20::100-2001:db8:20::1ff" } ] },
       { "id": 30, "subnet": "2001:db8:30::/64", "pools": [ { "pool": "2001:db8:30::100-2001:db8:30::1ff" } ] },
-      { "id": 40, "subnet": "2001:db8:40::/64", "pools": [ { "pool": "2001:db8:40::100-2001:db8:40::1ff" } ] } ],
+      { "id": 40, "subnet": "2001:db8:40::/64", "pools": [ { "pool": "2001:db8:40::100-2001:db8:40::1ff" } ] },
+      { "id": 60, "subnet": "2001:db8:60::/64", "pools": [ { "pool": "2001:db8:60::100-2001:db8:60::1ff" } ] } ],
     "loggers": [ { "name": "kea-dhcp6", "output_options": [ { "output": "stdout" } ],
                    "severity": "INFO" } ] } }
 EOF
@@ -131,6 +142,8 @@ interface "vlan10" { }
 interface "vlan20" { }
 interface "vlan30" { }
 interface "vlan40" { }
+interface "vlan60" { tftp-proxy = true }
+boot "v4-boot-server" { interface = {"vlan60"} arch = {11} bootfile-url = "tftp://10.0.0.2/ipxe-v4.efi" }
 boot "bios"  { arch = {0}  bootfile-url = "tftp://[2001:db8::5]/undionly.kpxe" }
 boot "ia32"  { arch = {6}  bootfile-url = "tftp://[2001:db8::5]/ipxe-i386.efi" }
 boot "x64"   { arch = {7, 9} bootfile-url = "tftp://[2001:db8::5]/ipxe.efi" }
@@ -351,6 +364,73 @@ coexist6() {
 }
 check "$T dhcpv6-server-on-the-router-beside-pxerelay-both-orders" coexist6
 
+# ---- TFTP proxy for IPv6 clients on vlan60
+ip -n "$NS_SRV" addr add 2001:db8::5/64 dev srv0
+mkdir -p "$PXR_TMP/tftp6"
+echo "not a loader" >"$PXR_TMP/tftp6/generic.efi"
+head -c 200000 /dev/urandom >"$PXR_TMP/tftp6/ipxe.efi"
+head -c 70000 /dev/urandom >"$PXR_TMP/tftp6/ipxe-v4.efi"
+chmod 644 "$PXR_TMP/tftp6"/*
+cap_start_filter tftp6 "$NS_SRV" srv0 'udp port 69' || exit 1
+check "$T tftpd-on-ipv6" tftpd_start tftpd6 "$NS_SRV" "$PXR_TMP/tftp6" "[2001:db8::5]"
+check "$T tftpd-on-ipv4" tftpd_start tftpd4 "$NS_SRV" "$PXR_TMP/tftp6" 10.0.0.2
+# rrqs: the read requests the boot servers got, "SRC > DST: RRQ "FILE"".
+rrqs() {
+    tcpdump -n -r "$(cap_file tftp6)" 'udp dst port 69' 2>/dev/null |
+        sed -n 's/^.* IP6\{0,1\} \([^ ]*\) > \([^ ]*\): .*\(RRQ "[^"]*"\).*$/\1 > \2: \3/p'
+}
+# proxied_fetch ARCH MAC FILE: a client of ARCH on vlan60 gets a lease and
+# option 59; curl, from the leased address, fetches that URL; the bytes
+# are FILE's.
+proxied_fetch() {
+    local arch=$1 mac=$2 file=$3 cns out url addr
+    cns=$(client_ns 60)
+    out=$(ip netns exec "$cns" "$PXR_PYTHON" "$PROBE6" solicit -i eth0 --mac "$mac" --arch "$arch" \
+        --vendor-class "PXEClient:Arch:$(printf '%05d' "$arch"):UNDI:003016" --request --wait 4) ||
+        { why "$out"; return 1; }
+    sed 's/^/#   /' <<<"$out"
+    url=$(sed -n 's/^reply .*url=\([^ ]*\) .*$/\1/p' <<<"$out" | head -n 1)
+    addr=$(sed -n 's/^reply .*addr=\([^ ]*\).*$/\1/p' <<<"$out" | head -n 1)
+    [[ $url == "tftp://[2001:db8:60::1]/$file" ]] ||
+        { why "arch $arch: option 59 in the REPLY is '$url', want tftp://[2001:db8:60::1]/$file"; return 1; }
+    [[ $addr == 2001:db8:60::* ]] || { why "arch $arch: no lease in 2001:db8:60::/64"; return 1; }
+    ip -n "$cns" addr add "$addr/64" dev eth0 nodad
+    rm -f "$PXR_TMP/got"
+    ip netns exec "$cns" curl -sS --max-time 20 --interface "$addr" -o "$PXR_TMP/got" "$url" ||
+        { why "curl $url from $addr failed"; return 1; }
+    cmp -s "$PXR_TMP/got" "$PXR_TMP/tftp6/$file" ||
+        { why "curl got $(stat -c %s "$PXR_TMP/got") bytes, not $file's $(stat -c %s "$PXR_TMP/tftp6/$file")"; return 1; }
+    log "arch $arch from $addr: $url, $(stat -c %s "$PXR_TMP/got") bytes, same as the server's"
+}
+check "$T tftp-proxy-ipv6-client-from-ipv6-boot-server" proxied_fetch 7 02:00:00:06:3c:07 ipxe.efi
+check "$T tftp-proxy-ipv6-client-from-ipv4-boot-server" proxied_fetch 11 02:00:00:06:3c:0b ipxe-v4.efi
+check "$T tftp-proxy-second-client-from-the-cache" proxied_fetch 7 02:00:00:06:3c:17 ipxe.efi
+upstream_reads() {
+    local r
+    r=$(rrqs)
+    sed 's/^/#   /' <<<"$r"
+    [[ $(grep -c 'RRQ "ipxe.efi"' <<<"$r") == 1 ]] ||
+        { why "[2001:db8::5] read ipxe.efi $(grep -c 'RRQ "ipxe.efi"' <<<"$r") times, want once for two clients"; return 1; }
+    grep -q '^2001:db8::1\.[0-9]* > 2001:db8::5\.69: RRQ "ipxe.efi"' <<<"$r" ||
+        { why "ipxe.efi not read by the relay (2001:db8::1) over IPv6"; return 1; }
+    grep -q '^10\.0\.0\.1\.[0-9]* > 10\.0\.0\.2\.69: RRQ "ipxe-v4.efi"' <<<"$r" ||
+        { why "ipxe-v4.efi not read by the relay (10.0.0.1) over IPv4"; return 1; }
+}
+check "$T tftp-proxy-upstream-once-per-file-either-family" upstream_reads
+# tftp-hpa's client from 2001:db8:60::99, the one address left on eth0:
+# ERROR 2 from the relay.
+not_leased_refused() {
+    local cns out
+    cns=$(client_ns 60)
+    ip -n "$cns" -6 addr flush dev eth0 scope global
+    ip -n "$cns" addr add 2001:db8:60::99/64 dev eth0 nodad
+    out=$(cd "$PXR_TMP" && ip netns exec "$cns" timeout 20 tftp -6 2001:db8:60::1 -c get ipxe.efi refused.efi 2>&1) || true
+    log "not leased: $out"
+    grep -q 'Error code 2: no boot server known for this client' <<<"$out" ||
+        { why "want ERROR 2 'no boot server known for this client', got: $out"; return 1; }
+}
+check "$T tftp-proxy-refuses-an-address-no-reply-leased" not_leased_refused
+
 # ---- real firmware: OVMF (UEFI x64) PXE over IPv6
 # On vlan40 dhcpd answers IPv4 with no boot file, so OVMF's PXEv4 gives up
 # and its PXEv6 boot option runs: SOLICIT with option 61 = 7 through
@@ -358,21 +438,16 @@ check "$T dhcpv6-server-on-the-router-beside-pxerelay-both-orders" coexist6
 # makes it ipxe.efi. Read at tftpd-hpa on [2001:db8::5]:69: the file OVMF
 # asks for. PXR_FW6=0 skips this part (QEMU under TCG takes a minute or two).
 if [[ ${PXR_FW6:-1} == 1 ]]; then
-    ip -n "$NS_SRV" addr add 2001:db8::5/64 dev srv0
-    mkdir -p "$PXR_TMP/tftp6"
-    echo "not a loader" >"$PXR_TMP/tftp6/ipxe.efi"
-    echo "not a loader" >"$PXR_TMP/tftp6/generic.efi"
-    cap_start_filter tftp6 "$NS_SRV" srv0 'ip6 and udp port 69' || exit 1
-    check "$T tftpd-on-ipv6" tftpd_start tftpd6 "$NS_SRV" "$PXR_TMP/tftp6" "[2001:db8::5]"
     vm_bridge "$(client_ns 40)"
     vm_qemu_start ovmf6 "$(client_ns 40)" uefi 52:54:00:06:40:07
+    # The first read request from vlan40's prefix: OVMF's.
     rrq6() {
-        tcpdump -n -r "$(cap_file tftp6)" 'udp dst port 69' 2>/dev/null | grep -o 'RRQ "[^"]*"' | head -n 1
+        rrqs | grep '^2001:db8:40::' | grep -o 'RRQ "[^"]*"' | head -n 1
     }
     ovmf_fetches_its_loader() {
         local t0 r
         t0=$(now_ms)
-        wait_until "${PXR_FW6_DEADLINE:-240}" bash -c "tcpdump -n -r '$(cap_file tftp6)' 'udp dst port 69' 2>/dev/null | grep -q RRQ" ||
+        wait_until "${PXR_FW6_DEADLINE:-240}" bash -c "tcpdump -n -r '$(cap_file tftp6)' 'ip6 and src net 2001:db8:40::/64 and udp dst port 69' 2>/dev/null | grep -q RRQ" ||
             { why "no TFTP read request at [2001:db8::5] within ${PXR_FW6_DEADLINE:-240} s; OVMF sent: $(grep -c 'relay6 request' "$PXR_TMP/relay.log") DHCPv6 messages relayed"; return 1; }
         r=$(rrq6)
         log "OVMF asked [2001:db8::5] for $r after $((($(now_ms) - t0) / 1000)) s"

@@ -18,6 +18,7 @@
 static const char conf_text[] =
 	"servers = {\"10.0.0.2\"}\n"
 	"interface \"vlan10\" { }\n"
+	"interface \"vlan20\" { tftp-proxy = true }\n"
 	"boot \"ipxe\"    { user-class = \"iPXE\" bootfile-url = \"http://[2001:db8::5]/boot.ipxe\" }\n"
 	"boot \"generic\" { arch = {7, 9} offered-filename = \"*generic.efi\"\n"
 	"                 bootfile-url = \"tftp://[2001:db8::5]/ipxe.efi\"\n"
@@ -36,6 +37,8 @@ static struct relay6_ctx ctx;
 static uint8_t peer[16], server[16], rbuf[DHCP6_MAX_LEN];
 static struct relay6_delivery dv;
 static struct exchange6_reply xr;
+static bool with_lease;        /* server_reply adds an IA_NA leasing LEASED */
+#define LEASED "2001:db8:10::100"
 
 static int setup(void **state)
 {
@@ -57,7 +60,7 @@ static int setup(void **state)
 	inet_pton(AF_INET6, "2001:db8::2", server);
 	memcpy(l6.servers[0], server, 16);
 	l6.nservers = 1;
-	ctx = (struct relay6_ctx){ &l6, 1 };
+	ctx = (struct relay6_ctx){ &l6, 1, false };
 	inet_pton(AF_INET6, "fe80::5054:ff:fe12:3456", peer);
 	return 0;
 }
@@ -129,6 +132,12 @@ static size_t server_reply(uint8_t *out, uint8_t type, const char *url, bool ser
 		dhcp6_put_opt(&b, D6O_BOOTFILE_URL, url, strlen(url));
 	if (server_vc)
 		dhcp6_put_opt(&b, D6O_VENDOR_CLASS, "\x00\x00\x01\x57\x00\x02xy", 8);
+	if (with_lease) {
+		uint8_t ia[12 + 4 + 24] = { 0, 0, 0, 1, [12] = 0, 5, 0, 24 };
+
+		inet_pton(AF_INET6, LEASED, ia + 16);
+		dhcp6_put_opt(&b, 3 /* IA_NA */, ia, sizeof(ia));
+	}
 	n = b.len;
 	dhcp6_buf_init(&b, out, 1024);
 	dhcp6_put_relay_header(&b, DHCP6_RELAY_REPL, 0, la, peer);
@@ -377,6 +386,103 @@ static void test_from_server_and_offered_filename_on_dhcpv6_replies(void **state
 	assert_false(classify6_reply_matches(&b, &m, server));
 }
 
+/* tftp-proxy on the link: the client is pointed at the relay's address
+ * there, and the address a Reply leases it is what the proxy will know it
+ * by. RFC 3986 §3.2.2: an IPv6 literal host is written in brackets. */
+static void test_tftp_proxy_url_forms(void **state)
+{
+	uint8_t ours[16], srv[16], want[16];
+	char out[256];
+
+	(void)state;
+	inet_pton(AF_INET6, "2001:db8:10::1", ours);
+	assert_int_equal(exchange6_proxy_url("tftp://[2001:db8::5]/boot/ipxe.efi", ours, out,
+					     sizeof(out), srv), 0);
+	assert_string_equal(out, "tftp://[2001:db8:10::1]/boot/ipxe.efi");
+	inet_pton(AF_INET6, "2001:db8::5", want);
+	assert_memory_equal(srv, want, 16);
+	/* An IPv4 boot server: the proxy fetches over IPv4. */
+	assert_int_equal(exchange6_proxy_url("TFTP://10.0.0.5:69/undionly.kpxe", ours, out,
+					     sizeof(out), srv), 0);
+	assert_string_equal(out, "tftp://[2001:db8:10::1]/undionly.kpxe");
+	inet_pton(AF_INET6, "::ffff:10.0.0.5", want);
+	assert_memory_equal(srv, want, 16);
+	/* Left alone: another scheme or port, a name, no path, ours. */
+	assert_int_equal(exchange6_proxy_url("http://[2001:db8::5]/x", ours, out, sizeof(out), srv),
+			 -1);
+	assert_int_equal(exchange6_proxy_url("tftp://[2001:db8::5]:6969/x", ours, out, sizeof(out),
+					     srv), -1);
+	assert_int_equal(exchange6_proxy_url("tftp://boot.example/x", ours, out, sizeof(out), srv),
+			 -1);
+	assert_int_equal(exchange6_proxy_url("tftp://[2001:db8::5]", ours, out, sizeof(out), srv),
+			 -1);
+	assert_int_equal(exchange6_proxy_url("tftp://[2001:db8::5/x", ours, out, sizeof(out), srv),
+			 -1);
+	assert_int_equal(exchange6_proxy_url("tftp://[2001:db8:10::1]/x", ours, out, sizeof(out),
+					     srv), -1);
+	assert_int_equal(exchange6_proxy_url("tftp://[2001:db8::5]/x", ours, out, 20, srv), -1);
+}
+
+static void test_tftp_proxy_link_points_option59_at_the_relay_and_learns_the_lease(void **state)
+{
+	static struct relay_link link20;
+	struct exchange_request xq;
+	uint8_t want[16];
+
+	(void)state;
+	memset(&link20, 0, sizeof(link20));
+	link20.ifindex = 10;
+	strcpy(link20.name, "vlan20");
+	link20.cfg = &cfg->ifaces[1];
+	assert_true(link20.cfg->tftp_proxy);
+	inet_pton(AF_INET6, "2001:db8:10::1", link20.addr6);
+	link20.has_addr6 = true;
+	l6.link = &link20;
+	ctx.tftp_proxy = true;
+	with_lease = true;
+
+	/* The server's URL, for a client no rule names: an Advertise is
+	 * pointed at us, but leases nothing yet. */
+	assert_int_equal(reply(DHCP6_ADVERTISE, "tftp://[2001:db8::2]/generic.efi", false),
+			 DROP_NONE);
+	assert_true(xr.proxied);
+	assert_false(xr.rewritten);
+	assert_string_equal(sent_url(), "tftp://[2001:db8:10::1]/generic.efi");
+	assert_int_equal(xr.ntftp_clients, 0);
+	inet_pton(AF_INET6, "2001:db8::2", want);
+	assert_memory_equal(xr.tftp_server, want, 16);
+
+	/* The rule's URL, in the Reply: the lease boots from its host. */
+	request(0, NULL, NULL, &xq);
+	assert_int_equal(reply(DHCP6_REPLY, "tftp://[2001:db8::2]/generic.efi", false), DROP_NONE);
+	assert_true(xr.proxied);
+	assert_true(xr.rewritten);
+	assert_string_equal(sent_url(), "tftp://[2001:db8:10::1]/undionly.kpxe");
+	assert_string_equal(xr.new_url, "tftp://[2001:db8:10::1]/undionly.kpxe");
+	inet_pton(AF_INET6, "2001:db8::5", want);
+	assert_memory_equal(xr.tftp_server, want, 16);
+	assert_int_equal(xr.ntftp_clients, 1);
+	inet_pton(AF_INET6, LEASED, want);
+	assert_memory_equal(xr.tftp_clients[0], want, 16);
+
+	/* An HTTP URL is not the proxy's: left as the rule wrote it. */
+	request(16, NULL, NULL, &xq);
+	assert_int_equal(reply(DHCP6_REPLY, "tftp://[2001:db8::2]/generic.efi", false), DROP_NONE);
+	assert_false(xr.proxied);
+	assert_int_equal(xr.ntftp_clients, 0);
+	assert_string_equal(sent_url(), "http://[2001:db8::5]/ipxe.efi");
+
+	/* Without the proxy running, the link's setting does nothing. */
+	ctx.tftp_proxy = false;
+	request(0, NULL, NULL, &xq);
+	assert_int_equal(reply(DHCP6_REPLY, "tftp://[2001:db8::2]/generic.efi", false), DROP_NONE);
+	assert_false(xr.proxied);
+	assert_int_equal(xr.ntftp_clients, 0);
+	assert_string_equal(sent_url(), "tftp://[2001:db8::5]/undionly.kpxe");
+	with_lease = false;
+	l6.link = &link10;
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -390,6 +496,8 @@ int main(void)
 		T(test_unknown_request_and_reload_leave_the_reply_as_sent),
 		T(test_reply_from_a_non_server_is_dropped_before_any_rewrite),
 		T(test_from_server_and_offered_filename_on_dhcpv6_replies),
+		T(test_tftp_proxy_url_forms),
+		T(test_tftp_proxy_link_points_option59_at_the_relay_and_learns_the_lease),
 	};
 
 	return cmocka_run_group_tests_name("exchange6", tests, NULL, NULL);

@@ -47,7 +47,7 @@ static int setup(void **state)
 	a6("2001:db8:10::1", l6[0].link_addr);
 	a6("2001:db8:40::1", l6[3].link_addr);
 	links[3].standby = true;
-	ctx = (struct relay6_ctx){ l6, 4 };
+	ctx = (struct relay6_ctx){ l6, 4, false };
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "tftp_proto.h"
 #include "tftp_proxy.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +31,13 @@
 #define SERVER_TID 50123      /* the boot server's port for a transfer */
 #define TFTP_PORT 69
 
-static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+static struct tftp_addr ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {
 	uint8_t bytes[4] = { a, b, c, d };
 	uint32_t v;
 
 	memcpy(&v, bytes, 4);
-	return v;
+	return tftp_addr4(v);
 }
 
 #define LOCAL_IP  ip4(10, 20, 0, 1)     /* the relay on the clients' link */
@@ -48,6 +49,19 @@ static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 #define C4 ip4(10, 20, 0, 54)
 #define STRANGER ip4(192, 0, 2, 99)
 
+/* An IPv6 client, and the relay's IPv6 address on its link. */
+static struct tftp_addr ip6(const char *text)
+{
+	struct tftp_addr a;
+
+	assert_int_equal(inet_pton(AF_INET6, text, a.b), 1);
+	return a;
+}
+#define C6 ip6("2001:db8:20::51")
+#define LOCAL6 ip6("2001:db8:20::1")
+/* The address a client fetches from: ours on its link, of its family. */
+#define LOCAL_FOR(cip) (tftp_addr_is4(cip) ? LOCAL_IP : LOCAL6)
+
 #define LINK_IF 5                       /* the clients' link */
 #define UP_IF 2                         /* the route toward the boot servers */
 
@@ -55,7 +69,7 @@ static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 
 struct sendrec {
 	int sock;
-	uint32_t ip;
+	struct tftp_addr ip;
 	uint16_t port;
 	uint8_t *bytes;
 	size_t len;
@@ -65,7 +79,7 @@ struct sendrec {
 
 /* A file on the fake cache-dir. */
 struct disk_file {
-	uint32_t server;
+	struct tftp_addr server;
 	char path[TFTP_PATH_MAX];
 	uint8_t *data;
 	size_t len;
@@ -79,7 +93,7 @@ struct world {
 	struct tftp_io io;
 	int64_t now;
 	bool open[MAX_SOCKS];
-	uint32_t bound[MAX_SOCKS];
+	struct tftp_addr bound[MAX_SOCKS];
 	unsigned opens, closes, bad_closes, bad_sends;
 	int last_session_sock, last_fetch_sock;
 	struct sendrec *sends;
@@ -97,7 +111,7 @@ static struct world *live_world;
 static uint8_t *live_files[8];
 static unsigned nlive_files;
 
-static int fake_open(void *user, uint32_t local_ip)
+static int fake_open(void *user, struct tftp_addr local_ip)
 {
 	struct world *w = user;
 
@@ -107,7 +121,7 @@ static int fake_open(void *user, uint32_t local_ip)
 		w->open[s] = true;
 		w->bound[s] = local_ip;
 		w->opens++;
-		if (local_ip == 0)
+		if (tftp_addr_unset(local_ip))
 			w->last_fetch_sock = s;
 		else
 			w->last_session_sock = s;
@@ -117,11 +131,11 @@ static int fake_open(void *user, uint32_t local_ip)
 }
 
 /* Every boot server is reached through UP_IF. */
-static int fake_open_upstream(void *user, uint32_t server_ip, int *ifindex)
+static int fake_open_upstream(void *user, struct tftp_addr server_ip, int *ifindex)
 {
 	(void)server_ip;
 	*ifindex = UP_IF;
-	return fake_open(user, 0);
+	return fake_open(user, (struct tftp_addr){ { 0 } });
 }
 
 static void fake_close(void *user, int sock)
@@ -136,7 +150,7 @@ static void fake_close(void *user, int sock)
 	w->closes++;
 }
 
-static int fake_send(void *user, int sock, uint32_t ip, uint16_t port, const uint8_t *buf,
+static int fake_send(void *user, int sock, struct tftp_addr ip, uint16_t port, const uint8_t *buf,
 		     size_t len)
 {
 	struct world *w = user;
@@ -157,16 +171,16 @@ static int fake_send(void *user, int sock, uint32_t ip, uint16_t port, const uin
 	return 0;
 }
 
-static struct disk_file *disk_lookup(struct world *w, uint32_t server, const char *path)
+static struct disk_file *disk_lookup(struct world *w, struct tftp_addr server, const char *path)
 {
 	for (unsigned i = 0; i < w->ndisk; i++)
-		if (w->disk[i].server == server && strcmp(w->disk[i].path, path) == 0)
+		if (tftp_addr_eq(w->disk[i].server, server) && strcmp(w->disk[i].path, path) == 0)
 			return &w->disk[i];
 	return NULL;
 }
 
 /* Like a directory of files with their mtime: too old reads as absent. */
-static int fake_load(void *user, uint32_t server, const char *path, int64_t max_age_ms,
+static int fake_load(void *user, struct tftp_addr server, const char *path, int64_t max_age_ms,
 		     uint8_t **data, size_t *len, int64_t *age_ms)
 {
 	struct world *w = user;
@@ -185,7 +199,7 @@ static int fake_load(void *user, uint32_t server, const char *path, int64_t max_
 	return 0;
 }
 
-static void fake_store(void *user, uint32_t server, const char *path, const uint8_t *data,
+static void fake_store(void *user, struct tftp_addr server, const char *path, const uint8_t *data,
 		       size_t len)
 {
 	struct world *w = user;
@@ -262,14 +276,16 @@ static void world_restart(struct world *w, const struct tftp_proxy_cfg *cfg)
 static void describe(const struct sendrec *r)
 {
 	struct tftp_pkt p;
+	char a[64];
 
+	tftp_addr_text(r->ip, a, sizeof(a));
 	if (tftp_parse(r->bytes, r->len, &p) < 0) {
-		print_message("  sock %d -> %08x:%u: %zu unparsable bytes\n", r->sock, r->ip, r->port,
+		print_message("  sock %d -> %s:%u: %zu unparsable bytes\n", r->sock, a, r->port,
 			      r->len);
 		return;
 	}
-	print_message("  t=%lld sock %d -> %08x:%u: op %d block %u len %zu err %u '%s'\n",
-		      (long long)(r->at - T0), r->sock, r->ip, r->port, p.op, p.block, p.data_len,
+	print_message("  t=%lld sock %d -> %s:%u: op %d block %u len %zu err %u '%s'\n",
+		      (long long)(r->at - T0), r->sock, a, r->port, p.op, p.block, p.data_len,
 		      p.error_code, p.error_msg);
 }
 
@@ -364,13 +380,13 @@ static void advance(struct world *w, int64_t ms)
 
 /* ---- the send log ---- */
 
-static bool matches(const struct sendrec *r, uint32_t ip, uint16_t port)
+static bool matches(const struct sendrec *r, struct tftp_addr ip, uint16_t port)
 {
-	return !r->seen && r->ip == ip && (port == 0 || r->port == port);
+	return !r->seen && tftp_addr_eq(r->ip, ip) && (port == 0 || r->port == port);
 }
 
 /* The oldest unchecked datagram to ip:port (port 0: any), or NULL. */
-static struct sendrec *peek_to(struct world *w, uint32_t ip, uint16_t port)
+static struct sendrec *peek_to(struct world *w, struct tftp_addr ip, uint16_t port)
 {
 	while (w->scan < w->nsends && w->sends[w->scan].seen)
 		w->scan++;
@@ -380,7 +396,7 @@ static struct sendrec *peek_to(struct world *w, uint32_t ip, uint16_t port)
 	return NULL;
 }
 
-static size_t pending_to(struct world *w, uint32_t ip, uint16_t port)
+static size_t pending_to(struct world *w, struct tftp_addr ip, uint16_t port)
 {
 	size_t n = 0;
 
@@ -390,12 +406,15 @@ static size_t pending_to(struct world *w, uint32_t ip, uint16_t port)
 	return n;
 }
 
-static struct sendrec *take_to(struct world *w, uint32_t ip, uint16_t port, struct tftp_pkt *p)
+static struct sendrec *take_to(struct world *w, struct tftp_addr ip, uint16_t port, struct tftp_pkt *p)
 {
 	struct sendrec *r = peek_to(w, ip, port);
 
 	if (!r) {
-		print_message("nothing sent to %08x:%u; unchecked:\n", ip, port);
+		char a[64];
+
+		print_message("nothing sent to %s:%u; unchecked:\n", tftp_addr_text(ip, a, sizeof(a)),
+			      port);
 		dump_unseen(w);
 		fail();
 	}
@@ -404,24 +423,26 @@ static struct sendrec *take_to(struct world *w, uint32_t ip, uint16_t port, stru
 	return r;
 }
 
-static void assert_nothing_to(struct world *w, uint32_t ip)
+static void assert_nothing_to(struct world *w, struct tftp_addr ip)
 {
 	if (pending_to(w, ip, 0)) {
-		print_message("unexpected datagrams to %08x:\n", ip);
+		char a[64];
+
+		print_message("unexpected datagrams to %s:\n", tftp_addr_text(ip, a, sizeof(a)));
 		dump_unseen(w);
 		fail();
 	}
 }
 
 /* The upstream RRQ: to the server's port 69, asking for our options. */
-static int expect_rrq(struct world *w, uint32_t server, const char *path, struct tftp_pkt *p)
+static int expect_rrq(struct world *w, struct tftp_addr server, const char *path, struct tftp_pkt *p)
 {
 	struct sendrec *r = take_to(w, server, TFTP_PORT, p);
 
 	assert_int_equal(p->op, TFTP_RRQ);
 	assert_string_equal(p->path, path);
 	assert_string_equal(p->mode, "octet");
-	assert_int_equal(w->bound[r->sock], 0);
+	assert_true(tftp_addr_unset(w->bound[r->sock]));
 	return r->sock;
 }
 
@@ -438,7 +459,7 @@ static void expect_ack(struct world *w, int fsock, uint16_t block)
 	assert_int_equal(r->sock, fsock);
 }
 
-static int expect_data(struct world *w, int sock, uint32_t cip, uint16_t cport, uint16_t block,
+static int expect_data(struct world *w, int sock, struct tftp_addr cip, uint16_t cport, uint16_t block,
 		       const uint8_t *want, size_t n)
 {
 	struct tftp_pkt p;
@@ -452,11 +473,11 @@ static int expect_data(struct world *w, int sock, uint32_t cip, uint16_t cport, 
 	assert_memory_equal(p.data, want, n);
 	if (sock >= 0)
 		assert_int_equal(r->sock, sock);
-	assert_int_equal(w->bound[r->sock], LOCAL_IP);
+	assert_true(tftp_addr_eq(w->bound[r->sock], LOCAL_FOR(cip)));
 	return r->sock;
 }
 
-static int expect_oack(struct world *w, uint32_t cip, uint16_t cport, struct tftp_opts *o)
+static int expect_oack(struct world *w, struct tftp_addr cip, uint16_t cport, struct tftp_opts *o)
 {
 	struct tftp_pkt p;
 	struct sendrec *r = take_to(w, cip, cport, &p);
@@ -471,7 +492,7 @@ static int expect_oack(struct world *w, uint32_t cip, uint16_t cport, struct tft
 	return r->sock;
 }
 
-static int expect_error(struct world *w, uint32_t ip, uint16_t port, uint16_t code)
+static int expect_error(struct world *w, struct tftp_addr ip, uint16_t port, uint16_t code)
 {
 	struct tftp_pkt p;
 	struct sendrec *r = take_to(w, ip, port, &p);
@@ -486,17 +507,17 @@ static int expect_error(struct world *w, uint32_t ip, uint16_t port, uint16_t co
 
 /* ---- what the clients and the server send ---- */
 
-static void client_rrq(struct world *w, uint32_t cip, uint16_t cport, const char *path,
+static void client_rrq(struct world *w, struct tftp_addr cip, uint16_t cport, const char *path,
 		       const struct tftp_opts *o, unsigned mtu)
 {
 	uint8_t buf[600];
 	int n = tftp_build_rrq(buf, sizeof(buf), path, o);
 
 	assert_true(n > 0);
-	tftp_proxy_request(w->px, buf, (size_t)n, cip, cport, LOCAL_IP, mtu, w->now);
+	tftp_proxy_request(w->px, buf, (size_t)n, cip, cport, LOCAL_FOR(cip), mtu, w->now);
 }
 
-static void client_ack(struct world *w, int sock, uint32_t cip, uint16_t cport, uint16_t block)
+static void client_ack(struct world *w, int sock, struct tftp_addr cip, uint16_t cport, uint16_t block)
 {
 	uint8_t buf[4];
 
@@ -504,13 +525,14 @@ static void client_ack(struct world *w, int sock, uint32_t cip, uint16_t cport, 
 	tftp_proxy_input(w->px, sock, buf, 4, cip, cport, LINK_IF, w->now);
 }
 
-static void send_error_to(struct world *w, int sock, uint32_t ip, uint16_t port, uint16_t code,
+static void send_error_to(struct world *w, int sock, struct tftp_addr ip, uint16_t port, uint16_t code,
 			  const char *msg)
 {
 	uint8_t buf[200];
 	int n = tftp_build_error(buf, sizeof(buf), code, msg);
 
-	tftp_proxy_input(w->px, sock, buf, (size_t)n, ip, port, ip == SERVER_IP || ip == SERVER2_IP ? UP_IF : LINK_IF,
+	tftp_proxy_input(w->px, sock, buf, (size_t)n, ip, port,
+			 tftp_addr_eq(ip, SERVER_IP) || tftp_addr_eq(ip, SERVER2_IP) ? UP_IF : LINK_IF,
 			 w->now);
 }
 
@@ -595,7 +617,7 @@ static void serve_all(struct world *w, int fsock, const uint8_t *file, size_t si
  * blocks and already took the blocks before `next`: take each window (and
  * nothing beyond it), check every byte, ACK the window's last block, until
  * the short block. The session must then be over and its socket closed. */
-static void client_drain_from(struct world *w, int sock, uint32_t cip, uint16_t cport,
+static void client_drain_from(struct world *w, int sock, struct tftp_addr cip, uint16_t cport,
 			      const uint8_t *file, size_t size, unsigned blk, unsigned window,
 			      uint64_t acked, uint64_t next)
 {
@@ -618,7 +640,7 @@ static void client_drain_from(struct world *w, int sock, uint32_t cip, uint16_t 
 	assert_false(w->open[sock]);
 }
 
-static void client_drain(struct world *w, int sock, uint32_t cip, uint16_t cport,
+static void client_drain(struct world *w, int sock, struct tftp_addr cip, uint16_t cport,
 			 const uint8_t *file, size_t size, unsigned blk, unsigned window,
 			 uint64_t acked)
 {
@@ -627,7 +649,7 @@ static void client_drain(struct world *w, int sock, uint32_t cip, uint16_t cport
 
 /* A client (learned, no options) whose whole file is fetched and read,
  * leaving a complete cache entry. */
-static void fetch_and_read(struct world *w, uint32_t cip, const char *path, const uint8_t *file,
+static void fetch_and_read(struct world *w, struct tftp_addr cip, const char *path, const uint8_t *file,
 			   size_t size)
 {
 	struct tftp_opts o = granted(1428, size, 8);
@@ -659,7 +681,7 @@ static void test_plain_rrq_lockstep_through_an_upstream_fetch(void **state)
 	tftp_proxy_learn(w->px, C1, SERVER_IP, w->now);
 	client_rrq(w, C1, CLIENT_PORT, "pxelinux.0", NULL, 1500);
 	ssock = w->last_session_sock;
-	assert_int_equal(w->bound[ssock], LOCAL_IP);
+	assert_true(tftp_addr_eq(w->bound[ssock], LOCAL_IP));
 
 	/* One RRQ upstream, to port 69 of the learned server, from a socket
 	 * of its own, asking a large blksize, the size and a window. */
@@ -774,7 +796,7 @@ static void test_blksize_clamped_to_link_mtu(void **state)
 		{ 65464, 0, 1468 },     /* mtu unknown: 1500 */
 	};
 	const size_t ncases = sizeof(cases) / sizeof(cases[0]);
-	uint32_t clients[] = { C1, C2, C3, C4 };
+	struct tftp_addr clients[] = { C1, C2, C3, C4 };
 	int socks[4];
 	uint8_t *file = make_file(20000, 3);
 	struct tftp_opts up = granted(1428, 20000, 8);
@@ -810,6 +832,41 @@ static void test_blksize_clamped_to_link_mtu(void **state)
 	serve_all(w, fsock, file, 20000, 1428, 8);
 	for (size_t i = 0; i < ncases; i++)
 		client_drain(w, socks[i], clients[i], CLIENT_PORT, file, 20000, cases[i].want, 1, 0);
+	assert_usage(w, 0, 0, 20000);
+	world_end(w);
+}
+
+/* An IPv6 client (a DHCPv6 Reply leased it its address) booting from an
+ * IPv4 server: each block fits one IPv6 frame, mtu - 40 - 8 - 4; the
+ * IPv4 address ending in the same four bytes is not the client. */
+static void test_ipv6_client_blocks_fit_an_ipv6_frame_and_boot_from_an_ipv4_server(void **state)
+{
+	struct tftp_proxy_cfg cfg = default_cfg();
+	struct world *w = world_new(&cfg);
+	struct tftp_opts ask = { .has_blksize = true, .blksize = 8192 }, got;
+	struct tftp_opts up = granted(1428, 20000, 8);
+	struct tftp_addr lookalike = tftp_addr4(tftp_addr_to4(C6));
+	uint8_t *file = make_file(20000, 6);
+	struct tftp_pkt rrq;
+	int sock, fsock;
+
+	(void)state;
+	client_rrq(w, C6, CLIENT_PORT, "ipxe.efi", &ask, 1500);
+	expect_error(w, C6, CLIENT_PORT, TFTP_EACCESS);       /* nothing learned yet */
+	tftp_proxy_learn(w->px, C6, SERVER_IP, w->now);
+	client_rrq(w, C6, CLIENT_PORT, "ipxe.efi", &ask, 1500);
+	sock = expect_oack(w, C6, CLIENT_PORT, &got);
+	assert_true(tftp_addr_eq(w->bound[sock], LOCAL6));
+	assert_int_equal(got.blksize, 1448);
+	client_ack(w, sock, lookalike, CLIENT_PORT, 0);
+	assert_int_equal(tftp_proxy_stats(w->px)->unknown_tid, 1);
+	expect_error(w, lookalike, CLIENT_PORT, TFTP_EBADID);
+	client_ack(w, sock, C6, CLIENT_PORT, 0);
+	fsock = expect_rrq(w, SERVER_IP, "ipxe.efi", &rrq);
+	server_oack(w, fsock, &up);
+	expect_ack(w, fsock, 0);
+	serve_all(w, fsock, file, 20000, 1428, 8);
+	client_drain(w, sock, C6, CLIENT_PORT, file, 20000, 1448, 1, 0);
 	assert_usage(w, 0, 0, 20000);
 	world_end(w);
 }
@@ -941,13 +998,13 @@ static void test_second_client_coalesces_and_third_is_a_cache_hit(void **state)
 	 * when it spells the path differently. */
 	upstream_sends = 0;
 	for (size_t i = 0; i < w->nsends; i++)
-		upstream_sends += w->sends[i].ip == SERVER_IP;
+		upstream_sends += tftp_addr_eq(w->sends[i].ip, SERVER_IP);
 	tftp_proxy_learn(w->px, C3, SERVER_IP, w->now);
 	client_rrq(w, C3, CLIENT_PORT, "/ipxe.efi", NULL, 1500);
 	s3 = w->last_session_sock;
 	client_drain(w, s3, C3, CLIENT_PORT, file, size, 512, 1, 0);
 	for (size_t i = 0; i < w->nsends; i++)
-		upstream_sends -= w->sends[i].ip == SERVER_IP;
+		upstream_sends -= tftp_addr_eq(w->sends[i].ip, SERVER_IP);
 	assert_int_equal(upstream_sends, 0);
 	assert_int_equal(st->cache_hits, 1);
 	assert_int_equal(st->cache_misses, 1);
@@ -966,7 +1023,7 @@ static void test_unknown_client_gets_error_2_and_no_upstream_traffic(void **stat
 	tftp_proxy_learn(w->px, C2, SERVER_IP, w->now);   /* someone else */
 	client_rrq(w, C1, CLIENT_PORT, "pxelinux.0", NULL, 1500);
 	sock = expect_error(w, C1, CLIENT_PORT, TFTP_EACCESS);
-	assert_int_equal(w->bound[sock], LOCAL_IP);   /* from our address on its link */
+	assert_true(tftp_addr_eq(w->bound[sock], LOCAL_IP));   /* from our address on its link */
 	assert_false(w->open[sock]);
 	assert_nothing_to(w, SERVER_IP);
 	assert_int_equal(w->nsends, 1);
@@ -1576,7 +1633,7 @@ static void test_block_numbers_roll_over_past_65535(void **state)
 
 /* Start a session for cip:cport on a 3000-byte file already cached and
  * confirm it (ACK 1): it then holds a slot. Returns its socket. */
-static int confirmed_session(struct world *w, uint32_t cip, uint16_t cport, const uint8_t *file)
+static int confirmed_session(struct world *w, struct tftp_addr cip, uint16_t cport, const uint8_t *file)
 {
 	int sock;
 
@@ -1631,7 +1688,7 @@ static void test_global_session_limit(void **state)
 {
 	struct tftp_proxy_cfg cfg = default_cfg();
 	struct world *w;
-	const uint32_t clients[] = { C1, C2, C3 };
+	const struct tftp_addr clients[] = { C1, C2, C3 };
 	uint8_t *file = make_file(3000, 32);
 	int sock;
 
@@ -1657,7 +1714,7 @@ static void test_global_session_limit(void **state)
 }
 
 /* The i-th forged source: 8 addresses, a port per request. */
-static uint32_t forged_ip(int i) { return ip4(10, 20, 0, (uint8_t)(100 + i % 8)); }
+static struct tftp_addr forged_ip(int i) { return ip4(10, 20, 0, (uint8_t)(100 + i % 8)); }
 static uint16_t forged_port(int i) { return (uint16_t)(4000 + i); }
 
 /* Take what was sent to the forged sources; each is `op` (0: any). */
@@ -2168,7 +2225,7 @@ static void test_disk_cache_survives_a_restart(void **state)
 	assert_int_equal(w->load_max_age, cfg.cache_max_age_ms);
 	assert_int_equal(w->stores, 1);
 	assert_int_equal(w->ndisk, 1);
-	assert_int_equal(w->disk[0].server, SERVER_IP);
+	assert_true(tftp_addr_eq(w->disk[0].server, SERVER_IP));
 	assert_string_equal(w->disk[0].path, "pxelinux.0");
 	assert_int_equal(w->disk[0].len, 3000);
 	assert_memory_equal(w->disk[0].data, file, 3000);
@@ -2258,7 +2315,7 @@ static void test_learned_servers_for_clients_on_one_subnet(void **state)
 	for (unsigned i = 1; i <= 250; i++)
 		tftp_proxy_learn(w->px, ip4(10, 20, 0, (uint8_t)i), SERVER_IP, w->now);
 	for (unsigned i = 1; i <= 250; i++) {
-		uint32_t cip = ip4(10, 20, 0, (uint8_t)i);
+		struct tftp_addr cip = ip4(10, 20, 0, (uint8_t)i);
 
 		client_rrq(w, cip, CLIENT_PORT, "pxelinux.0", NULL, 1500);
 		if (i == 1)
@@ -2513,6 +2570,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_plain_rrq_lockstep_through_an_upstream_fetch, cleanup),
 		cmocka_unit_test_teardown(test_client_options_oack_waits_for_upstream_size, cleanup),
 		cmocka_unit_test_teardown(test_blksize_clamped_to_link_mtu, cleanup),
+		cmocka_unit_test_teardown(
+			test_ipv6_client_blocks_fit_an_ipv6_frame_and_boot_from_an_ipv4_server, cleanup),
 		cmocka_unit_test_teardown(test_file_multiple_of_blksize_ends_with_empty_block, cleanup),
 		cmocka_unit_test_teardown(test_zero_byte_file, cleanup),
 		cmocka_unit_test_teardown(test_second_client_coalesces_and_third_is_a_cache_hit, cleanup),
