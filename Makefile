@@ -181,10 +181,11 @@ soak: $(BIN)
 	bash tests/soak/soak.sh
 
 # Benchmarks: the relays under the same offered loads (stub server, then
-# Kea), the relays at 2/256/4096 links, and TFTP through the proxy vs
-# direct (LAN, a 200-client storm, a 25 ms WAN). Writes
-# tests/bench/RESULTS.md. The relay table is the median of BENCH_ROUNDS (3)
-# interleaved rounds.
+# Kea), the DHCPv6 relays (pxerelay, ISC dhcrelay -6, dnsmasq, the floor)
+# under the same loads against the stub (BENCH_RATES6, BENCH_RELAYS6), the
+# relays at 2/256/4096 links, and TFTP through the proxy vs direct (LAN, a
+# 200-client storm, a 25 ms WAN). Writes tests/bench/RESULTS.md. The relay
+# tables are the median of BENCH_ROUNDS (3) interleaved rounds.
 bench:
 	$(MAKE) deps
 	$(MAKE) deps-lab

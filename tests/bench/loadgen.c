@@ -37,6 +37,29 @@
  * One thread, one epoll loop: a 1 ms timerfd paces the DISCOVERs and
  * expires exchanges; the socket is drained with recvmmsg and REQUESTs go
  * out in batches with sendmmsg.  Needs CAP_NET_RAW.
+ *
+ * -6: DHCPv6 instead (RFC 8415), the same clients, schedule and report:
+ *
+ *     SOLICIT                     ->  ADVERTISE (matched by address + xid)
+ *     REQUEST (server id, IA_NA)  ->  REPLY
+ *
+ * from each client's link-local address (fe80:: + the modified EUI-64 of
+ * its MAC) port 546 to ff02::1:2 port 547 (Ethernet 33:33:00:01:00:02),
+ * UDP checksum computed (mandatory over IPv6).  A SOLICIT carries the
+ * client id (DUID-LL from the MAC), elapsed time, IA_NA (IAID = client
+ * number), ORO (59, 60), option 61 (the arch, cycling as above), option 62
+ * (UNDI 3.16) and option 16 (enterprise 343, the option 60 text above); a
+ * REQUEST the same plus the server id and the address of the ADVERTISE.
+ * A reply comes to the client's link-local address: the generator matches
+ * it by the low 16 bits of that address (the client number) and the 24-bit
+ * xid (an exchange counter and the client's low byte).  The relay's kernel
+ * resolves that address first, so the generator answers Neighbor
+ * Solicitations for its clients' addresses with Neighbor Advertisements
+ * (solicited, override, target link-layer address) as each client would
+ * (nd_answers in the report).  acks_with_file then counts REPLYs whose
+ * option 59 is not the stub server's (-U, default LG6_STUB_URL): a relay's
+ * boot rule rewrote them; naks REPLYs/ADVERTISEs with a status code other
+ * than Success.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -60,6 +83,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wire.h"
+
 #define LG_MAX_CLIENTS 65536u
 #define LG_MAX_RATE 1000000u
 #define LG_MAX_SECONDS 600u
@@ -74,6 +99,20 @@
 #define DHCP_COOKIE 0x63825363u
 #define DHCP_FLAG_BROADCAST 0x8000u
 
+/* DHCPv6 (RFC 8415) */
+#define LG6_HDRS (14 + 40 + 8) /* Ethernet + IPv6 + UDP */
+#define LG6_SID_MAX 64         /* server id kept for the REQUEST */
+#define LG6_STUB_URL "tftp://[2001:db8::2]/generic.efi"
+enum { D6_SOLICIT = 1, D6_ADVERTISE = 2, D6_REQUEST = 3, D6_REPLY = 7 };
+enum {
+	D6O_CLIENTID = 1, D6O_SERVERID = 2, D6O_IA_NA = 3, D6O_IAADDR = 5, D6O_ORO = 6,
+	D6O_ELAPSED = 8, D6O_STATUS = 13, D6O_VENDOR_CLASS = 16, D6O_BOOTFILE_URL = 59,
+	D6O_CLIENT_ARCH = 61, D6O_NII = 62,
+};
+/* What tx_queue sends besides a client's own message: a Neighbor
+ * Advertisement (no exchange behind it). */
+#define LG_TX_NA 0xff
+
 enum { DHCPDISCOVER = 1, DHCPOFFER = 2, DHCPREQUEST = 3, DHCPACK = 5, DHCPNAK = 6 };
 
 enum client_state { CL_IDLE, CL_DISCOVERING, CL_REQUESTING };
@@ -87,6 +126,10 @@ struct client {
 	uint32_t offered_ip; /* network order, from the OFFER */
 	uint32_t server_id;  /* network order, option 54 of the OFFER */
 	uint64_t t_start_ns; /* DISCOVER sent */
+	/* -6: from the ADVERTISE, for the REQUEST */
+	uint8_t addr6[16];
+	uint8_t sid_len;
+	uint8_t sid[LG6_SID_MAX];
 };
 
 /* An exchange in start order; expired from the head (timeouts are fixed). */
@@ -98,13 +141,15 @@ struct started {
 struct lg_opts {
 	const char *ifname;
 	unsigned rate, seconds, clients, timeout_ms;
-	bool json, verbose;
+	bool json, verbose, v6;
+	const char *stub_url; /* -6: the stub server's option 59 */
 };
 
 struct lg_stats {
 	uint64_t offered, sent, completed, starved, send_errors;
 	uint64_t offers, acks, naks, timeouts, unmatched, rx_frames, rx_drops;
 	uint64_t acks_with_file; /* BOOTP file field set: a relay's boot rule ran */
+	uint64_t nd_answers;     /* -6: Neighbor Advertisements sent */
 };
 
 struct lg {
@@ -124,6 +169,8 @@ struct lg {
 	struct mmsghdr tx_msg[LG_BATCH];
 	uint32_t tx_client[LG_BATCH];
 	uint8_t tx_type[LG_BATCH];
+	/* -6: the Neighbor Solicitation each queued NA answers */
+	uint8_t tx_ns_mac[LG_BATCH][6], tx_ns_src[LG_BATCH][16];
 	unsigned tx_n;
 	struct lg_stats st;
 };
@@ -167,20 +214,6 @@ static uint16_t csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 static uint16_t get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
@@ -196,6 +229,14 @@ static const uint8_t pxe_param_list[] = {
 	1, 2, 3, 5, 6, 11, 12, 13, 15, 16, 17, 18, 22, 23, 28, 40, 41, 42, 43,
 	50, 51, 54, 58, 59, 60, 66, 67, 97, 128, 129, 130, 131, 132, 133, 134, 135,
 };
+
+/* The vendor class text of a client of this arch (option 60, and over
+ * DHCPv6 the item of option 16) into buf (64 bytes); its length. */
+static int arch_text(char *buf, uint16_t arch)
+{
+	return snprintf(buf, 64, "%s:Arch:%05u:UNDI:003016",
+			arch == 16 ? "HTTPClient" : "PXEClient", arch);
+}
 
 /*
  * Write a client's DHCP message (DISCOVER or REQUEST) at p, padded to the
@@ -233,8 +274,7 @@ static size_t build_dhcp(uint8_t *p, const struct client *c, uint8_t type)
 	/* Client network interface identifier: UNDI 3.16. */
 	*o++ = 94, *o++ = 3, *o++ = 1, *o++ = 3, *o++ = 16;
 	*o++ = 93, *o++ = 2, put16(o, c->arch), o += 2;
-	n = snprintf((char *)o + 2, 64, "%s:Arch:%05u:UNDI:003016",
-		     c->arch == 16 ? "HTTPClient" : "PXEClient", c->arch);
+	n = arch_text((char *)o + 2, c->arch);
 	*o++ = 60, *o++ = (uint8_t)n;
 	o += n;
 	*o++ = 255;
@@ -278,6 +318,149 @@ static size_t build_frame(struct lg *g, uint8_t *f, const struct client *c, uint
 	return 14 + 20 + udp_len;
 }
 
+/* ------------------------------------------------------------------ DHCPv6 frames */
+
+static const uint8_t all_dhcp_relay_agents[16] = { 0xff, 0x02, [13] = 1, [15] = 2 };
+
+/* A client's link-local address: fe80:: + the modified EUI-64 of its MAC. */
+static void client_ll6(const uint8_t mac[6], uint8_t out[16])
+{
+	memset(out, 0, 16);
+	out[0] = 0xfe, out[1] = 0x80;
+	out[8] = mac[0] ^ 0x02, out[9] = mac[1], out[10] = mac[2];
+	out[11] = 0xff, out[12] = 0xfe;
+	out[13] = mac[3], out[14] = mac[4], out[15] = mac[5];
+}
+
+/* The client number of a link-local address of ours, or -1. */
+static long client_of_ll6(const struct lg *g, const uint8_t *a)
+{
+	uint8_t want[16];
+	uint32_t n = (uint32_t)a[14] << 8 | a[15];
+
+	if (n >= g->o.clients)
+		return -1;
+	client_ll6(g->cl[n].chaddr, want);
+	return memcmp(a, want, 16) ? -1 : (long)n;
+}
+
+static uint8_t *opt6(uint8_t *o, uint16_t code, uint16_t len)
+{
+	put16(o, code);
+	put16(o + 2, len);
+	return o + 4;
+}
+
+/* A client's SOLICIT or REQUEST at p; its length. */
+static size_t build_dhcp6(uint8_t *p, const struct client *c, uint32_t n, uint8_t type)
+{
+	uint8_t *o = p, *ia;
+	int tn;
+
+	*o++ = type;
+	*o++ = (uint8_t)(c->xid >> 16), *o++ = (uint8_t)(c->xid >> 8), *o++ = (uint8_t)c->xid;
+	/* DUID-LL (RFC 8415 §11.4): type 3, hardware type 1, the MAC */
+	o = opt6(o, D6O_CLIENTID, 10);
+	put16(o, 3), put16(o + 2, 1), memcpy(o + 4, c->chaddr, 6), o += 10;
+	if (type == D6_REQUEST && c->sid_len) {
+		o = opt6(o, D6O_SERVERID, c->sid_len);
+		memcpy(o, c->sid, c->sid_len), o += c->sid_len;
+	}
+	o = opt6(o, D6O_ELAPSED, 2);
+	put16(o, 0), o += 2;
+	ia = o;
+	o = opt6(o, D6O_IA_NA, 12);
+	put32(o, n), put32(o + 4, 0), put32(o + 8, 0), o += 12;
+	if (type == D6_REQUEST) {
+		o = opt6(o, D6O_IAADDR, 24);
+		memcpy(o, c->addr6, 16), put32(o + 16, 0), put32(o + 20, 0), o += 24;
+		put16(ia + 2, 12 + 4 + 24);
+	}
+	o = opt6(o, D6O_ORO, 4);
+	put16(o, D6O_BOOTFILE_URL), put16(o + 2, 60), o += 4;
+	o = opt6(o, D6O_CLIENT_ARCH, 2);
+	put16(o, c->arch), o += 2;
+	o = opt6(o, D6O_NII, 3);
+	*o++ = 1, *o++ = 3, *o++ = 16;
+	tn = arch_text((char *)o + 10, c->arch);
+	o = opt6(o, D6O_VENDOR_CLASS, (uint16_t)(4 + 2 + tn));
+	put32(o, 343), put16(o + 4, (uint16_t)tn), o += 6 + tn;
+	return (size_t)(o - p);
+}
+
+/* UDP or ICMPv6 checksum over the IPv6 pseudo header and len bytes at l4. */
+static uint16_t csum6(const uint8_t *ip6, const uint8_t *l4, size_t len, uint8_t proto)
+{
+	uint32_t sum = csum_add(0, ip6 + 8, 32);
+
+	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + proto;
+	return csum_fold(csum_add(sum, l4, len));
+}
+
+/* Ethernet + IPv6 header (no extension headers) at f; returns the IPv6 header. */
+static uint8_t *ip6_header(uint8_t *f, const uint8_t dmac[6], const uint8_t smac[6],
+			   const uint8_t src[16], const uint8_t dst[16], size_t plen,
+			   uint8_t proto, uint8_t hops)
+{
+	uint8_t *ip = f + 14;
+
+	memcpy(f, dmac, 6);
+	memcpy(f + 6, smac, 6);
+	put16(f + 12, ETH_P_IPV6);
+	put32(ip, 0x60000000u);
+	put16(ip + 4, (uint16_t)plen);
+	ip[6] = proto;
+	ip[7] = hops;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	return ip;
+}
+
+/* A client's SOLICIT or REQUEST as a frame: [fe80::EUI64]:546 -> [ff02::1:2]:547. */
+static size_t build_frame6(struct lg *g, uint8_t *f, uint32_t n, uint8_t type)
+{
+	static const uint8_t mcast_mac[6] = { 0x33, 0x33, 0x00, 0x01, 0x00, 0x02 };
+	const struct client *c = &g->cl[n];
+	uint8_t src[16], *ip, *udp = f + 14 + 40;
+	size_t dlen = build_dhcp6(f + LG6_HDRS, c, n, type);
+	uint16_t udp_len = (uint16_t)(8 + dlen), cs;
+
+	client_ll6(c->chaddr, src);
+	ip = ip6_header(f, mcast_mac, c->chaddr, src, all_dhcp_relay_agents, udp_len,
+			IPPROTO_UDP, 1);
+	put16(udp, 546);
+	put16(udp + 2, 547);
+	put16(udp + 4, udp_len);
+	put16(udp + 6, 0);
+	cs = csum6(ip, udp, udp_len, IPPROTO_UDP);
+	put16(udp + 6, cs ? cs : 0xffff);
+	return LG6_HDRS + dlen;
+}
+
+/*
+ * A Neighbor Advertisement (RFC 4861 §4.4) from client n to the sender of
+ * a Neighbor Solicitation for its address: solicited and override set,
+ * the target link-layer address option.
+ */
+static size_t build_na(struct lg *g, uint8_t *f, uint32_t n, const uint8_t ns_mac[6],
+		       const uint8_t ns_src[16])
+{
+	const uint8_t *mac = g->cl[n].chaddr;
+	uint8_t target[16], *ip, *icmp = f + 14 + 40;
+
+	client_ll6(mac, target);
+	ip = ip6_header(f, ns_mac, mac, target, ns_src, 32, IPPROTO_ICMPV6, 255);
+	memset(icmp, 0, 32);
+	icmp[0] = 136;
+	icmp[4] = 0x60; /* S, O */
+	memcpy(icmp + 8, target, 16);
+	icmp[24] = 2; /* target link-layer address, 8 bytes */
+	icmp[25] = 1;
+	memcpy(icmp + 26, mac, 6);
+	put16(icmp + 2, csum6(ip, icmp, 32, IPPROTO_ICMPV6));
+	return 14 + 40 + 32;
+}
+
 /* ------------------------------------------------------------------ clients */
 
 static void idle_push(struct lg *g, uint32_t n)
@@ -313,13 +496,15 @@ static void tx_flush(struct lg *g)
 			continue;
 		if (r <= 0) {
 			/* The frame at off could not go: its exchange is lost
-			 * (a DISCOVER: never started, the client is free again). */
+			 * (a DISCOVER or SOLICIT, both type 1: never started, the
+			 * client is free again); a lost NA is only counted. */
 			struct client *c = &g->cl[g->tx_client[off]];
 
 			g->st.send_errors++;
 			if (g->tx_type[off] == DHCPDISCOVER)
 				g->st.sent--;
-			client_done(g, c);
+			if (g->tx_type[off] != LG_TX_NA)
+				client_done(g, c);
 			off++;
 			continue;
 		}
@@ -335,7 +520,12 @@ static void tx_queue(struct lg *g, uint32_t n, uint8_t type)
 
 	if (g->tx_n == LG_BATCH)
 		tx_flush(g);
-	len = build_frame(g, g->tx_buf[g->tx_n], c, type);
+	if (type == LG_TX_NA)
+		len = build_na(g, g->tx_buf[g->tx_n], n, g->tx_ns_mac[g->tx_n], g->tx_ns_src[g->tx_n]);
+	else if (g->o.v6)
+		len = build_frame6(g, g->tx_buf[g->tx_n], n, type);
+	else
+		len = build_frame(g, g->tx_buf[g->tx_n], c, type);
 	g->tx_iov[g->tx_n].iov_len = len;
 	g->tx_client[g->tx_n] = n;
 	g->tx_type[g->tx_n] = type;
@@ -362,7 +552,11 @@ static void pace(struct lg *g, uint64_t now)
 		}
 		c = &g->cl[n];
 		c->exchange++;
-		c->xid = (uint32_t)c->exchange << 16 | n;
+		/* DHCPv6 has 24 bits: the reply's address names the client. */
+		if (g->o.v6)
+			c->xid = ((uint32_t)c->exchange << 8 | (n & 0xff)) & 0xffffff;
+		else
+			c->xid = (uint32_t)c->exchange << 16 | n;
 		c->state = CL_DISCOVERING;
 		c->t_start_ns = mono_ns();
 		g->fifo[g->fifo_tail++ % g->fifo_cap] = (struct started){ n, c->xid };
@@ -478,6 +672,133 @@ unmatched:
 	g->st.unmatched++;
 }
 
+/* A Neighbor Solicitation at ip (frame f) for one of our clients: queue
+ * that client's Neighbor Advertisement.  true when it was one. */
+static bool on_ns(struct lg *g, const uint8_t *f, const uint8_t *ip, size_t l4len)
+{
+	const uint8_t *icmp = ip + 40;
+	static const uint8_t unspecified[16];
+	long n;
+
+	/* type 135, code 0, hop limit 255 (RFC 4861 §7.1.1); a DAD probe
+	 * (from ::) is not ours to answer */
+	if (l4len < 24 || icmp[0] != 135 || icmp[1] != 0 || ip[7] != 255 ||
+	    !memcmp(ip + 8, unspecified, 16))
+		return false;
+	n = client_of_ll6(g, icmp + 8);
+	if (n < 0)
+		return false;
+	if (g->tx_n == LG_BATCH)
+		tx_flush(g);
+	memcpy(g->tx_ns_mac[g->tx_n], f + 6, 6);
+	memcpy(g->tx_ns_src[g->tx_n], ip + 8, 16);
+	tx_queue(g, (uint32_t)n, LG_TX_NA);
+	g->st.nd_answers++;
+	return true;
+}
+
+/*
+ * -6: one received frame: a Neighbor Solicitation for a client is answered,
+ * an ADVERTISE or REPLY for one moves its exchange on, anything else is
+ * counted as unmatched.
+ */
+static void on_frame6(struct lg *g, const uint8_t *f, size_t len, uint64_t now)
+{
+	const uint8_t *ip = f + 14, *udp = ip + 40, *d, *o, *end, *url = NULL;
+	size_t plen, udp_len, url_len = 0;
+	const uint8_t *sid = NULL, *addr = NULL;
+	size_t sid_len = 0;
+	uint32_t xid;
+	uint16_t status = 0;
+	long idx;
+	struct client *c;
+	const char *why = "not IPv6/UDP to port 546";
+
+	g->st.rx_frames++;
+	if (len < 14 + 40 + 8 || get16(f + 12) != ETH_P_IPV6 || (ip[0] >> 4) != 6)
+		goto unmatched;
+	plen = get16(ip + 4);
+	if (14 + 40 + plen > len)
+		goto unmatched;
+	if (ip[6] == IPPROTO_ICMPV6) {
+		if (on_ns(g, f, ip, plen))
+			return;
+		why = "ICMPv6 other than a Neighbor Solicitation for a client";
+		goto unmatched;
+	}
+	udp_len = get16(udp + 4);
+	if (ip[6] != IPPROTO_UDP || get16(udp + 2) != 546 || udp_len < 8 + 4 || udp_len > plen)
+		goto unmatched;
+	d = udp + 8;
+	end = udp + udp_len;
+	why = "not for a client's address";
+	idx = client_of_ll6(g, ip + 24);
+	if (idx < 0)
+		goto unmatched;
+	c = &g->cl[idx];
+	xid = (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+	why = "xid of no open exchange";
+	if (c->state == CL_IDLE || c->xid != xid)
+		goto unmatched;
+	for (o = d + 4; end - o >= 4;) {
+		uint16_t code = get16(o), olen = get16(o + 2);
+
+		if (olen > end - o - 4)
+			break;
+		if (code == D6O_SERVERID) {
+			sid = o + 4, sid_len = olen;
+		} else if (code == D6O_IA_NA && olen >= 12 + 4 + 24) {
+			/* the first IAADDR inside */
+			const uint8_t *io = o + 4 + 12, *iend = o + 4 + olen;
+
+			while (iend - io >= 4 && get16(io + 2) <= iend - io - 4) {
+				if (get16(io) == D6O_IAADDR && get16(io + 2) >= 24) {
+					addr = io + 4;
+					break;
+				}
+				io += 4 + get16(io + 2);
+			}
+		} else if (code == D6O_STATUS && olen >= 2) {
+			status = get16(o + 4);
+		} else if (code == D6O_BOOTFILE_URL) {
+			url = o + 4, url_len = olen;
+		}
+		o += 4 + olen;
+	}
+	if (status) {
+		g->st.naks++;
+		client_done(g, c);
+		return;
+	}
+	if (d[0] == D6_ADVERTISE && c->state == CL_DISCOVERING) {
+		why = "ADVERTISE without server id or address";
+		if (!sid || sid_len > LG6_SID_MAX || !addr)
+			goto unmatched;
+		g->st.offers++;
+		memcpy(c->sid, sid, sid_len);
+		c->sid_len = (uint8_t)sid_len;
+		memcpy(c->addr6, addr, 16);
+		c->state = CL_REQUESTING;
+		tx_queue(g, (uint32_t)idx, D6_REQUEST);
+		return;
+	}
+	if (d[0] == D6_REPLY && c->state == CL_REQUESTING) {
+		uint64_t us = (now - c->t_start_ns) / 1000;
+
+		g->st.acks++;
+		if (url && (url_len != strlen(g->o.stub_url) || memcmp(url, g->o.stub_url, url_len)))
+			g->st.acks_with_file++;
+		g->lat_us[g->st.completed++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+		client_done(g, c);
+		return;
+	}
+	why = "message type unexpected in the exchange's state";
+unmatched:
+	if (g->o.verbose && g->st.unmatched < 10)
+		fprintf(stderr, "loadgen: unmatched frame (%zu bytes): %s\n", len, why);
+	g->st.unmatched++;
+}
+
 static void rx_drain(struct lg *g, uint64_t budget)
 {
 	static uint8_t buf[LG_BATCH][LG_FRAME_MAX];
@@ -500,8 +821,12 @@ static void rx_drain(struct lg *g, uint64_t budget)
 				die("recvmmsg");
 			break;
 		}
-		for (int i = 0; i < r; i++)
-			on_frame(g, buf[i], msg[i].msg_len, now);
+		for (int i = 0; i < r; i++) {
+			if (g->o.v6)
+				on_frame6(g, buf[i], msg[i].msg_len, now);
+			else
+				on_frame(g, buf[i], msg[i].msg_len, now);
+		}
 		got += (uint64_t)r;
 		tx_flush(g);
 		if (r < LG_BATCH)
@@ -534,7 +859,30 @@ static void attach_filter(int fd)
 		die("SO_ATTACH_FILTER");
 }
 
-static int open_link(const char *ifname)
+/* -6: IPv6 (no extension headers) UDP to port 546, or ICMPv6 Neighbor
+ * Solicitations. */
+static void attach_filter6(int fd)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 8),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 2),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 56),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 546, 3, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMPV6, 0, 3),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 54),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		die("SO_ATTACH_FILTER");
+}
+
+static int open_link(const char *ifname, bool v6)
 {
 	unsigned ifindex = if_nametoindex(ifname);
 	int fd, one = 1, buf = 16 << 20;
@@ -548,7 +896,10 @@ static int open_link(const char *ifname)
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket(AF_PACKET)");
-	attach_filter(fd);
+	if (v6)
+		attach_filter6(fd);
+	else
+		attach_filter(fd);
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0)
@@ -558,7 +909,7 @@ static int open_link(const char *ifname)
 #endif
 	(void)one;
 	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_IP);
+	sll.sll_protocol = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
 	sll.sll_ifindex = (int)ifindex;
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		die("bind");
@@ -626,6 +977,7 @@ static void report(struct lg *g, double secs)
 		{ "rx_frames", (double)s->rx_frames, 0 },
 		{ "rx_drops", (double)s->rx_drops, 0 },
 		{ "cpu_us", (double)cpu_us, 0 },
+		{ "nd_answers", (double)s->nd_answers, 0 },
 	};
 	const size_t nf = sizeof(f) / sizeof(f[0]);
 
@@ -643,15 +995,18 @@ static void report(struct lg *g, double secs)
 static void usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
-		"usage: loadgen -i IFACE -r RATE -t SECONDS [-n CLIENTS] [-T TIMEOUT_MS] [-j] [-v]\n"
+		"usage: loadgen [-6 [-U URL]] -i IFACE -r RATE -t SECONDS [-n CLIENTS]\n"
+		"               [-T TIMEOUT_MS] [-j] [-v]\n"
+		"  -6             DHCPv6: SOLICIT, ADVERTISE, REQUEST, REPLY (default DHCPv4)\n"
+		"  -U URL         -6: the stub server's option 59 (default %s)\n"
 		"  -i IFACE       link to send on (AF_PACKET; needs CAP_NET_RAW)\n"
-		"  -r RATE        DISCOVERs per second offered (1..%u)\n"
+		"  -r RATE        DISCOVERs (SOLICITs) per second offered (1..%u)\n"
 		"  -t SECONDS     how long to offer them (1..%u)\n"
 		"  -n CLIENTS     simulated clients, distinct MACs (1..%u, default 65536)\n"
 		"  -T TIMEOUT_MS  an exchange not ACKed by then is lost (default 1000)\n"
 		"  -j             also print the summary as one JSON object\n"
 		"  -v             print why each of the first 10 unmatched frames was dropped\n",
-		LG_MAX_RATE, LG_MAX_SECONDS, LG_MAX_CLIENTS);
+		LG6_STUB_URL, LG_MAX_RATE, LG_MAX_SECONDS, LG_MAX_CLIENTS);
 	exit(rc);
 }
 
@@ -673,9 +1028,12 @@ static void parse_args(struct lg_opts *o, int argc, char **argv)
 {
 	int ch;
 
-	*o = (struct lg_opts){ .clients = LG_MAX_CLIENTS, .timeout_ms = 1000 };
-	while ((ch = getopt(argc, argv, "i:r:t:n:T:jvh")) != -1) {
+	*o = (struct lg_opts){ .clients = LG_MAX_CLIENTS, .timeout_ms = 1000,
+			       .stub_url = LG6_STUB_URL };
+	while ((ch = getopt(argc, argv, "6U:i:r:t:n:T:jvh")) != -1) {
 		switch (ch) {
+		case '6': o->v6 = true; break;
+		case 'U': o->stub_url = optarg; break;
 		case 'i': o->ifname = optarg; break;
 		case 'r': o->rate = parse_num(optarg, 1, LG_MAX_RATE, "-r RATE"); break;
 		case 't': o->seconds = parse_num(optarg, 1, LG_MAX_SECONDS, "-t SECONDS"); break;
@@ -741,7 +1099,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse_args(&g.o, argc, argv);
 	setup(&g);
-	g.fd = open_link(g.o.ifname);
+	g.fd = open_link(g.o.ifname, g.o.v6);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 

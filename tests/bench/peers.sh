@@ -73,16 +73,17 @@ peer_package_note() {
 }
 
 # relay_locate NAME: set RELAY_BIN and RELAY_VERSION (with the package
-# note), or fail with PEER_WHY.  Every pxerelay variant is the one binary.
+# note), or fail with PEER_WHY.  Every pxerelay variant is the one binary;
+# a name ending in 6 (pxerelay6+rules too) is the same relay over DHCPv6.
 relay_locate() {
     RELAY_BIN='' RELAY_VERSION='' PEER_WHY=
     case $1 in
-        pxerelay | pxerelay+*)
+        pxerelay | pxerelay+* | pxerelay6 | pxerelay6+*)
             RELAY_BIN=$(pxerelay_bin)
             [[ -x $RELAY_BIN ]] || { PEER_WHY="no binary at $RELAY_BIN (make)"; return 1; }
             RELAY_VERSION="pxerelay, tree at $PXR_GIT, binary built $(date -u -r "$RELAY_BIN" '+%Y-%m-%d %H:%M UTC')"
             ;;
-        dhcrelay)
+        dhcrelay | dhcrelay6)
             RELAY_BIN=$(peer_binary isc-dhcp-relay usr/sbin/dhcrelay "${DHCRELAY:-}" \
                 /usr/sbin/dhcrelay /tmp/peers/relay/usr/sbin/dhcrelay) || return 1
             RELAY_VERSION=$("$RELAY_BIN" --version 2>&1 | head -n 1)
@@ -92,13 +93,13 @@ relay_locate() {
                 /usr/sbin/dhcp-helper) || return 1
             RELAY_VERSION=$("$RELAY_BIN" -v 2>&1 | head -n 1)
             ;;
-        floor)
+        floor | floor6)
             # tests/bench/floor.c, which run.sh builds to FLOOR.
             RELAY_BIN=${FLOOR:-}
             [[ -n $RELAY_BIN && -x $RELAY_BIN ]] || { PEER_WHY="floor not built (tests/bench/run.sh builds it)"; return 1; }
             RELAY_VERSION="floor, tests/bench/floor.c at $PXR_GIT"
             ;;
-        dnsmasq)
+        dnsmasq | dnsmasq6)
             RELAY_BIN=$(command -v dnsmasq || true)
             [[ -n $RELAY_BIN ]] || { PEER_WHY="dnsmasq not installed"; return 1; }
             RELAY_VERSION=$("$RELAY_BIN" --version 2>&1 | head -n 1)

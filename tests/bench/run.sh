@@ -66,10 +66,44 @@
 # BENCH_KEA_RATES for BENCH_SECONDS, measured the same way into a second
 # table "against Kea"; the detail lines then carry kea_cpu_ticks.
 #
-# --smoke (make check): pxerelay and the floor, 200/s for 2 s each; passes
-# when the tools build, run and report (for each a summary line with
-# completed > 0; the server's totals; the floor's counters say it relayed
-# and delivered).
+# Then DHCPv6 (full run and smoke): the same namespaces get IPv6 (no
+# duplicate address detection, so the addresses work at once): srv0
+# 2001:db8::2/64, up0 2001:db8::1/64, vlan10 2001:db8:10::1/64, forwarding
+# on, the server's route to 2001:db8:10::/64 via 2001:db8::1; the stub
+# server in its -6 mode on [2001:db8::2]:547 (a Relay-reply at once for
+# each Relay-forward: ADVERTISE for SOLICIT, REPLY for REQUEST, IA_NA with
+# an address, option 59), and the load generator in its -6 mode (SOLICIT,
+# ADVERTISE, REQUEST, REPLY, all four through the relay; from each client's
+# link-local address to ff02::1:2; option 61 cycling 0/6/7/9/11/16, option
+# 16 enterprise 343).  The relays answer a client at its link-local
+# address, so the router's kernel resolves each client's address first;
+# the generator answers those Neighbor Solicitations as the clients would,
+# the same cost for every relay.  Only BENCH_CLIENTS6 (500) clients take
+# part: the kernel's IPv6 neighbour table is one for all namespaces
+# (net.ipv6.neigh.default.gc_thresh1-3, 128/512/1024 by default, only
+# settable host-wide), and beyond gc_thresh3 entries in use it refuses new
+# neighbours, so 65536 clients would lose exchanges to that limit, not to
+# the relay.  At each rate of BENCH_RATES6 for BENCH_SECONDS, the rounds
+# as above, the relays of BENCH_RELAYS6:
+#   pxerelay6        -f -c CONF: vlan10, server 2001:db8::2, rate limits
+#                    raised (per client too: 500 clients share the load)
+#   pxerelay6+rules  the same plus a boot rule (bootfile-url) for each arch
+#   dhcrelay6        ISC dhcrelay 4.4 -d -6 -l vlan10 -u 2001:db8::2%up0
+#   dnsmasq6         --port=0 --dhcp-relay=2001:db8:10::1,2001:db8::2
+#   floor6           tests/bench/floor.c -6 -i vlan10 -s 2001:db8::2
+# into a third table "DHCPv6 against the stub server", the same columns
+# (latency SOLICIT->REPLY; "vs floor" against floor6).  floor6 is the
+# floor's -6 mode: the same ring and batching, each client message wrapped
+# in a minimal Relay-forward (hop-count 0, link-address 2001:db8:10::1,
+# peer-address the source, Interface-Id, option 9) sent from a UDP socket
+# on [2001:db8:10::1]:547; of each Relay-reply only option 9 is taken and
+# sent to the peer-address port 546 with vlan10's scope (the kernel does
+# the Neighbor Discovery, as for dhcrelay and dnsmasq).
+#
+# --smoke (make check): pxerelay and the floor, 200/s for 2 s each, then
+# pxerelay6 and floor6 the same way over DHCPv6; passes when the tools
+# build, run and report (for each a summary line with completed > 0; the
+# servers' totals; the floors' counters say they relayed and delivered).
 # The last line is "1 passed, 0 failed" or "0 passed, 1 failed".
 #
 # Environment: BENCH_RATES ("1000 10000 30000 60000"), BENCH_SECONDS (3),
@@ -78,7 +112,9 @@
 # BENCH_CLIENTS (65536), BENCH_RESULTS (tests/bench/RESULTS.md),
 # BENCH_RELAYS (all seven names above; a subset to run fewer),
 # BENCH_KEA_RATES ("1000 3000"; empty: no Kea phase), BENCH_PXR_CONF (lines
-# added to every pxerelay config), CC (cc),
+# added to every pxerelay config), BENCH_RATES6 ("1000 10000 30000 60000"),
+# BENCH_RELAYS6 (the five DHCPv6 names above; empty: no DHCPv6 phase),
+# BENCH_CLIENTS6 (500, at most 1000), CC (cc),
 # PXERELAY, DHCRELAY, DHCP_HELPER, PXR_KEEP=1 (keep the logs).
 # Needs root.  Every process and namespace it makes is removed on exit.
 set -euo pipefail
@@ -108,7 +144,7 @@ esac
 if [[ $MODE == smoke ]]; then
     out=$(mktemp)
     rc=0
-    timeout -k 5 60 "$0" --smoke-inner 2>&1 | tee "$out" || rc=$?
+    timeout -k 5 90 "$0" --smoke-inner 2>&1 | tee "$out" || rc=$?
     p=$(grep -c '^PASS ' "$out" || true)
     f=$(grep -c '^FAIL ' "$out" || true)
     rm -f "$out"
@@ -133,24 +169,34 @@ FLOOR=$BUILD_DIR/floor
 RESULTS=${BENCH_RESULTS:-$BENCH/RESULTS.md}
 TIMEOUT_MS=${BENCH_TIMEOUT_MS:-1000}
 CLIENTS=${BENCH_CLIENTS:-65536}
+CLIENTS6=${BENCH_CLIENTS6:-500}
 if [[ $MODE == smoke-inner ]]; then
     RATES=(200)
     SECS=2
     ROUNDS=1
     RELAYS=(pxerelay floor)
     KEA_RATES=()
+    RATES6=(200)
+    RELAYS6=(pxerelay6 floor6)
     TAG=bsm
 else
     read -r -a RATES <<<"${BENCH_RATES:-1000 10000 30000 60000}"
     read -r -a KEA_RATES <<<"${BENCH_KEA_RATES-1000 3000}"
+    read -r -a RATES6 <<<"${BENCH_RATES6:-1000 10000 30000 60000}"
+    read -r -a RELAYS6 <<<"${BENCH_RELAYS6-floor6 pxerelay6 pxerelay6+rules dhcrelay6 dnsmasq6}"
     SECS=${BENCH_SECONDS:-3}
     ROUNDS=${BENCH_ROUNDS:-3}
     read -r -a RELAYS <<<"${BENCH_RELAYS:-floor pxerelay pxerelay+rules pxerelay+rules,warn dhcrelay dhcp-helper dnsmasq}"
     TAG=bench
 fi
-# Bounded: at most 10 rates (and 10 Kea rates) of at most 30 s each.
-if ((${#RATES[@]} > 10 || ${#KEA_RATES[@]} > 10 || SECS < 1 || SECS > 30)); then
-    echo "BENCH_RATES, BENCH_KEA_RATES: at most 10 rates; BENCH_SECONDS: 1..30" >&2
+# Bounded: at most 10 rates (and 10 Kea rates, 10 DHCPv6 rates) of at most
+# 30 s each.
+if ((${#RATES[@]} > 10 || ${#KEA_RATES[@]} > 10 || ${#RATES6[@]} > 10 || SECS < 1 || SECS > 30)); then
+    echo "BENCH_RATES, BENCH_KEA_RATES, BENCH_RATES6: at most 10 rates; BENCH_SECONDS: 1..30" >&2
+    exit 2
+fi
+if ((CLIENTS6 < 1 || CLIENTS6 > 1000)); then
+    echo "BENCH_CLIENTS6: 1..1000 (the host's IPv6 neighbour table, see above)" >&2
     exit 2
 fi
 
@@ -187,6 +233,40 @@ bench_topology() {
     ip -n "$NS_RTR" link set vlan10 up
     ip -n "$NS_CLI" link set eth0 up
     ip -n "$NS_SRV" route replace 10.10.0.0/16 via 10.0.0.1
+}
+
+# bench_topology6: IPv6 on the router's and the server's links (ns_add
+# turned it off; the client ns keeps it off: the generator is every client
+# there), no duplicate address detection, forwarding on.
+bench_topology6() {
+    local ns
+    for ns in "$NS_SRV" "$NS_RTR"; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+            net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
+    done
+    ip netns exec "$NS_SRV" sysctl -qw net.ipv6.conf.srv0.accept_dad=0 net.ipv6.conf.srv0.disable_ipv6=0
+    ip netns exec "$NS_RTR" sysctl -qw net.ipv6.conf.up0.accept_dad=0 net.ipv6.conf.up0.disable_ipv6=0 \
+        net.ipv6.conf.vlan10.accept_dad=0 net.ipv6.conf.vlan10.disable_ipv6=0 net.ipv6.conf.all.forwarding=1
+    ip -n "$NS_SRV" addr add 2001:db8::2/64 dev srv0 nodad
+    ip -n "$NS_RTR" addr add 2001:db8::1/64 dev up0 nodad
+    ip -n "$NS_RTR" addr add 2001:db8:10::1/64 dev vlan10 nodad
+    ip -n "$NS_SRV" -6 route replace 2001:db8:10::/64 via 2001:db8::1
+    # The link-local addresses IPv6 brings up are tentative for a moment
+    # even without DAD, and Neighbor Discovery waits for them meanwhile.
+    wait_until 5 no_tentative6 || log "IPv6 addresses still tentative after 5 s"
+}
+
+no_tentative6() {
+    [[ -z $(ip -n "$NS_RTR" -6 addr show tentative) && -z $(ip -n "$NS_SRV" -6 addr show tentative) ]]
+}
+
+stub6_start() {
+    bg_run stub6 "$NS_SRV" "$STUB" -6 -a 2001:db8::2
+    wait_until 5 udp_listening "$NS_SRV" 547 || true
+    if ! proc_alive "$(pid_of stub6)" || ! udp_listening "$NS_SRV" 547; then
+        echo "FAIL bench: stubserver -6 did not start: $(tr '\n' ' ' <"$PXR_TMP/stub6.log")"
+        exit 1
+    fi
 }
 
 stub_start() {
@@ -290,6 +370,22 @@ EOF
     [[ -z ${BENCH_PXR_CONF:-} ]] || printf '%s\n' "$BENCH_PXR_CONF" >>"$PXR_TMP/rules.conf"
     { echo 'log-level = warn'; cat "$PXR_TMP/rules.conf"; } >"$PXR_TMP/rules-warn.conf"
     grep -v '^boot' "$PXR_TMP/rules.conf" >"$PXR_TMP/plain.conf"
+    cat >"$PXR_TMP/rules6.conf" <<'EOF'
+# tests/bench DHCPv6: only an IPv6 server, so pxerelay relays DHCPv6 alone.
+# The rate limits are raised out of the way but stay on; the per-client one
+# too, as 500 clients share the whole load (up to 240 messages/s each).
+servers = {"2001:db8::2"}
+rate-limit { interface = 10000000  interface-burst = 10000000  client = 10000000  client-burst = 10000000 }
+metrics = "127.0.0.1:9167"
+interface "vlan10" { }
+boot "bios"      { arch = {0}     bootfile-url = "tftp://[2001:db8::5]/undionly.kpxe" }
+boot "uefi-ia32" { arch = {6}     bootfile-url = "tftp://[2001:db8::5]/ipxe-ia32.efi" }
+boot "uefi-x64"  { arch = {7, 9}  bootfile-url = "tftp://[2001:db8::5]/ipxe.efi" }
+boot "arm64"     { arch = {11}    bootfile-url = "tftp://[2001:db8::5]/ipxe-arm64.efi" }
+boot "http-x64"  { arch = {16}    bootfile-url = "http://[2001:db8::5]/ipxe.efi" }
+EOF
+    [[ -z ${BENCH_PXR_CONF:-} ]] || printf '%s\n' "$BENCH_PXR_CONF" >>"$PXR_TMP/rules6.conf"
+    grep -v '^boot' "$PXR_TMP/rules6.conf" >"$PXR_TMP/plain6.conf"
 }
 
 # relay_launch NAME: start relay NAME (binary RELAY_BIN) in the router ns as
@@ -313,11 +409,42 @@ relay_launch() {
                 --interface=vlan10 --dhcp-relay=10.10.0.1,10.0.0.2)
             ;;
         floor) cmd=("$RELAY_BIN" -i vlan10 -s 10.0.0.2) ;;
+        pxerelay6) cmd=("$RELAY_BIN" -f -c "$PXR_TMP/plain6.conf") ;;
+        pxerelay6+rules) cmd=("$RELAY_BIN" -f -c "$PXR_TMP/rules6.conf") ;;
+        dhcrelay6)
+            cmd=("$RELAY_BIN" -d -6 -pf "$PXR_TMP/dhcrelay.pid" -l vlan10 -u 2001:db8::2%up0)
+            ;;
+        dnsmasq6)
+            # shellcheck disable=SC2054 # the commas belong to --dhcp-relay
+            cmd=("$RELAY_BIN" -d --conf-file=/dev/null --port=0 --no-resolv --no-hosts
+                --user=root --group=root --pid-file="$PXR_TMP/dnsmasq.pid"
+                --dhcp-leasefile="$PXR_TMP/dnsmasq.leases"
+                --interface=vlan10 --dhcp-relay=2001:db8:10::1,2001:db8::2)
+            ;;
+        floor6) cmd=("$RELAY_BIN" -6 -i vlan10 -s 2001:db8::2) ;;
     esac
     : >"$PXR_TMP/relay.log"
     bg_run relay "$NS_RTR" "${cmd[@]}"
-    wait_until 10 relay_listening_or_dead || true
-    proc_alive "$(pid_of relay)" && relay_listening
+    wait_until 10 relay_ready_or_dead || true
+    proc_alive "$(pid_of relay)" && "$LISTEN_CHECK"
+}
+
+# What says a relay is ready: lib.sh's relay_listening (UDP 67, or
+# pxerelay's raw socket) in the IPv4 phases, relay_listening6 in the
+# DHCPv6 one.
+LISTEN_CHECK=relay_listening
+relay_ready_or_dead() { ! proc_alive "$(pid_of relay)" || "$LISTEN_CHECK"; }
+
+# relay_listening6: pxerelay has its raw socket for UDP, any other relay
+# listens on UDP 547.
+relay_listening6() {
+    local pid
+    pid=$(pid_of relay)
+    if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == pxerelay* ]]; then
+        ip netns exec "$NS_RTR" ss -Hwanp 2>/dev/null | grep -q ":17 .*pid=$pid,"
+    else
+        [[ -n $(ip netns exec "$NS_RTR" ss -Hlun 'sport = :547' 2>/dev/null) ]]
+    fi
 }
 
 # ------------------------------------------------------------------ measuring
@@ -406,6 +533,10 @@ ROUND=1
 # detail lines of its phase say after the rate.
 SERVER=stub
 PHASE_LABEL=
+# The load generator's mode and clients in this phase, and the suffix of
+# the relay logs kept.
+LG_ARGS=(-n "$CLIENTS")
+LOG_SUFFIX=
 
 # Every run of a relay at a rate lands under the key "RELAY|RATE|PHASE";
 # the table shows, per key, the median of each column over the rounds.
@@ -453,11 +584,12 @@ vs_floor() {
     }'
 }
 
-# rows_of PHASE_LABEL: the table rows of that phase, in the order run.
-# "CPU/exchange vs floor" is the row's median CPU per exchange over the
-# floor's median at the same offered rate in the same phase.
+# rows_of PHASE_LABEL [FLOOR]: the table rows of that phase, in the order
+# run.  "CPU/exchange vs floor" is the row's median CPU per exchange over
+# the median of FLOOR (default floor) at the same offered rate in the same
+# phase.
 rows_of() {
-    local k name rate phase n failed note cpu fk
+    local k name rate phase n failed note cpu fk floor=${2:-floor}
     ROWS=()
     for k in "${ROW_KEYS[@]}"; do
         IFS='|' read -r name rate phase <<<"$k"
@@ -473,7 +605,7 @@ rows_of() {
         [[ -n ${R_NOTE[$k]:-} ]] && note="*"
         ((failed > 0)) && note+=" ($failed of $((n + failed)) runs: ${R_TEXT[$k]})"
         cpu=$(median "${R_CPU[$k]}" || true) # (grep finds no number: "-")
-        fk="floor|$rate|$phase"
+        fk="$floor|$rate|$phase"
         ROWS+=("$(printf '| %-19s | %9s | %9s | %7s | %8s | %8s | %9s | %21s | %9s |' \
             "$name" "$rate" "$(median "${R_DONE[$k]}")" "$(median "${R_LOSS[$k]}")%$note" \
             "$(median "${R_P50[$k]}")" "$(median "${R_P99[$k]}")" "$cpu" \
@@ -496,9 +628,9 @@ measure() {
     local -a p0=() p1=()
     local own='' f0='' f1=''
     [[ $name == pxerelay* ]] && read -r -a p0 <<<"$(pxr_drops)"
-    [[ $name == floor ]] && f0=$(floor_counters)
-    out=$(ip netns exec "$NS_CLI" "$LOADGEN" -i eth0 -r "$rate" -t "$SECS" \
-        -T "$TIMEOUT_MS" -n "$CLIENTS" 2>>"$PXR_TMP/loadgen.err") || true
+    [[ $name == floor* ]] && f0=$(floor_counters)
+    out=$(ip netns exec "$NS_CLI" "$LOADGEN" "${LG_ARGS[@]}" -i eth0 -r "$rate" -t "$SECS" \
+        -T "$TIMEOUT_MS" 2>>"$PXR_TMP/loadgen.err") || true
     if ! proc_alive "$pid"; then
         row "$name" "$rate" "relay exited"
         return 1
@@ -518,7 +650,7 @@ measure() {
     if ((${#p0[@]} == 2 && ${#p1[@]} == 2)); then
         own=" relay_capture_kernel_drops=$((p1[0] - p0[0])) relay_dropped=$((p1[1] - p0[1]))"
     fi
-    if [[ $name == floor ]]; then
+    if [[ $name == floor* ]]; then
         f1=$(floor_counters)
         own=$(floor_syscalls "$f0" "$f1" "$(kv "$out" completed | grep -E '^[0-9]+$' || echo 0)") || own=
     fi
@@ -574,13 +706,13 @@ bench_relay() {
     # Links, ARP for the server and the like settle before measuring; a
     # relay that relays nothing at a trickle is reported and skipped.
     sleep 0.3
-    warm=$(ip netns exec "$NS_CLI" "$LOADGEN" -i eth0 -r 100 -t 1 -T "$TIMEOUT_MS" -n "$CLIENTS" \
+    warm=$(ip netns exec "$NS_CLI" "$LOADGEN" "${LG_ARGS[@]}" -i eth0 -r 100 -t 1 -T "$TIMEOUT_MS" \
         2>>"$PXR_TMP/loadgen.err") || true
     log "$name warm-up$PHASE_LABEL, round $ROUND: $warm"
     if [[ -z $warm || $(kv "$warm" completed) == 0 ]]; then
         row "$name" "-" "no exchange completed"
-        cp "$PXR_TMP/relay.log" "$PXR_TMP/relay-$name.log"
         proc_stop relay
+        cp "$PXR_TMP/relay.log" "$PXR_TMP/relay-$name$LOG_SUFFIX.log"
         return 0
     fi
     for rate in "$@"; do
@@ -597,20 +729,20 @@ bench_relay() {
     fi
     proc_stop relay
     # The floor prints its totals when stopped.
-    if [[ $name == floor ]]; then
+    if [[ $name == floor* ]]; then
         local totals
         totals=$(grep "$FLOOR_LINE" "$PXR_TMP/relay.log" | tail -n 1 || true)
-        DETAILS+=("floor counters over its runs$PHASE_LABEL in round $ROUND (with the warm-up): ${totals:-(none printed)}")
+        DETAILS+=("$name counters over its runs$PHASE_LABEL in round $ROUND (with the warm-up): ${totals:-(none printed)}")
         log "${DETAILS[-1]}"
     fi
-    cp "$PXR_TMP/relay.log" "$PXR_TMP/relay-$name${PHASE_LABEL:+-kea}.log"
+    cp "$PXR_TMP/relay.log" "$PXR_TMP/relay-$name$LOG_SUFFIX.log"
 }
 
 # kea_phase: every relay again, each against a fresh kea-dhcp4, at the
 # rates of KEA_RATES; the rows go to KEA_ROWS.
 kea_phase() {
     local r
-    SERVER=kea PHASE_LABEL=" via kea-dhcp4"
+    SERVER=kea PHASE_LABEL=" via kea-dhcp4" LOG_SUFFIX=-kea
     KEA_BIN=$(command -v kea-dhcp4 || true)
     if [[ -z $KEA_BIN ]]; then
         log "kea-dhcp4 not installed: no run against Kea"
@@ -650,6 +782,46 @@ kea_phase() {
     rows_of "$PHASE_LABEL"
     # shellcheck disable=SC2034 # read through table's nameref
     KEA_ROWS=("${ROWS[@]}")
+}
+
+# neigh_prime6: every relay starts with the same neighbour cache on vlan10:
+# each client's link-local address and MAC, STALE (a router that has seen
+# the clients before).  The kernel confirms an entry with a unicast
+# Neighbor Solicitation 5 s after its first use, which the generator
+# answers.  From an empty cache dnsmasq would wait about 100 ms on each new
+# client before relaying its message (it solicits the address itself to
+# learn the MAC), which would measure that wait rather than the relay.
+neigh_prime6() {
+    local i
+    ip -n "$NS_RTR" -6 neigh flush dev vlan10 2>/dev/null || true
+    for ((i = 0; i < CLIENTS6; i++)); do
+        printf 'neigh replace fe80::be:4cff:fe00:%x lladdr 02:be:4c:00:%02x:%02x dev vlan10 nud stale\n' \
+            "$i" $((i >> 8)) $((i & 255))
+    done | ip -n "$NS_RTR" -batch - || log "could not prime the router's neighbour cache"
+}
+
+# phase6: the DHCPv6 relays (RELAYS6) at RATES6 against the stub in its
+# -6 mode, on the topology with IPv6 added; the rows go to V6_ROWS.
+V6_ROWS=()
+STUB6_TOTALS=
+phase6() {
+    local r
+    SERVER=stub6 PHASE_LABEL=" DHCPv6" LOG_SUFFIX=
+    LG_ARGS=(-6 -n "$CLIENTS6")
+    LISTEN_CHECK=relay_listening6
+    bench_topology6
+    stub6_start
+    for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+        for r in "${RELAYS6[@]}"; do
+            neigh_prime6
+            bench_relay "$r" "${RATES6[@]}"
+        done
+    done
+    proc_stop stub6
+    STUB6_TOTALS=$(grep '^stubserver: received=' "$PXR_TMP/stub6.log" || true)
+    log "DHCPv6: ${STUB6_TOTALS:-stubserver -6 printed no totals}"
+    rows_of "$PHASE_LABEL" floor6
+    V6_ROWS=("${ROWS[@]}")
 }
 
 # kea_clients_needed: the most distinct clients one Kea sees (each loadgen
@@ -708,6 +880,9 @@ write_results() {
         if ((${#KEA_RATES[@]} > 0)); then
             echo "- against Kea: ${KEA_RATES[*]} DISCOVERs/s offered, $SECS s each"
         fi
+        if ((${#RELAYS6[@]} > 0)); then
+            echo "- DHCPv6: ${RATES6[*]} SOLICITs/s offered, $SECS s each, $CLIENTS6 clients"
+        fi
         echo "- CPUs busy with other work just before the run: $BUSY_BEFORE%"
         echo
         echo "## against the stub server"
@@ -727,6 +902,10 @@ write_results() {
         echo
         if ((${#KEA_RATES[@]} > 0)); then
             kea_results
+            echo
+        fi
+        if ((${#RELAYS6[@]} > 0)); then
+            v6_results
             echo
         fi
         echo "Setup: three network namespaces on one host (client ns -- veth -- router" \
@@ -811,6 +990,41 @@ kea_results() {
         "leaves unanswered counts as lost."
 }
 
+# v6_results: the DHCPv6 section of RESULTS.md.
+v6_results() {
+    echo "## DHCPv6 against the stub server"
+    echo
+    table V6_ROWS
+    echo
+    echo "One exchange is SOLICIT -> ADVERTISE -> REQUEST -> REPLY, all four through" \
+        "the relay (the generator's -6 mode: from each client's link-local address" \
+        "to ff02::1:2, client id DUID-LL, IA_NA, ORO 59/60, option 61 cycling" \
+        "0/6/7/9/11/16, option 16 enterprise 343); the stub's -6 mode on" \
+        "[2001:db8::2]:547 answers each Relay-forward at once (IA_NA with an address," \
+        "option 59). The columns as above, latency from SOLICIT sent to REPLY" \
+        "received, \"vs floor\" against floor6 at the same rate. $CLIENTS6 clients" \
+        "only: the kernel's IPv6 neighbour table is shared by all namespaces and" \
+        "refuses new entries beyond net.ipv6.neigh.default.gc_thresh3 (1024 by" \
+        "default, host-wide). Before each relay the router's neighbour cache on" \
+        "vlan10 is set to every client's address STALE, the same for every relay;" \
+        "the kernel confirms each entry in use with a unicast Neighbor Solicitation," \
+        "which the generator answers as the client would (nd_answers in the details)." \
+        "From an empty cache dnsmasq would hold each new client's message about" \
+        "100 ms while it learns the client's MAC, which is not what this measures."
+    echo
+    echo "- pxerelay6: \`-f -c\` a file with only server 2001:db8::2 and vlan10, rate limits (per link and per client) raised out of the way (logs one line per message at info)"
+    echo "- pxerelay6+rules: the same file plus one boot rule per arch with \`bootfile-url\` (acks_with_file counts the REPLYs it rewrote)"
+    echo "- dhcrelay6: \`-d -6 -l vlan10 -u 2001:db8::2%up0\` (-d logs every packet)"
+    echo "- dnsmasq6: \`-d --port=0 --interface=vlan10 --dhcp-relay=2001:db8:10::1,2001:db8::2\` (no per-packet log)"
+    echo "- floor6: \`tests/bench/floor.c -6 -i vlan10 -s 2001:db8::2\`: the floor's ring, filter" \
+        "(IPv6 UDP to 547) and batching; each message wrapped in a minimal Relay-forward" \
+        "(hop-count 0, link-address 2001:db8:10::1, peer-address the source, Interface-Id," \
+        "option 9; sent from the ring with two iovecs) from a UDP socket on" \
+        "[2001:db8:10::1]:547; of each Relay-reply only option 9 is taken and sent to" \
+        "the peer-address port 546 with vlan10's scope (the kernel does Neighbor" \
+        "Discovery). No other option, no log, no state."
+}
+
 # ------------------------------------------------------------------ main
 
 VERSIONS=()
@@ -855,26 +1069,37 @@ if [[ $MODE == full ]] && ((${#KEA_RATES[@]} > 0)); then
     echo
 fi
 
+if ((${#RELAYS6[@]} > 0)); then
+    phase6
+    echo
+    echo "DHCPv6 against the stub server:"
+    table V6_ROWS
+    echo
+fi
+
 if [[ $MODE == smoke-inner ]]; then
     smoke_ok() {
-        local r s k row totals
-        for r in "${RELAYS[@]}"; do
+        local r s k row totals t acks
+        for r in "${RELAYS[@]}" "${RELAYS6[@]}"; do
             s=${SUMMARY_OF[$r]:-}
-            row=$(printf '%s\n' "${ROWS[@]}" | grep -F "| $r " | head -n 1 || true)
+            row=$(printf '%s\n' "${STUB_ROWS[@]}" "${V6_ROWS[@]}" | grep -F "| $r " | head -n 1 || true)
             [[ -n $s ]] || { why "$r: loadgen printed no summary line; table row: ${row:-none}"; return; }
             for k in offered sent completed rate loss_pct p50_us p99_us max_us; do
                 [[ -n $(kv "$s" "$k") ]] || { why "$r: no $k= in the summary: $s"; return; }
             done
             (($(kv "$s" completed) > 0)) || { why "$r: no exchange completed: $s"; return; }
         done
-        [[ -n $STUB_TOTALS ]] || { why "stubserver printed no totals at SIGTERM"; return; }
-        local acks
-        acks=$(kv "${STUB_TOTALS#stubserver: }" acks)
-        ((${acks:-0} > 0)) || { why "stubserver sent no ACK: $STUB_TOTALS"; return; }
-        totals=$(grep "$FLOOR_LINE" "$PXR_TMP/relay-floor.log" 2>/dev/null | tail -n 1 || true)
-        [[ -n $totals ]] || { why "floor printed no counters at SIGTERM"; return; }
-        (($(kv "$totals" relayed) > 0 && $(kv "$totals" delivered) > 0)) ||
-            { why "floor relayed or delivered nothing: $totals"; return; }
+        for t in "$STUB_TOTALS" "$STUB6_TOTALS"; do
+            [[ -n $t ]] || { why "a stubserver printed no totals at SIGTERM"; return; }
+            acks=$(kv "${t#stubserver: }" acks)
+            ((${acks:-0} > 0)) || { why "stubserver sent no ACK (REPLY): $t"; return; }
+        done
+        for r in floor floor6; do
+            totals=$(grep "$FLOOR_LINE" "$PXR_TMP/relay-$r.log" 2>/dev/null | tail -n 1 || true)
+            [[ -n $totals ]] || { why "$r printed no counters at SIGTERM"; return; }
+            (($(kv "$totals" relayed) > 0 && $(kv "$totals" delivered) > 0)) ||
+                { why "$r relayed or delivered nothing: $totals"; return; }
+        done
     }
     check bench-smoke smoke_ok
 else

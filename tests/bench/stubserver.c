@@ -12,8 +12,21 @@
  * state: every request is answered.  Requests without giaddr, replies and
  * other message types are counted and dropped.
  *
+ * -6: DHCPv6 (RFC 8415) instead, UDP port 547 (-a an IPv6 address).  For
+ * each Relay-forward (type 12) holding a SOLICIT or REQUEST in its option
+ * 9, a Relay-reply (13) to the datagram's source address and port with
+ * hop-count, link-address, peer-address and the Interface-Id (option 18,
+ * when present) echoed (§19, §20.2, §21.18) and in option 9 an ADVERTISE
+ * or REPLY with the client's client id, a server id (DUID-LL of
+ * 02:00:00:00:00:02), the IA_NA of the request (same IAID) holding an
+ * address from the link-address's /64 (a counter), and option 59 (-f,
+ * default tftp://[2001:db8::2]/generic.efi).  In the totals discovers,
+ * requests, offers and acks then count SOLICITs, REQUESTs, ADVERTISEs and
+ * REPLYs, with_opt82 Relay-forwards with an Interface-Id, not_relayed
+ * messages that are not Relay-forwards.
+ *
  * On SIGTERM or SIGINT it prints its totals on one line and exits 0.
- * Needs to bind port 67 (root or CAP_NET_BIND_SERVICE).
+ * Needs to bind port 67 or 547 (root or CAP_NET_BIND_SERVICE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -29,6 +42,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "wire.h"
+
 #define SS_BATCH 64
 #define SS_PKT_MAX 1500
 #define SS_REPLY_MAX 1024 /* fixed part + our options (< 500) + option 82 (<= 257) */
@@ -40,7 +55,9 @@
 enum { DHCPDISCOVER = 1, DHCPOFFER = 2, DHCPREQUEST = 3, DHCPACK = 5 };
 
 struct ss_opts {
+	bool v6;
 	struct in_addr bind_addr;
+	struct in6_addr bind_addr6;
 	unsigned port, prefix_len, lease;
 	const char *boot_server; /* option 66 */
 	const char *boot_file;   /* option 67 */
@@ -70,6 +87,11 @@ static void ss_on_signal(int sig)
 static uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 static uint8_t *put_opt(uint8_t *o, uint8_t code, const void *val, size_t len)
@@ -197,19 +219,150 @@ static size_t build_reply(const struct ss_opts *so, struct ss_stats *st, uint64_
 	return (size_t)(o - r) > SS_DHCP_MIN ? (size_t)(o - r) : SS_DHCP_MIN;
 }
 
+/* ------------------------------------------------------------------ DHCPv6 */
+
+enum { D6_SOLICIT = 1, D6_ADVERTISE = 2, D6_REQUEST = 3, D6_REPLY = 7,
+       D6_RELAY_FORW = 12, D6_RELAY_REPL = 13 };
+enum { D6O_CLIENTID = 1, D6O_SERVERID = 2, D6O_IA_NA = 3, D6O_IAADDR = 5,
+       D6O_RELAY_MSG = 9, D6O_INTERFACE_ID = 18, D6O_BOOTFILE_URL = 59 };
+#define D6_RELAY_HDR 34 /* type, hop-count, link-address, peer-address */
+
+/* The option CODE among the options at o..end (its value and length), or NULL. */
+static const uint8_t *find_opt6(const uint8_t *o, const uint8_t *end, uint16_t code, size_t *len)
+{
+	while (end - o >= 4) {
+		uint16_t c = get16(o), l = get16(o + 2);
+
+		if (l > end - o - 4)
+			return NULL;
+		if (c == code) {
+			*len = l;
+			return o + 4;
+		}
+		o += 4 + l;
+	}
+	return NULL;
+}
+
+static uint8_t *put_opt6(uint8_t *o, uint16_t code, const void *val, size_t len)
+{
+	put16(o, code);
+	put16(o + 2, (uint16_t)len);
+	if (len)
+		memcpy(o + 4, val, len);
+	return o + 4 + len;
+}
+
+/*
+ * The Relay-reply to one Relay-forward at d into r (room SS_REPLY_MAX);
+ * its length, or 0 when it is not answered (and why is counted).
+ */
+static size_t build_reply6(const struct ss_opts *so, struct ss_stats *st, uint64_t *counter,
+			   const uint8_t *d, size_t len, uint8_t *r)
+{
+	static const uint8_t server_duid[10] = { 0, 3, 0, 1, 0x02, 0, 0, 0, 0, 0x02 };
+	const uint8_t *end = d + len, *msg, *iface, *cid, *ia;
+	size_t msg_len = 0, iface_len = 0, cid_len = 0, ia_len = 0, url_len = strlen(so->boot_file);
+	uint8_t type, *o, *inner, *ia_out, addr[16];
+	uint64_t host;
+
+	if (len < D6_RELAY_HDR || d[0] != D6_RELAY_FORW) {
+		if (len >= 1 && d[0] != D6_RELAY_FORW)
+			st->not_relayed++;
+		else
+			st->malformed++;
+		return 0;
+	}
+	msg = find_opt6(d + D6_RELAY_HDR, end, D6O_RELAY_MSG, &msg_len);
+	iface = find_opt6(d + D6_RELAY_HDR, end, D6O_INTERFACE_ID, &iface_len);
+	if (!msg || msg_len < 4 || iface_len > 128) {
+		st->malformed++;
+		return 0;
+	}
+	if (msg[0] == D6_SOLICIT) {
+		st->discovers++;
+		type = D6_ADVERTISE;
+	} else if (msg[0] == D6_REQUEST) {
+		st->requests++;
+		type = D6_REPLY;
+	} else {
+		st->other_type++;
+		return 0;
+	}
+	cid = find_opt6(msg + 4, msg + msg_len, D6O_CLIENTID, &cid_len);
+	ia = find_opt6(msg + 4, msg + msg_len, D6O_IA_NA, &ia_len);
+	if (!cid || cid_len > 130 || !ia || ia_len < 12) {
+		st->malformed++;
+		return 0;
+	}
+	if (iface)
+		st->with_opt82++;
+
+	/* Relay-reply: hop-count, link-address, peer-address echoed */
+	memcpy(r, d, D6_RELAY_HDR);
+	r[0] = D6_RELAY_REPL;
+	o = r + D6_RELAY_HDR;
+	if (iface)
+		o = put_opt6(o, D6O_INTERFACE_ID, iface, iface_len);
+	inner = o + 4; /* option 9's value, its header written at the end */
+	inner[0] = type;
+	memcpy(inner + 1, msg + 1, 3); /* xid */
+	o = inner + 4;
+	o = put_opt6(o, D6O_CLIENTID, cid, cid_len);
+	o = put_opt6(o, D6O_SERVERID, server_duid, sizeof(server_duid));
+	/* IA_NA: the request's IAID, T1, T2, one IAADDR from the link's /64
+	 * (2001:db8:ffff::/64 when the link-address is ::) */
+	ia_out = o;
+	o += 4;
+	memcpy(o, ia, 4);
+	put32(o + 4, so->lease / 2);
+	put32(o + 8, so->lease / 8 * 7);
+	o += 12;
+	memcpy(addr, d + 2, 8);
+	if (!(addr[0] | addr[1] | addr[2] | addr[3] | addr[4] | addr[5] | addr[6] | addr[7]))
+		memcpy(addr, (const uint8_t[8]){ 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0 }, 8);
+	host = 0x100 + (*counter)++ % 0xffffffffu;
+	memset(addr + 8, 0, 4);
+	put32(addr + 12, (uint32_t)host);
+	put16(o, D6O_IAADDR);
+	put16(o + 2, 24);
+	memcpy(o + 4, addr, 16);
+	put32(o + 20, so->lease);
+	put32(o + 24, so->lease);
+	o += 28;
+	put16(ia_out, D6O_IA_NA);
+	put16(ia_out + 2, (uint16_t)(o - ia_out - 4));
+	o = put_opt6(o, D6O_BOOTFILE_URL, so->boot_file, url_len);
+	put16(inner - 4, D6O_RELAY_MSG);
+	put16(inner - 2, (uint16_t)(o - inner));
+	if (type == D6_ADVERTISE)
+		st->offers++;
+	else
+		st->acks++;
+	return (size_t)(o - r);
+}
+
 static int open_socket(const struct ss_opts *so)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)so->port),
 				   .sin_addr = so->bind_addr };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), one = 1, buf = 16 << 20;
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_port = htons((uint16_t)so->port),
+				     .sin6_addr = so->bind_addr6 };
+	int fd = socket(so->v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), one = 1,
+	    buf = 16 << 20;
 
 	if (fd < 0) {
 		perror("stubserver: socket");
 		exit(2);
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	(void)setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
-	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0) {
+	if (so->v6) {
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	} else {
+		(void)setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+	}
+	if (!so->v6 && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0) {
 		perror("stubserver: IP_PKTINFO");
 		exit(2);
 	}
@@ -217,7 +370,8 @@ static int open_socket(const struct ss_opts *so)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	if (so->v6 ? bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0
+		   : bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		perror("stubserver: bind");
 		exit(2);
 	}
@@ -243,7 +397,7 @@ static void serve(int fd, const struct ss_opts *so, struct ss_stats *st)
 	static uint8_t in[SS_BATCH][SS_PKT_MAX], out[SS_BATCH][SS_REPLY_MAX];
 	static char ctl[SS_BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
 	struct iovec in_iov[SS_BATCH], out_iov[SS_BATCH];
-	struct sockaddr_in from[SS_BATCH], to[SS_BATCH];
+	struct sockaddr_in6 from[SS_BATCH], to[SS_BATCH]; /* IPv4: as sockaddr_in */
 	struct mmsghdr in_msg[SS_BATCH], out_msg[SS_BATCH];
 	uint64_t counter = 0;
 
@@ -270,18 +424,30 @@ static void serve(int fd, const struct ss_opts *so, struct ss_stats *st)
 			size_t rlen;
 
 			st->received++;
-			rlen = build_reply(so, st, &counter, in[i], in_msg[i].msg_len,
-					   local_addr(&in_msg[i].msg_hdr, so->bind_addr), out[nout]);
+			if (so->v6) {
+				rlen = build_reply6(so, st, &counter, in[i], in_msg[i].msg_len,
+						    out[nout]);
+				/* RFC 8415 §19.3: back to where the Relay-forward
+				 * came from. */
+				to[nout] = from[i];
+			} else {
+				struct sockaddr_in to4 = { .sin_family = AF_INET,
+							   .sin_port = htons((uint16_t)so->port) };
+
+				rlen = build_reply(so, st, &counter, in[i], in_msg[i].msg_len,
+						   local_addr(&in_msg[i].msg_hdr, so->bind_addr),
+						   out[nout]);
+				/* RFC 2131 §4.1: a relayed request is answered to
+				 * the relay's giaddr on the server port. */
+				memcpy(&to4.sin_addr, in[i] + 24, 4);
+				memcpy(&to[nout], &to4, sizeof(to4));
+			}
 			if (!rlen)
 				continue;
-			/* RFC 2131 §4.1: a relayed request is answered to the
-			 * relay's giaddr on the server port. */
-			to[nout] = (struct sockaddr_in){ .sin_family = AF_INET,
-							 .sin_port = htons((uint16_t)so->port) };
-			memcpy(&to[nout].sin_addr, in[i] + 24, 4);
 			out_iov[nout] = (struct iovec){ out[nout], rlen };
 			out_msg[nout] = (struct mmsghdr){ .msg_hdr = {
-				.msg_name = &to[nout], .msg_namelen = sizeof(to[nout]),
+				.msg_name = &to[nout],
+				.msg_namelen = so->v6 ? sizeof(to[nout]) : sizeof(struct sockaddr_in),
 				.msg_iov = &out_iov[nout], .msg_iovlen = 1 } };
 			nout++;
 		}
@@ -303,14 +469,17 @@ static void serve(int fd, const struct ss_opts *so, struct ss_stats *st)
 static void usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
-		"usage: stubserver [-a ADDR] [-p PORT] [-m PREFIXLEN] [-l LEASE]\n"
+		"usage: stubserver [-6] [-a ADDR] [-p PORT] [-m PREFIXLEN] [-l LEASE]\n"
 		"                  [-s BOOTSERVER] [-f BOOTFILE]\n"
+		"  -6            DHCPv6: answer Relay-forwards on port 547 (default DHCPv4)\n"
 		"  -a ADDR       address to bind (default any; option 54 is the address\n"
-		"                each request was sent to)\n"
-		"  -p PORT       server port, also the port replies go to (default 67)\n"
+		"                each request was sent to); with -6 an IPv6 address\n"
+		"  -p PORT       server port, also the port replies go to (default 67;\n"
+		"                -6: 547, replies to the Relay-forward's source port)\n"
 		"  -m PREFIXLEN  client subnet around giaddr (default 16)\n"
 		"  -l LEASE      lease time, seconds (default 3600)\n"
-		"  -s, -f        option 66 / 67 (default 10.0.0.5 / undionly.kpxe)\n");
+		"  -s, -f        option 66 / 67 (default 10.0.0.5 / undionly.kpxe);\n"
+		"                -6: -f is option 59 (default tftp://[2001:db8::2]/generic.efi)\n");
 	exit(rc);
 }
 
@@ -330,21 +499,18 @@ static unsigned parse_num(const char *s, unsigned lo, unsigned hi, const char *w
 
 int main(int argc, char **argv)
 {
-	struct ss_opts so = { .bind_addr = { INADDR_ANY }, .port = 67, .prefix_len = 16,
-			      .lease = 3600, .boot_server = "10.0.0.5",
-			      .boot_file = "undionly.kpxe" };
+	struct ss_opts so = { .bind_addr = { INADDR_ANY }, .bind_addr6 = IN6ADDR_ANY_INIT,
+			      .prefix_len = 16, .lease = 3600, .boot_server = "10.0.0.5" };
 	struct ss_stats st = { 0 };
 	struct sigaction sa = { .sa_handler = ss_on_signal };
+	const char *addr = NULL;
+	char shown[INET6_ADDRSTRLEN];
 	int ch, fd;
 
-	while ((ch = getopt(argc, argv, "a:p:m:l:s:f:h")) != -1) {
+	while ((ch = getopt(argc, argv, "6a:p:m:l:s:f:h")) != -1) {
 		switch (ch) {
-		case 'a':
-			if (inet_pton(AF_INET, optarg, &so.bind_addr) != 1) {
-				fprintf(stderr, "stubserver: -a %s: not an IPv4 address\n", optarg);
-				exit(2);
-			}
-			break;
+		case '6': so.v6 = true; break;
+		case 'a': addr = optarg; break;
 		case 'p': so.port = parse_num(optarg, 1, 65535, "-p PORT"); break;
 		case 'm': so.prefix_len = parse_num(optarg, 8, 30, "-m PREFIXLEN"); break;
 		case 'l': so.lease = parse_num(optarg, 60, 86400 * 365, "-l LEASE"); break;
@@ -354,13 +520,28 @@ int main(int argc, char **argv)
 		default: usage(2);
 		}
 	}
+	if (!so.port)
+		so.port = so.v6 ? 547 : 67;
+	if (!so.boot_file)
+		so.boot_file = so.v6 ? "tftp://[2001:db8::2]/generic.efi" : "undionly.kpxe";
 	if (optind != argc || strlen(so.boot_server) > 64 || strlen(so.boot_file) > 128)
 		usage(2);
+	if (addr && inet_pton(so.v6 ? AF_INET6 : AF_INET, addr,
+			      so.v6 ? (void *)&so.bind_addr6 : (void *)&so.bind_addr) != 1) {
+		fprintf(stderr, "stubserver: -a %s: not an %s address\n", addr,
+			so.v6 ? "IPv6" : "IPv4");
+		exit(2);
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	fd = open_socket(&so);
-	printf("stubserver: listening on %s:%u\n", inet_ntoa(so.bind_addr), so.port);
+	if (so.v6)
+		printf("stubserver: listening on [%s]:%u\n",
+		       inet_ntop(AF_INET6, &so.bind_addr6, shown, sizeof(shown)), so.port);
+	else
+		printf("stubserver: listening on %s:%u\n",
+		       inet_ntop(AF_INET, &so.bind_addr, shown, sizeof(shown)), so.port);
 	serve(fd, &so, &st);
 	printf("stubserver: received=%" PRIu64 " discovers=%" PRIu64 " requests=%" PRIu64
 	       " offers=%" PRIu64 " acks=%" PRIu64 " with_opt82=%" PRIu64 " not_relayed=%" PRIu64
