@@ -18,8 +18,12 @@ struct stats_iface {
 };
 
 struct stats_server {
+	bool v6;                  /* a DHCPv6 server: addr6, source6 */
+	bool has_source6;
 	uint32_t addr;
 	uint32_t source;          /* our address toward it (trace), 0: not looked up */
+	uint8_t addr6[16];
+	uint8_t source6[16];
 	uint64_t sent;
 	uint64_t replies;
 };
@@ -56,6 +60,9 @@ struct stats {
  * interfaces that stay. */
 int stats_configure(struct stats *s, const struct config *cfg);
 void stats_free(struct stats *s);
+/* The counters of an IPv4 server, added when new (NULL: table full). */
 struct stats_server *stats_server(struct stats *s, uint32_t addr);
+/* The same for an IPv6 server; add false: NULL when it has none yet. */
+struct stats_server *stats_server6(struct stats *s, const uint8_t addr[16], bool add);
 
 #endif

@@ -118,6 +118,22 @@ static struct relay6_ctx ctx6(const struct daemon *d)
 	return (struct relay6_ctx){ d->l6, d->nl6, d->tftp != NULL };
 }
 
+/* Our address toward a server, for the trace: looked up once per server
+ * and kept with its counters (a host that is no server gets a fresh
+ * lookup each time, and no counters). */
+static void source_toward(struct stats_server *ss, const uint8_t server[16], uint8_t out[16])
+{
+	if (ss && ss->has_source6) {
+		memcpy(out, ss->source6, 16);
+		return;
+	}
+	upstream6_source_for(server, 0, out);
+	if (ss) {
+		memcpy(ss->source6, out, 16);
+		ss->has_source6 = true;
+	}
+}
+
 void on_request6(struct daemon *d, const struct frame_info *fi)
 {
 	struct relay6_ctx ctx = ctx6(d);
@@ -142,6 +158,7 @@ void on_request6(struct daemon *d, const struct frame_info *fi)
 		exchange6_request(&d->ex6, &fw->in, rx.src, fw->l6->link->name, rx.mac, rx.now_ms,
 				  &xr);
 	for (size_t i = 0; i < fw->l6->nservers; i++) {
+		struct stats_server *ss;
 		int e = upstream6_send(d->udp6_fd, fw->l6->servers[i], DHCP6_SERVER_PORT, 0,
 				       fw->buf, fw->len);
 		char a[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
@@ -153,10 +170,13 @@ void on_request6(struct daemon *d, const struct frame_info *fi)
 			dataplane_count_drop(d, DROP_SEND_FAILED, fw->l6->link, "DHCPv6 message");
 			continue;
 		}
+		ss = stats_server6(&d->st, fw->l6->servers[i], true);
+		if (ss)
+			ss->sent++;
 		if (d->trace) {
 			uint8_t src[16];
 
-			upstream6_source_for(fw->l6->servers[i], 0, src);
+			source_toward(ss, fw->l6->servers[i], src);
 			trace_udp6(d->trace, 0, SLL2_OUTGOING, src, fw->l6->servers[i],
 				   DHCP6_SERVER_PORT, DHCP6_SERVER_PORT, fw->buf, fw->len);
 		}
@@ -175,6 +195,7 @@ static void on_reply6(struct daemon *d, const uint8_t *buf, size_t len, const ui
 	struct relay6_ctx ctx = ctx6(d);
 	struct relay6_delivery *dv = &d->dlv6;
 	struct exchange6_reply xr;
+	struct stats_server *ss;
 	enum drop_reason r;
 	char a[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
 	int e;
@@ -182,7 +203,7 @@ static void on_reply6(struct daemon *d, const uint8_t *buf, size_t len, const ui
 	if (d->trace) {
 		uint8_t us[16];
 
-		upstream6_source_for(src, 0, us);
+		source_toward(stats_server6(&d->st, src, false), src, us);
 		trace_udp6(d->trace, 0, SLL2_HOST, src, us, DHCP6_SERVER_PORT, DHCP6_SERVER_PORT,
 			   buf, len);
 	}
@@ -191,6 +212,9 @@ static void on_reply6(struct daemon *d, const uint8_t *buf, size_t len, const ui
 		dataplane_count_drop(d, r, dv->l6 ? dv->l6->link : NULL, "DHCPv6 reply");
 		return;
 	}
+	ss = stats_server6(&d->st, src, true);
+	if (ss)
+		ss->replies++;
 	if (xr.proxied && d->tftp) {
 		int64_t now = now_ms();
 

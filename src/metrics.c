@@ -81,7 +81,7 @@ static void family(struct mbuf *b, const char *name, const char *type, const cha
 
 void metrics_render(const struct stats *s, const struct metrics_extra *x, struct mbuf *b)
 {
-	char e1[160], a[INET_ADDRSTRLEN];
+	char e1[160], a[INET6_ADDRSTRLEN];
 
 	family(b, "pxerelay_start_time_seconds", "gauge",
 	       "Start time of the process since the Unix epoch in seconds.");
@@ -126,7 +126,10 @@ void metrics_render(const struct stats *s, const struct metrics_extra *x, struct
 	family(b, "pxerelay_server_messages_total", "counter",
 	       "Requests sent to and replies received from each server.");
 	for (size_t i = 0; i < s->nservers; i++) {
-		inet_ntop(AF_INET, &s->servers[i].addr, a, sizeof(a));
+		if (s->servers[i].v6)
+			inet_ntop(AF_INET6, s->servers[i].addr6, a, sizeof(a));
+		else
+			inet_ntop(AF_INET, &s->servers[i].addr, a, sizeof(a));
 		mbuf_printf(b, "pxerelay_server_messages_total{server=\"%s\",direction=\"sent\"} %llu\n",
 			    a, (unsigned long long)s->servers[i].sent);
 		mbuf_printf(b, "pxerelay_server_messages_total{server=\"%s\",direction=\"received\"} %llu\n",

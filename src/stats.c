@@ -49,10 +49,22 @@ void stats_free(struct stats *s)
 struct stats_server *stats_server(struct stats *s, uint32_t addr)
 {
 	for (size_t i = 0; i < s->nservers; i++)
-		if (s->servers[i].addr == addr)
+		if (!s->servers[i].v6 && s->servers[i].addr == addr)
 			return &s->servers[i];
 	if (s->nservers == sizeof(s->servers) / sizeof(s->servers[0]))
 		return NULL;
 	s->servers[s->nservers] = (struct stats_server){ .addr = addr };
+	return &s->servers[s->nservers++];
+}
+
+struct stats_server *stats_server6(struct stats *s, const uint8_t addr[16], bool add)
+{
+	for (size_t i = 0; i < s->nservers; i++)
+		if (s->servers[i].v6 && memcmp(s->servers[i].addr6, addr, 16) == 0)
+			return &s->servers[i];
+	if (!add || s->nservers == sizeof(s->servers) / sizeof(s->servers[0]))
+		return NULL;
+	s->servers[s->nservers] = (struct stats_server){ .v6 = true };
+	memcpy(s->servers[s->nservers].addr6, addr, 16);
 	return &s->servers[s->nservers++];
 }

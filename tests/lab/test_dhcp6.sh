@@ -22,7 +22,8 @@
 # class "HTTPClient"); the Relay-forwards Kea got carry the interface-id and
 # the client's link-layer address (and option 37, remote-id, enterprise
 # 3561); a Relay-reply forged from 2001:db8::66
-# is dropped and counted; a link created at run time is served; dnsmasq
+# is dropped and counted; the per-server counters of 2001:db8::2 match
+# its capture; a link created at run time is served; dnsmasq
 # serving DHCPv6 on vlan50 of the router itself, started after pxerelay and
 # before it, while pxerelay relays vlan10 (pxerelay holds no UDP 547); IPv4 on
 # the same links still relays; real OVMF doing PXE over IPv6 asks the TFTP
@@ -141,7 +142,7 @@ option82 { remote-id = "rtr-%i" remote-id-enterprise = 3561 }
 interface "vlan10" { }
 interface "vlan20" { }
 interface "vlan30" { }
-interface "vlan40" { }
+interface "vlan40" { tftp-proxy = $([[ ${PXR_FW6_PROXY:-0} == 1 ]] && echo true || echo false) }
 interface "vlan60" { tftp-proxy = true }
 boot "v4-boot-server" { interface = {"vlan60"} arch = {11} bootfile-url = "tftp://10.0.0.2/ipxe-v4.efi" }
 boot "bios"  { arch = {0}  bootfile-url = "tftp://[2001:db8::5]/undionly.kpxe" }
@@ -246,6 +247,24 @@ forged_dropped() {
     expect_no_packet "$(cap_file c10)" 'udp[8] = 2 and udp[9] = 0x12 and udp[10] = 0x34 and udp[11] = 0x56'
 }
 check "$T forged-relay-reply-dropped-and-counted" forged_dropped
+
+# ---- per-server counters: the DHCPv6 server's, as many as the server's
+# capture shows each way; none for the host that forged a reply.
+server_counters6() {
+    local sent rcvd want_sent want_rcvd
+    relay_counter 'pxerelay_server_messages_total{server="2001:db8::2",direction="sent"}' || return 1
+    sent=$PXR_COUNTER
+    relay_counter 'pxerelay_server_messages_total{server="2001:db8::2",direction="received"}' || return 1
+    rcvd=$PXR_COUNTER
+    want_sent=$(tcpdump -n -r "$(cap_file srv)" 'ip6 and dst host 2001:db8::2 and udp dst port 547' 2>/dev/null | wc -l)
+    want_rcvd=$(tcpdump -n -r "$(cap_file srv)" 'ip6 and src host 2001:db8::2 and dst host 2001:db8::1 and udp dst port 547' 2>/dev/null | wc -l)
+    log "2001:db8::2: sent $sent, received $rcvd; its capture: $want_sent in, $want_rcvd out"
+    ((sent == want_sent && rcvd == want_rcvd && sent > 0)) ||
+        { why "counters sent $sent received $rcvd, capture $want_sent and $want_rcvd"; return 1; }
+    ! grep -q 'server_messages_total{server="2001:db8::66"' "$PXR_TMP/relay.log" ||
+        { why "counters for 2001:db8::66, which is no server"; return 1; }
+}
+check "$T per-server-counters-for-the-dhcpv6-server" server_counters6
 
 # ---- the rate limits apply to DHCPv6 too: 60 SOLICITs at once from one
 # client get the client bucket's burst (30) through
@@ -437,7 +456,35 @@ check "$T tftp-proxy-refuses-an-address-no-reply-leased" not_leased_refused
 # pxerelay to Kea, whose one option 59 names generic.efi; the rule "x64"
 # makes it ipxe.efi. Read at tftpd-hpa on [2001:db8::5]:69: the file OVMF
 # asks for. PXR_FW6=0 skips this part (QEMU under TCG takes a minute or two).
-if [[ ${PXR_FW6:-1} == 1 ]]; then
+# PXR_FW6_PROXY=1 (not in make check: a second minute of QEMU) puts vlan40
+# on the TFTP proxy instead: OVMF asks [2001:db8:40::1], the relay, for
+# ipxe.efi and reads the whole file from it.
+if [[ ${PXR_FW6:-1} == 1 && ${PXR_FW6_PROXY:-0} == 1 ]]; then
+    cap_start_filter c40 "$(client_ns 40)" eth0 'ip6 and udp port 69' || exit 1
+    relay_counter 'pxerelay_tftp_bytes_total{leg="client"}' || true
+    SERVED0=${PXR_COUNTER:-0}
+    vm_bridge "$(client_ns 40)"
+    vm_qemu_start ovmf6 "$(client_ns 40)" uefi 52:54:00:06:40:07
+    ovmf_reads_through_the_proxy() {
+        local t0 r served
+        t0=$(now_ms)
+        wait_until "${PXR_FW6_DEADLINE:-240}" bash -c "tcpdump -n -r '$(cap_file c40)' 'ip6 and dst host 2001:db8:40::1 and udp dst port 69' 2>/dev/null | grep -q RRQ" ||
+            { why "no TFTP read request at [2001:db8:40::1] within ${PXR_FW6_DEADLINE:-240} s"; return 1; }
+        r=$(tcpdump -n -r "$(cap_file c40)" 'ip6 and udp dst port 69' 2>/dev/null | grep -o 'RRQ "[^"]*"' | sort | uniq -c | tr '\n' ' ')
+        log "OVMF asked [2001:db8:40::1] for: $r after $((($(now_ms) - t0) / 1000)) s"
+        [[ $r == *'RRQ "ipxe.efi"'* && $r != *generic* ]] || { why "OVMF asked for $r, want ipxe.efi"; return 1; }
+        served_all() {
+            relay_counter 'pxerelay_tftp_bytes_total{leg="client"}' || return 1
+            served=$((PXR_COUNTER - SERVED0))
+            ((served >= 200000))
+        }
+        wait_until 60 served_all || { why "the relay served OVMF $served bytes, not the 200000 of ipxe.efi"; return 1; }
+        log "the relay served OVMF $served bytes of ipxe.efi (200000)"
+        measure ovmf_pxe6_proxy_served_after "$((($(now_ms) - t0) / 1000))" s
+    }
+    check "$T ovmf-pxe-over-ipv6-reads-its-loader-through-the-proxy" ovmf_reads_through_the_proxy
+    proc_stop ovmf6
+elif [[ ${PXR_FW6:-1} == 1 ]]; then
     vm_bridge "$(client_ns 40)"
     vm_qemu_start ovmf6 "$(client_ns 40)" uefi 52:54:00:06:40:07
     # The first read request from vlan40's prefix: OVMF's.

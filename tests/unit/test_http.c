@@ -212,6 +212,12 @@ static void test_metrics_text_names_and_values(void **state)
 	s.servers[0].addr = htonl(0x0a000002);
 	s.servers[0].sent = 4;
 	s.nservers = 1;
+	/* A DHCPv6 server beside it, and an IPv4 one whose four bytes are
+	 * those of the IPv6 one's first four: separate counters. */
+	stats_server6(&s, (const uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, [15] = 2 }, true)->replies = 5;
+	assert_null(stats_server6(&s, (const uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, [15] = 3 }, false));
+	stats_server(&s, htonl(0x20010db8))->sent = 1;
+	assert_int_equal(s.nservers, 3);
 	metrics_render(&s, &x, &b);
 	assert_false(b.oom);
 	mbuf_printf(&b, "%c", '\0');
@@ -221,6 +227,9 @@ static void test_metrics_text_names_and_values(void **state)
 	assert_non_null(strstr(b.p, "pxerelay_dropped_total{reason=\"untrusted_agent_option\"} 1\n"));
 	assert_non_null(strstr(b.p, "pxerelay_dropped_total{reason=\"malformed\"} 0\n"));
 	assert_non_null(strstr(b.p, "pxerelay_server_messages_total{server=\"10.0.0.2\",direction=\"sent\"} 4\n"));
+	assert_non_null(strstr(b.p, "pxerelay_server_messages_total{server=\"2001:db8::2\",direction=\"received\"} 5\n"));
+	assert_non_null(strstr(b.p, "pxerelay_server_messages_total{server=\"2001:db8::2\",direction=\"sent\"} 0\n"));
+	assert_non_null(strstr(b.p, "pxerelay_server_messages_total{server=\"32.1.13.184\",direction=\"sent\"} 1\n"));
 	assert_non_null(strstr(b.p, "pxerelay_class_requests_total{arch=\"7\",class=\"x64 UEFI\"} 2\n"));
 	assert_non_null(strstr(b.p, "pxerelay_boot_rule_total{rule=\"uefi \\\"x64\\\"\",event=\"matched\"} 2\n"));
 	assert_non_null(strstr(b.p, "pxerelay_start_time_seconds 1790000000.500\n"));
