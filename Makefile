@@ -45,6 +45,11 @@ SRC      = $(PURE_SRC) $(IO_SRC) src/dataplane.c src/dataplane6.c src/daemon.c s
 
 BUILD    = build
 OBJ      = $(SRC:src/%.c=$(BUILD)/%.o)
+# The unit tests link the daemon's objects (each source compiled once per
+# BUILD, with that build's flags), not a compile of every source each.
+PURE_OBJ   = $(PURE_SRC:src/%.c=$(BUILD)/%.o)
+CONFIG_OBJ = $(CONFIG_SRC:src/%.c=$(BUILD)/%.o)
+IO_OBJ     = $(IO_SRC:src/%.c=$(BUILD)/%.o)
 BIN      = pxerelay
 
 UNIT_TESTS = dhcp_msg opt82 relay frame config classify rewrite xid_table http \
@@ -87,25 +92,23 @@ check-pkg:
 # ---- unit tests (cmocka) ----
 UNIT_BIN = $(UNIT_TESTS:%=$(BUILD)/test_%)
 
-$(BUILD)/test_config: tests/unit/test_config.c $(CONFIG_SRC) src/opt82.c $(wildcard include/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) $(shell pkg-config --libs libconfuse cmocka)
+$(BUILD)/test_config: tests/unit/test_config.c $(CONFIG_OBJ) $(BUILD)/opt82.o $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter-out %.h,$^) $(shell pkg-config --libs libconfuse cmocka)
 
-$(BUILD)/test_log: tests/unit/test_log.c src/log.c src/fmt.c $(wildcard include/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) -lpthread $(shell pkg-config --libs cmocka)
+$(BUILD)/test_log: tests/unit/test_log.c $(BUILD)/log.o $(BUILD)/fmt.o $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter-out %.h,$^) -lpthread $(shell pkg-config --libs cmocka)
 
-$(BUILD)/test_sandbox: tests/unit/test_sandbox.c src/sandbox.c $(wildcard include/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) $(shell pkg-config --libs libseccomp cmocka)
+$(BUILD)/test_sandbox: tests/unit/test_sandbox.c $(BUILD)/sandbox.o $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter-out %.h,$^) $(shell pkg-config --libs libseccomp cmocka)
 
 # The data plane's seam test runs the real dataplane.c, so it links the
 # I/O modules too (their sockets are never opened: struct dp_io records).
-$(BUILD)/test_dataplane: tests/unit/test_dataplane.c $(PURE_SRC) $(IO_SRC) src/dataplane.c src/dataplane6.c \
-		$(wildcard include/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(PURE_SRC) $(IO_SRC) src/dataplane.c src/dataplane6.c $(LDLIBS) \
-		$(shell pkg-config --libs cmocka)
+$(BUILD)/test_dataplane: tests/unit/test_dataplane.c $(PURE_OBJ) $(IO_OBJ) $(BUILD)/dataplane.o \
+		$(BUILD)/dataplane6.o $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-$(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRC) $(CONFIG_SRC) $(wildcard include/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(PURE_SRC) $(CONFIG_SRC) \
-		$(shell pkg-config --libs libconfuse cmocka)
+$(BUILD)/test_%: tests/unit/test_%.c $(PURE_OBJ) $(CONFIG_OBJ) $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter-out %.h,$^) $(shell pkg-config --libs libconfuse cmocka)
 
 check-unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do ./$$t || fail=1; done; exit $$fail
@@ -131,12 +134,20 @@ asan-lab:
 
 # ---- fuzzing (libFuzzer, clang) ----
 FUZZ_BIN = $(FUZZERS:%=build/fuzz/fuzz_%)
-FUZZ_CFLAGS = -std=gnu11 -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
-	      -fno-sanitize-recover=all $(LIBNET_CFLAGS)
+FUZZ_BASE   = -std=gnu11 -g -O1 -Iinclude -fno-sanitize-recover=all $(LIBNET_CFLAGS)
+FUZZ_CFLAGS = $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(PURE_SRC) $(CONFIG_SRC) $(wildcard include/*.h tests/fuzz/*.h)
+# The modules are compiled once with coverage instrumentation
+# (fuzzer-no-link) and linked into every harness.
+FUZZ_OBJ = $(PURE_SRC:src/%.c=build/fuzz/obj/%.o) $(CONFIG_SRC:src/%.c=build/fuzz/obj/%.o)
+
+build/fuzz/obj/%.o: src/%.c $(wildcard include/*.h)
+	mkdir -p build/fuzz/obj
+	$(FUZZCC) $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ) $(wildcard include/*.h tests/fuzz/*.h)
 	mkdir -p build/fuzz
-	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) $(CONFIG_SRC) -lconfuse
+	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) -lconfuse
 
 # Each harness runs over its seed corpus plus what it finds (kept in
 # build/fuzz/corpus_X), with tests/fuzz/X.dict when there is one; an input
