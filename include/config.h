@@ -29,6 +29,11 @@ struct server_list {
 	size_t n6;
 };
 
+/* RFC 8415 §7.1: All_DHCP_Servers (ff05::1:3), which a servers list may
+ * name beside unicast addresses: sent out of the upstream interface. */
+extern const uint8_t cfg_all_dhcp_servers[16];
+bool server_list_has_all_dhcp_servers(const struct server_list *l);
+
 struct cfg_iface {
 	char name[IFNAMSIZ];
 	uint32_t giaddr;                  /* 0: the link's primary address */

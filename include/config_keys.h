@@ -30,7 +30,7 @@ struct cfg_type {
 };
 
 extern const struct cfg_type cfg_t_str, cfg_t_uint, cfg_t_bool, cfg_t_enum, cfg_t_size,
-	cfg_t_addr, cfg_t_addr_list, cfg_t_u16_list, cfg_t_name_list, cfg_t_code_list,
+	cfg_t_addr, cfg_t_addr_list, cfg_t_server_list, cfg_t_u16_list, cfg_t_name_list, cfg_t_code_list,
 	cfg_t_set_option_list;
 
 /* A further check on a string value; returns 0 or writes why. */

@@ -51,7 +51,7 @@ void exchange6_request(struct exchange *x, const struct dhcp6_msg *m, const uint
  * an Advertise or Reply for a client whose rule applies is rewritten into
  * buf (DHCP6_MAX_LEN bytes) and dv->buf/len point there. */
 enum drop_reason exchange6_reply(struct exchange *x, const struct relay6_ctx *ctx,
-				 const uint8_t src[16], const uint8_t *in, size_t len,
+				 const uint8_t src[16], int ifindex, const uint8_t *in, size_t len,
 				 int64_t now_ms, uint8_t *buf, struct relay6_delivery *dv,
 				 struct exchange6_reply *out);
 

@@ -37,6 +37,7 @@ struct relay6_ctx {
 	const struct relay6_link *links;     /* sorted by link->ifindex */
 	size_t nlinks;
 	bool tftp_proxy;                     /* the TFTP proxy runs: tftp-proxy links use it */
+	int upstream_ifindex;                /* 0: replies taken on any non-client link */
 };
 
 struct relay6_rx {
@@ -71,9 +72,13 @@ bool relay6_addr_is_global(const uint8_t a[16]);
 enum drop_reason relay6_request(const struct relay6_ctx *ctx, const struct relay6_rx *rx,
 				const uint8_t *buf, size_t len, struct relay6_fwd *out);
 
-/* A message from upstream: a Relay-reply from one of the servers of the
- * link it names, unwrapped. out->buf/len is the inner message as sent. */
-enum drop_reason relay6_reply(const struct relay6_ctx *ctx, const uint8_t src[16],
+/* A message from upstream, from src, arrived on ifindex (0: not known, as
+ * in a capture): a Relay-reply from one of the servers of the link it
+ * names, unwrapped. out->buf/len is the inner message as sent. A link
+ * relaying to All_DHCP_Servers (ff05::1:3) takes it from any global or
+ * ULA address on the upstream interface: who answers a multicast is not
+ * known beforehand. */
+enum drop_reason relay6_reply(const struct relay6_ctx *ctx, const uint8_t src[16], int ifindex,
 			      const uint8_t *buf, size_t len, struct relay6_delivery *out);
 
 #endif

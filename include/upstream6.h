@@ -19,8 +19,8 @@
 int upstream6_open(char *err, size_t errlen);
 /* Join or leave ff02::1:2 on ifindex. 0 or -errno. */
 int upstream6_join(int fd, int ifindex, bool join);
-/* len bytes to dst:port, out of ifindex when dst is link-local (0: the
- * routing table decides). 0 or -errno. */
+/* len bytes to dst:port, out of ifindex when dst is link-local or
+ * multicast (0: the routing table decides). 0 or -errno. */
 int upstream6_send(int fd, const uint8_t dst[16], uint16_t port, int ifindex,
 		   const uint8_t *buf, size_t len);
 /* The source address the kernel would use toward dst (on ifindex for a
@@ -28,8 +28,8 @@ int upstream6_send(int fd, const uint8_t dst[16], uint16_t port, int ifindex,
 void upstream6_source_for(const uint8_t dst[16], int ifindex, uint8_t src[16]);
 /* One datagram's DHCPv6 message, moved to the start of buf: its length
  * (-EMSGSIZE when larger than cap, -EBADMSG when the UDP header does not
- * hold) and the source address; -EAGAIN when none waited, -errno on an
- * error. */
-ssize_t upstream6_recv(int fd, uint8_t *buf, size_t cap, uint8_t src[16]);
+ * hold), the source address and the interface it came in by; -EAGAIN
+ * when none waited, -errno on an error. */
+ssize_t upstream6_recv(int fd, uint8_t *buf, size_t cap, uint8_t src[16], int *ifindex);
 
 #endif

@@ -65,6 +65,16 @@ static int config_check(const struct config *c, char *err, size_t errlen)
 	if (c->upstream[0] && config_iface(c, c->upstream))
 		return fail(err, errlen, c->source, 0,
 			    "'%s' is both the upstream and a downstream interface", c->upstream);
+	/* A multicast leaves by an interface the routing table cannot pick. */
+	if (!c->upstream[0] && server_list_has_all_dhcp_servers(&c->servers))
+		return fail(err, errlen, c->source, 0,
+			    "servers: ff05::1:3 (All_DHCP_Servers) is sent out of the upstream "
+			    "interface: set upstream");
+	for (size_t i = 0; i < c->nifaces; i++)
+		if (!c->upstream[0] && server_list_has_all_dhcp_servers(&c->ifaces[i].servers))
+			return fail(err, errlen, c->source, c->ifaces[i].line,
+				    "interface \"%s\": servers: ff05::1:3 (All_DHCP_Servers) is sent "
+				    "out of the upstream interface: set upstream", c->ifaces[i].name);
 	return 0;
 }
 
@@ -153,7 +163,11 @@ struct config *config_from_args(char **ifaces, size_t nifaces, const char *upstr
 		uint32_t a;
 
 		if (strchr(servers[i], ':')) {
-			if (!cfg_parse_ipv6_unicast(servers[i], c->servers.addr6[c->servers.n6])) {
+			uint8_t *a6 = c->servers.addr6[c->servers.n6];
+
+			if (!cfg_parse_ipv6_unicast(servers[i], a6) &&
+			    (inet_pton(AF_INET6, servers[i], a6) != 1 ||
+			     memcmp(a6, cfg_all_dhcp_servers, 16) != 0)) {
 				fail(err, errlen, c->source, 0,
 				     "'%s' is not a global or unique-local IPv6 address", servers[i]);
 				goto fail;

@@ -111,7 +111,7 @@ const char *log_level_name(enum log_level l) { return level_names[l]; }
 
 #define FIELD(type, member) offsetof(type, member), sizeof(((type *)0)->member)
 static const struct cfg_key root_keys[] = {
-	{ "servers", &cfg_t_addr_list, FIELD(struct config, servers), 0, "", 0, 0, NULL, NULL },
+	{ "servers", &cfg_t_server_list, FIELD(struct config, servers), 0, "", 0, 0, NULL, NULL },
 	{ "forward", &cfg_t_enum, FIELD(struct config, forward), 0, "all", 0, 0,
 	  forward_names, NULL },
 	{ "failover-timeout", &cfg_t_uint, FIELD(struct config, failover_timeout), 0, "3",
@@ -149,7 +149,7 @@ static const struct cfg_key iface_keys[] = {
 	{ "vrrp-address", &cfg_t_addr, IFC(vrrp_address), 0, NULL, 0, 0, NULL, NULL },
 	{ "link-address", &cfg_t_addr6, IFC(link_address), 0, NULL, 0, 0, NULL, NULL },
 	{ "interface-id", &cfg_t_str, IFC(interface_id), 0, NULL, 0, 0, NULL, NULL },
-	{ "servers", &cfg_t_addr_list, IFC(servers), 0, NULL, 0, 0, NULL, NULL },
+	{ "servers", &cfg_t_server_list, IFC(servers), 0, NULL, 0, 0, NULL, NULL },
 	{ "circuit-id", &cfg_t_str, IFC(circuit_id), 0, NULL, 0, 0, NULL, check_idfmt },
 	{ "remote-id", &cfg_t_str, IFC(remote_id), 0, NULL, 0, 0, NULL, check_idfmt },
 	{ "trusted", &cfg_t_bool, IFC(trusted), 0, "false", 0, 0, NULL, NULL },

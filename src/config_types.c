@@ -391,6 +391,38 @@ static void addr_list_print(const struct cfg_key *k, const void *field, FILE *ou
 const struct cfg_type cfg_t_addr_list = { true, addr_list_set, addr_list_is_set,
 					  addr_list_print };
 
+const uint8_t cfg_all_dhcp_servers[16] = { 0xff, 0x05, [13] = 0x01, [15] = 0x03 };
+
+bool server_list_has_all_dhcp_servers(const struct server_list *l)
+{
+	for (size_t i = 0; i < l->n6; i++)
+		if (memcmp(l->addr6[i], cfg_all_dhcp_servers, 16) == 0)
+			return true;
+	return false;
+}
+
+/* servers: the addresses of addr_list, and All_DHCP_Servers. */
+static int server_list_set(const struct cfg_key *k, void *field, unsigned idx, const char *text,
+			   char *why, size_t whylen)
+{
+	struct server_list *l = field;
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET6, text, a) != 1 || memcmp(a, cfg_all_dhcp_servers, 16) != 0)
+		return addr_list_set(k, field, idx, text, why, whylen);
+	if (idx == 0)
+		l->n = l->n6 = 0;
+	if (idx >= CFG_MAX_SERVERS) {
+		snprintf(why, whylen, "at most %d addresses", CFG_MAX_SERVERS);
+		return -1;
+	}
+	memcpy(l->addr6[l->n6++], a, 16);
+	return 0;
+}
+
+const struct cfg_type cfg_t_server_list = { true, server_list_set, addr_list_is_set,
+					    addr_list_print };
+
 /* ---- lists kept as an array and a count ---- */
 
 static size_t *list_count(const struct cfg_key *k, void *field)

@@ -115,7 +115,7 @@ void links6_rebuild(struct daemon *d)
 
 static struct relay6_ctx ctx6(const struct daemon *d)
 {
-	return (struct relay6_ctx){ d->l6, d->nl6, d->tftp != NULL };
+	return (struct relay6_ctx){ d->l6, d->nl6, d->tftp != NULL, d->upstream_ifindex };
 }
 
 /* Our address toward a server, for the trace: looked up once per server
@@ -159,7 +159,9 @@ void on_request6(struct daemon *d, const struct frame_info *fi)
 				  &xr);
 	for (size_t i = 0; i < fw->l6->nservers; i++) {
 		struct stats_server *ss;
-		int e = upstream6_send(d->udp6_fd, fw->l6->servers[i], DHCP6_SERVER_PORT, 0,
+		/* All_DHCP_Servers leaves by the upstream interface. */
+		int e = upstream6_send(d->udp6_fd, fw->l6->servers[i], DHCP6_SERVER_PORT,
+				       fw->l6->servers[i][0] == 0xff ? d->upstream_ifindex : 0,
 				       fw->buf, fw->len);
 		char a[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
 
@@ -190,7 +192,8 @@ void on_request6(struct daemon *d, const struct frame_info *fi)
 		d->st.ifaces[fw->l6->link->cfg_idx].requests++;
 }
 
-static void on_reply6(struct daemon *d, const uint8_t *buf, size_t len, const uint8_t src[16])
+static void on_reply6(struct daemon *d, const uint8_t *buf, size_t len, const uint8_t src[16],
+		      int ifindex)
 {
 	struct relay6_ctx ctx = ctx6(d);
 	struct relay6_delivery *dv = &d->dlv6;
@@ -207,7 +210,7 @@ static void on_reply6(struct daemon *d, const uint8_t *buf, size_t len, const ui
 		trace_udp6(d->trace, 0, SLL2_HOST, src, us, DHCP6_SERVER_PORT, DHCP6_SERVER_PORT,
 			   buf, len);
 	}
-	r = exchange6_reply(&d->ex6, &ctx, src, buf, len, now_ms(), d->rbuf6, dv, &xr);
+	r = exchange6_reply(&d->ex6, &ctx, src, ifindex, buf, len, now_ms(), d->rbuf6, dv, &xr);
 	if (r != DROP_NONE) {
 		dataplane_count_drop(d, r, dv->l6 ? dv->l6->link : NULL, "DHCPv6 reply");
 		return;
@@ -265,10 +268,11 @@ static void on_reply6(struct daemon *d, const uint8_t *buf, size_t len, const ui
 void drain_upstream6(struct daemon *d)
 {
 	uint8_t src[16];
+	int ifindex;
 
 	/* A few at most per wake-up, so the capture gets its turn. */
 	for (int i = 0; i < 64; i++) {
-		ssize_t n = upstream6_recv(d->udp6_fd, d->rxbuf6, sizeof(d->rxbuf6), src);
+		ssize_t n = upstream6_recv(d->udp6_fd, d->rxbuf6, sizeof(d->rxbuf6), src, &ifindex);
 
 		if (n == -EAGAIN)
 			return;
@@ -285,6 +289,6 @@ void drain_upstream6(struct daemon *d)
 			log_errno(LOG_LVL_WARN, "DHCPv6 socket");
 			return;
 		}
-		on_reply6(d, d->rxbuf6, (size_t)n, src);
+		on_reply6(d, d->rxbuf6, (size_t)n, src, ifindex);
 	}
 }

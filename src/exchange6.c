@@ -216,7 +216,7 @@ static bool link_proxied(const struct relay6_ctx *ctx, const struct relay6_link 
 }
 
 enum drop_reason exchange6_reply(struct exchange *x, const struct relay6_ctx *ctx,
-				 const uint8_t src[16], const uint8_t *in, size_t len,
+				 const uint8_t src[16], int ifindex, const uint8_t *in, size_t len,
 				 int64_t now_ms, uint8_t *buf, struct relay6_delivery *dv,
 				 struct exchange6_reply *out)
 {
@@ -230,7 +230,7 @@ enum drop_reason exchange6_reply(struct exchange *x, const struct relay6_ctx *ct
 
 	memset(out, 0, sizeof(*out));
 	out->arch_wire = -1;
-	r = relay6_reply(ctx, src, in, len, dv);
+	r = relay6_reply(ctx, src, ifindex, in, len, dv);
 	if (r != DROP_NONE)
 		return r;
 	if (m->type != DHCP6_ADVERTISE && m->type != DHCP6_REPLY)

@@ -141,7 +141,23 @@ static const struct relay6_link *link_by_address(const struct relay6_ctx *ctx,
 	return NULL;
 }
 
-enum drop_reason relay6_reply(const struct relay6_ctx *ctx, const uint8_t src[16],
+/* src is one of l6's servers: one of its addresses or, when the link
+ * relays to All_DHCP_Servers, a global or ULA host on the upstream side
+ * (arrived on the upstream interface, or where it is not known). */
+static bool server_of(const struct relay6_ctx *ctx, const struct relay6_link *l6,
+		      const uint8_t src[16], int ifindex)
+{
+	for (size_t k = 0; k < l6->nservers; k++) {
+		if (memcmp(l6->servers[k], src, 16) == 0)
+			return true;
+		if (memcmp(l6->servers[k], cfg_all_dhcp_servers, 16) == 0 &&
+		    relay6_addr_is_global(src) && (!ifindex || ifindex == ctx->upstream_ifindex))
+			return true;
+	}
+	return false;
+}
+
+enum drop_reason relay6_reply(const struct relay6_ctx *ctx, const uint8_t src[16], int ifindex,
 			      const uint8_t *buf, size_t len, struct relay6_delivery *out)
 {
 	struct dhcp6_msg m;
@@ -153,11 +169,14 @@ enum drop_reason relay6_reply(const struct relay6_ctx *ctx, const uint8_t src[16
 	/* Only from a server some link relays to, before anything else is
 	 * believed; then only from one of the servers of its own link. */
 	for (size_t i = 0; i < ctx->nlinks && !from_server; i++)
-		for (size_t k = 0; k < ctx->links[i].nservers && !from_server; k++)
-			from_server = memcmp(ctx->links[i].servers[k], src, 16) == 0;
+		from_server = server_of(ctx, &ctx->links[i], src, ifindex);
 	if (!from_server)
 		return DROP_REPLY_NOT_FROM_SERVER;
-	from_server = false;
+	/* As for DHCPv4, only from the upstream side: never from a client
+	 * link, and only from the upstream interface when one is set. */
+	if (ifindex && ((ctx->upstream_ifindex && ifindex != ctx->upstream_ifindex) ||
+			relay6_link_by_ifindex(ctx, ifindex)))
+		return DROP_REPLY_WRONG_LINK;
 	if (dhcp6_parse(&m, buf, len) < 0)
 		return DROP_MALFORMED;
 	if (m.type != DHCP6_RELAY_REPL)
@@ -175,9 +194,7 @@ enum drop_reason relay6_reply(const struct relay6_ctx *ctx, const uint8_t src[16
 		out->l6 = link_by_address(ctx, m.link_addr);
 	if (!out->l6)
 		return DROP_REPLY_UNKNOWN_LINK;
-	for (size_t i = 0; i < out->l6->nservers && !from_server; i++)
-		from_server = memcmp(out->l6->servers[i], src, 16) == 0;
-	if (!from_server)
+	if (!server_of(ctx, out->l6, src, ifindex))
 		return DROP_REPLY_NOT_FROM_SERVER;
 	v = dhcp6_opt_get(&m, D6O_RELAY_MSG, &vlen);
 	if (!v || dhcp6_parse(&out->inner, v, vlen) < 0)

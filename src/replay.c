@@ -258,7 +258,7 @@ static void on_reply6(struct replay *r, const struct frame_info *fi, const struc
 	static uint8_t buf[DHCP6_MAX_LEN];
 	struct relay_link l = { .ifindex = 1, .up = true };
 	struct relay6_link l6 = { .link = &l, .nservers = 1 };
-	struct relay6_ctx ctx = { &l6, 1, false };
+	struct relay6_ctx ctx = { &l6, 1, false, 0 };
 	struct relay6_delivery dv;
 	struct exchange6_reply xr;
 	const uint8_t *id;
@@ -274,7 +274,7 @@ static void on_reply6(struct replay *r, const struct frame_info *fi, const struc
 		memcpy(l6.iface_id, id, idlen);
 		l6.iface_id_len = (uint8_t)idlen;
 	}
-	d = exchange6_reply(&r->ex6, &ctx, fi->src6, fi->payload, fi->payload_len, now, buf, &dv,
+	d = exchange6_reply(&r->ex6, &ctx, fi->src6, 0, fi->payload, fi->payload_len, now, buf, &dv,
 			    &xr);
 	if (d != DROP_NONE) {
 		r->dropped++;

@@ -35,7 +35,9 @@ int upstream6_open(char *err, size_t errlen)
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_fprog prog = { .len = 6, .filter = relay_replies_to_547 };
-	int hops = 1, csum_at = 6, size = 1024 * 1024;
+	/* Multicast toward the servers is site-scoped (ff05::1:3): it has
+	 * routers to pass, where the default limit is the link. */
+	int hops = 32, csum_at = 6, size = 1024 * 1024, one = 1;
 	int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 
 	if (fd < 0)
@@ -44,7 +46,8 @@ int upstream6_open(char *err, size_t errlen)
 	 * over the pseudo-header with the source it picks. */
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &csum_at, sizeof(csum_at)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0)
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0)
 		goto fail;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
@@ -81,29 +84,62 @@ int upstream6_send(int fd, const uint8_t dst[16], uint16_t port, int ifindex,
 	struct iovec iov[2] = { { udp, UDP_HDR }, { (void *)buf, len } };
 	struct msghdr mh = { .msg_name = &sin, .msg_namelen = sizeof(sin), .msg_iov = iov,
 			     .msg_iovlen = 2 };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
 
 	if (len > 0xffff - UDP_HDR)
 		return -EMSGSIZE;
 	memcpy(&sin.sin6_addr, dst, 16);
-	/* A link-local destination names its link by scope. */
-	if (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)
+	/* A link-local destination names its link by scope; a multicast
+	 * one (ff05::1:3) by the interface in IPV6_PKTINFO, the source left
+	 * to the kernel. */
+	if (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) {
 		sin.sin6_scope_id = (uint32_t)ifindex;
+	} else if (dst[0] == 0xff && ifindex > 0) {
+		struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned)ifindex };
+		struct cmsghdr *c;
+
+		memset(&cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = sizeof(cbuf.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
 	if (sendmsg(fd, &mh, MSG_DONTWAIT) < 0)
 		return -errno;
 	return 0;
 }
 
-ssize_t upstream6_recv(int fd, uint8_t *buf, size_t cap, uint8_t src[16])
+ssize_t upstream6_recv(int fd, uint8_t *buf, size_t cap, uint8_t src[16], int *ifindex)
 {
 	struct sockaddr_in6 sin;
-	socklen_t slen = sizeof(sin);
-	ssize_t n = recvfrom(fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&sin,
-			     &slen);
+	struct iovec iov = { buf, cap };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct msghdr mh = { .msg_name = &sin, .msg_namelen = sizeof(sin), .msg_iov = &iov,
+			     .msg_iovlen = 1, .msg_control = cbuf.buf,
+			     .msg_controllen = sizeof(cbuf.buf) };
+	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
 	size_t ulen;
 
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	memcpy(src, &sin.sin6_addr, 16);
+	*ifindex = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			*ifindex = (int)pi.ipi6_ifindex;
+		}
 	if ((size_t)n > cap)
 		return -EMSGSIZE;
 	/* The UDP header, then the message: its length field must agree. */

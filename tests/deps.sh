@@ -3,6 +3,7 @@
 #   deps.sh build   compiler side: libraries, cmocka, clang for the fuzzers
 #   deps.sh lab     namespace lab: real DHCP servers, clients, tcpdump
 #   deps.sh pkg     building and checking the Debian package
+#   deps.sh firmware-arm  AAVMF and QEMU for ARM64 (PXR_FW6_ARM=1 only)
 set -e
 case "$1" in
 build) pkgs="gcc make pkg-config clang libclang-rt-14-dev libpcap-dev libnet1-dev
@@ -11,7 +12,8 @@ lab) pkgs="iproute2 procps isc-dhcp-server kea-dhcp4-server kea-dhcp6-server rad
 	isc-dhcp-client busybox udhcpc tcpdump python3 curl tftpd-hpa tftp-hpa atftp
 	qemu-system-x86 ovmf ipxe-qemu valgrind gdb keepalived" ;;
 pkg) pkgs="dpkg-dev debhelper fakeroot lintian" ;;
-*) echo "usage: $0 build|lab|pkg" >&2; exit 2 ;;
+firmware-arm) pkgs="qemu-system-arm qemu-efi-aarch64" ;;
+*) echo "usage: $0 build|lab|pkg|firmware-arm" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

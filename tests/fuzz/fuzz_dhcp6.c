@@ -55,7 +55,7 @@ FUZZ_NO_COV static void init(void)
 	l6.nservers = 1;
 	memcpy(l6.remote_id, "\0\0\0\1r", 5);
 	l6.remote_id_len = 5;
-	ctx = (struct relay6_ctx){ &l6, 1, true };
+	ctx = (struct relay6_ctx){ &l6, 1, true, 0 };
 }
 
 FUZZ_NO_COV static void check_nested(const struct dhcp6_msg *m, int depth)
@@ -127,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				exchange6_request(&ex, &q, m.peer_addr, "vlan10", NULL, 1000, &xq);
 		}
 	}
-	if (exchange6_reply(&ex, &ctx, server, data, size, 1001, rbuf, &dv, &xr) == DROP_NONE) {
+	if (exchange6_reply(&ex, &ctx, server, 0, data, size, 1001, rbuf, &dv, &xr) == DROP_NONE) {
 		FUZZ_CHECK(dv.l6 == &l6);
 		FUZZ_CHECK(dv.port == 546 || dv.port == 547);
 		FUZZ_CHECK((dv.buf >= data && dv.buf + dv.len <= data + size) ||

@@ -265,6 +265,32 @@ topo_add_vlan() {
     ip -n "$NS_SRV" route replace "10.$n.0.0/16" via 10.0.0.1
 }
 
+# ---- IPv6 on the lab's links (DHCPv6 tests)
+
+# ipv6_on NS: IPv6 back on (ns_add turns it off), no duplicate address
+# detection (addresses usable at once).
+ipv6_on() {
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
+}
+
+# vlan6 N: vlanN with IPv4 10.N.0.1/24 and 2001:db8:N::1/64, client ns cN.
+vlan6() {
+    local n=$1 cns
+    topo_add_vlan "$n"
+    cns=$(client_ns "$n")
+    ipv6_on "$cns"
+    ip netns exec "$cns" sysctl -qw net.ipv6.conf.eth0.accept_dad=0 net.ipv6.conf.eth0.disable_ipv6=0
+    ip netns exec "$NS_RTR" sysctl -qw "net.ipv6.conf.vlan$n.accept_dad=0" "net.ipv6.conf.vlan$n.disable_ipv6=0"
+    ip -n "$NS_RTR" addr add "2001:db8:$n::1/64" dev "vlan$n"
+    wait_until 5 ll_ready "$cns" || log "no link-local address on $cns/eth0 after 5 s"
+}
+
+# ll_ready NS: eth0 in NS has a usable (not tentative) link-local address.
+ll_ready() {
+    ip -n "$1" -6 -o addr show dev eth0 scope link 2>/dev/null | grep -v tentative | grep -q fe80
+}
+
 topo_del_vlan() {
     local n=$1
     ip -n "$NS_RTR" link del "vlan$n"
@@ -894,6 +920,9 @@ PXR_QEMU=${QEMU:-qemu-system-x86_64}
 PXR_BIOS_ROM=${PXR_BIOS_ROM:-/usr/lib/ipxe/qemu/pxe-e1000.rom}
 PXR_OVMF_CODE=${PXR_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 PXR_OVMF_VARS=${PXR_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+PXR_QEMU_ARM=${QEMU_ARM:-qemu-system-aarch64}
+PXR_AAVMF_CODE=${PXR_AAVMF_CODE:-/usr/share/AAVMF/AAVMF_CODE.fd}
+PXR_AAVMF_VARS=${PXR_AAVMF_VARS:-/usr/share/AAVMF/AAVMF_VARS.fd}
 
 # vm_bridge NS: put the client ns' eth0 and a new tap0 (for QEMU) into a
 # bridge br0, so the VM is on the VLAN link itself.
@@ -910,7 +939,9 @@ vm_bridge() {
 # vm_qemu_start NAME NS KIND MAC: boot QEMU (TCG, no display) from the
 # network on NS's tap0, as process NAME.  KIND bios: SeaBIOS + the iPXE
 # e1000 ROM (serial and SeaBIOS debug port to $PXR_TMP/NAME.serial,
-# .debugcon); uefi: OVMF with its own PXE on virtio-net (no option ROM).
+# .debugcon); uefi: OVMF with its own PXE on virtio-net (no option ROM);
+# aavmf: the same for ARM64, AAVMF on qemu-system-aarch64's virt machine
+# (tests/deps.sh firmware-arm installs it; no lab test in make check uses it).
 # shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 vm_qemu_start() {
     local name=$1 ns=$2 kind=$3 mac=$4
@@ -926,6 +957,15 @@ vm_qemu_start() {
             cp "$PXR_OVMF_VARS" "$PXR_TMP/$name.vars.fd"
             cmd+=(-m 512M
                 -drive "if=pflash,format=raw,unit=0,readonly=on,file=$PXR_OVMF_CODE"
+                -drive "if=pflash,format=raw,unit=1,file=$PXR_TMP/$name.vars.fd"
+                -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,bootindex=1")
+            ;;
+        aavmf)
+            cp "$PXR_AAVMF_VARS" "$PXR_TMP/$name.vars.fd"
+            cmd[0]=$PXR_QEMU_ARM
+            cmd[4]=virt
+            cmd+=(-cpu cortex-a57 -m 512M
+                -drive "if=pflash,format=raw,unit=0,readonly=on,file=$PXR_AAVMF_CODE"
                 -drive "if=pflash,format=raw,unit=1,file=$PXR_TMP/$name.vars.fd"
                 -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,bootindex=1")
             ;;

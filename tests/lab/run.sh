@@ -29,6 +29,7 @@ TESTS=(
     "test_coexist.sh"
     "test_vrrp.sh"
     "test_dhcp6.sh"
+    "test_dhcp6_multicast.sh"
     "test_ratelimit.sh"
     "test_faults.sh"
     "test_logstall.sh"

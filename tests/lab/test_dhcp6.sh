@@ -52,13 +52,6 @@ done
 lab_init d6 "$T"
 PROBE6=$LAB/dhcp6_probe.py
 
-# ipv6_on NS: IPv6 back on (ns_add turns it off), no duplicate address
-# detection (addresses usable at once).
-ipv6_on() {
-    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
-}
-
 topo_create
 ipv6_on "$NS_SRV"
 ipv6_on "$NS_RTR"
@@ -70,21 +63,6 @@ ip -n "$NS_SRV" addr add 2001:db8::66/64 dev srv0
 ip -n "$NS_RTR" addr add 2001:db8::1/64 dev up0
 ip -n "$NS_SRV" -6 route add 2001:db8:10::/44 via 2001:db8::1
 
-# vlan6 N: vlanN with IPv4 10.N.0.1/24 and 2001:db8:N::1/64, client ns cN.
-vlan6() {
-    local n=$1 cns
-    topo_add_vlan "$n"
-    cns=$(client_ns "$n")
-    ipv6_on "$cns"
-    ip netns exec "$cns" sysctl -qw net.ipv6.conf.eth0.accept_dad=0 net.ipv6.conf.eth0.disable_ipv6=0
-    ip netns exec "$NS_RTR" sysctl -qw "net.ipv6.conf.vlan$n.accept_dad=0" "net.ipv6.conf.vlan$n.disable_ipv6=0"
-    ip -n "$NS_RTR" addr add "2001:db8:$n::1/64" dev "vlan$n"
-    wait_until 5 ll_ready "$cns" || log "no link-local address on $cns/eth0 after 5 s"
-}
-# ll_ready NS: eth0 in NS has a usable (not tentative) link-local address.
-ll_ready() {
-    ip -n "$1" -6 -o addr show dev eth0 scope link 2>/dev/null | grep -v tentative | grep -q fe80
-}
 vlan6 10
 vlan6 20
 vlan6 40
@@ -505,4 +483,28 @@ elif [[ ${PXR_FW6:-1} == 1 ]]; then
     }
     check "$T ovmf-pxe-over-ipv6-fetches-its-own-loader" ovmf_fetches_its_loader
     proc_stop ovmf6
+fi
+
+# ---- real firmware: AAVMF (UEFI ARM64) PXE over IPv6, PXR_FW6_ARM=1 only
+# (not in make check: QEMU emulating ARM64 under TCG takes minutes;
+# tests/deps.sh firmware-arm installs it). The same as OVMF on vlan40:
+# option 61 = 11, so the rule "arm64" names ipxe-arm64.efi.
+if [[ ${PXR_FW6_ARM:-0} == 1 ]]; then
+    echo "not a loader" >"$PXR_TMP/tftp6/ipxe-arm64.efi"
+    chmod 644 "$PXR_TMP/tftp6/ipxe-arm64.efi"
+    ip -n "$(client_ns 40)" link show br0 >/dev/null 2>&1 || vm_bridge "$(client_ns 40)"
+    vm_qemu_start aavmf6 "$(client_ns 40)" aavmf 52:54:00:06:40:0b
+    aavmf_fetches_its_loader() {
+        local t0 r
+        t0=$(now_ms)
+        wait_until "${PXR_FW6_ARM_DEADLINE:-600}" bash -c "tcpdump -n -r '$(cap_file tftp6)' 'ip6 and src net 2001:db8:40::/64 and udp dst port 69' 2>/dev/null | grep -q 'RRQ \"ipxe-arm64'" ||
+            { why "no read request for ipxe-arm64.efi within ${PXR_FW6_ARM_DEADLINE:-600} s; relayed for vlan40: $(grep -c 'relay6 request .*if vlan40' "$PXR_TMP/relay.log")"; return 1; }
+        r=$(rrqs | grep '^2001:db8:40::' | grep -o 'RRQ "ipxe-arm64[^"]*"' | head -n 1)
+        log "AAVMF asked [2001:db8::5] for $r after $((($(now_ms) - t0) / 1000)) s"
+        measure aavmf_pxe6_rrq_after "$((($(now_ms) - t0) / 1000))" s
+        grep 'relay6 request .*if vlan40' "$PXR_TMP/relay.log" | grep -v 'class x64' | head -n 4 | sed 's/^.*relay6/#   relay6/'
+        grep 'rewrite6 .*if vlan40 .*rule arm64' "$PXR_TMP/relay.log" | head -n 2 | sed 's/^.*rewrite6/#   rewrite6/'
+    }
+    check "$T aavmf-pxe-over-ipv6-fetches-its-own-loader" aavmf_fetches_its_loader
+    proc_stop aavmf6
 fi

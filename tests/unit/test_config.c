@@ -827,6 +827,48 @@ static void test_servers_take_ipv6_beside_ipv4_and_print_back(void **state)
 	assert_non_null(strstr(err, "t.conf:1: "));
 }
 
+/* RFC 8415 §7.1 All_DHCP_Servers may stand in a servers list (not in
+ * from-server: no reply comes from a multicast address); it leaves by the
+ * upstream interface, so a list naming it without upstream is refused. */
+static void test_rfc8415_all_dhcp_servers_in_servers_needs_upstream(void **state)
+{
+	static const char with[] = "upstream = \"eth0\"\nservers = {\"10.0.0.2\"}\n"
+				   "interface \"vlan10\" { servers = {\"ff05::1:3\"} }\n";
+	static const char without[] = "servers = {\"10.0.0.2\"}\n"
+				      "interface \"vlan10\" { servers = {\"ff05::1:3\"} }\n";
+	static const char from[] = "upstream = \"eth0\"\nservers = {\"ff05::1:3\"}\n"
+				   "interface \"vlan10\" { }\n"
+				   "boot \"b\" { from-server = {\"ff05::1:3\"} }\n";
+	char err[512] = "", *out = NULL, if1[] = "vlan10", up[] = "eth0", s1[] = "ff05::1:3";
+	char *ifaces[] = { if1 }, *servers[] = { s1 };
+	size_t len = 0;
+	struct config *c = parse(with, err, sizeof(err));
+	FILE *f;
+
+	(void)state;
+	if (!c)
+		fail_msg("%s", err);
+	assert_true(server_list_has_all_dhcp_servers(config_servers(c, &c->ifaces[0])));
+	assert_false(server_list_has_all_dhcp_servers(&c->servers));
+	f = open_memstream(&out, &len);
+	config_print(c, f);
+	fclose(f);
+	assert_non_null(strstr(out, "servers = {\"ff05::1:3\"}"));
+	free(out);
+	config_free(c);
+	assert_null(parse(without, err, sizeof(err)));
+	assert_non_null(strstr(err, "t.conf:2: "));
+	assert_non_null(strstr(err, "set upstream"));
+	assert_null(parse(from, err, sizeof(err)));
+	assert_non_null(strstr(err, "t.conf:4: "));
+	c = config_from_args(ifaces, 1, up, servers, 1, err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
+	config_free(c);
+	assert_null(config_from_args(ifaces, 1, NULL, servers, 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "set upstream"));
+}
+
 static void test_from_args_without_upstream(void **state)
 {
 	char if1[] = "vlan10", s1[] = "10.0.0.2";
@@ -1147,6 +1189,7 @@ int main(void)
 		cmocka_unit_test(test_upstream_name_longer_than_an_interface_name_is_rejected),
 		cmocka_unit_test(test_from_args_builds_interfaces_servers_and_defaults),
 		cmocka_unit_test(test_from_args_takes_ipv4_and_ipv6_servers),
+		cmocka_unit_test(test_rfc8415_all_dhcp_servers_in_servers_needs_upstream),
 		cmocka_unit_test(test_servers_take_ipv6_beside_ipv4_and_print_back),
 		cmocka_unit_test(test_from_args_without_upstream),
 		cmocka_unit_test(test_from_args_bad_server_address_is_an_error),

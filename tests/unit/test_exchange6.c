@@ -60,7 +60,7 @@ static int setup(void **state)
 	inet_pton(AF_INET6, "2001:db8::2", server);
 	memcpy(l6.servers[0], server, 16);
 	l6.nservers = 1;
-	ctx = (struct relay6_ctx){ &l6, 1, false };
+	ctx = (struct relay6_ctx){ &l6, 1, false, 0 };
 	inet_pton(AF_INET6, "fe80::5054:ff:fe12:3456", peer);
 	return 0;
 }
@@ -164,7 +164,7 @@ static enum drop_reason reply(uint8_t type, const char *url, bool server_vc)
 {
 	uint8_t in[1024];
 
-	return exchange6_reply(&ex, &ctx, server, in, server_reply(in, type, url, server_vc),
+	return exchange6_reply(&ex, &ctx, server, 0, in, server_reply(in, type, url, server_vc),
 			       1100, rbuf, &dv, &xr);
 }
 
@@ -296,7 +296,7 @@ static void test_offered_filename_condition_on_option59_falls_to_a_pass(void **s
 	(void)state;
 	request(7, NULL, NULL, &xq);
 	n = server_reply(in, DHCP6_ADVERTISE, "tftp://[2001:db8::2]/reserved.efi", false);
-	assert_int_equal(exchange6_reply(&ex, &ctx, server, in, n, 1100, rbuf, &dv, &xr),
+	assert_int_equal(exchange6_reply(&ex, &ctx, server, 0, in, n, 1100, rbuf, &dv, &xr),
 			 DROP_NONE);
 	assert_string_equal(xr.rule->name, "x64-own");
 	assert_true(xr.pass);
@@ -338,7 +338,7 @@ static void test_reply_from_a_non_server_is_dropped_before_any_rewrite(void **st
 	request(0, NULL, NULL, &xq);
 	n = server_reply(in, DHCP6_ADVERTISE, NULL, false);
 	inet_pton(AF_INET6, "2001:db8::66", other);
-	assert_int_equal(exchange6_reply(&ex, &ctx, other, in, n, 1100, rbuf, &dv, &xr),
+	assert_int_equal(exchange6_reply(&ex, &ctx, other, 0, in, n, 1100, rbuf, &dv, &xr),
 			 DROP_REPLY_NOT_FROM_SERVER);
 	assert_false(xr.rewritten);
 }

@@ -47,7 +47,7 @@ static int setup(void **state)
 	a6("2001:db8:10::1", l6[0].link_addr);
 	a6("2001:db8:40::1", l6[3].link_addr);
 	links[3].standby = true;
-	ctx = (struct relay6_ctx){ l6, 4, false };
+	ctx = (struct relay6_ctx){ l6, 4, false, 0 };
 	return 0;
 }
 
@@ -328,7 +328,7 @@ static void test_rfc8415_reply_to_peer_address_port_546_on_the_interface_id_link
 
 	(void)state;
 	a6("2001:db8::2", src);
-	assert_int_equal(relay6_reply(&ctx, src, in, n, &dv), DROP_NONE);
+	assert_int_equal(relay6_reply(&ctx, src, 0, in, n, &dv), DROP_NONE);
 	/* Interface-Id wins over link-address. */
 	assert_ptr_equal(dv.l6, &l6[1]);
 	assert_int_equal(dv.port, 546);
@@ -349,14 +349,14 @@ static void test_rfc8415_reply_without_interface_id_found_by_link_address(void *
 
 	(void)state;
 	a6("2001:db8::2", src);
-	assert_int_equal(relay6_reply(&ctx, src, in,
+	assert_int_equal(relay6_reply(&ctx, src, 0, in,
 				      make_reply(in, NULL, "2001:db8:10::1", "fe80::5", inner, ni),
 				      &dv), DROP_NONE);
 	assert_ptr_equal(dv.l6, &l6[0]);
-	assert_int_equal(relay6_reply(&ctx, src, in,
+	assert_int_equal(relay6_reply(&ctx, src, 0, in,
 				      make_reply(in, NULL, NULL, "fe80::5", inner, ni), &dv),
 			 DROP_REPLY_UNKNOWN_LINK);
-	assert_int_equal(relay6_reply(&ctx, src, in,
+	assert_int_equal(relay6_reply(&ctx, src, 0, in,
 				      make_reply(in, "vlan99", NULL, "fe80::5", inner, ni), &dv),
 			 DROP_REPLY_UNKNOWN_LINK);
 }
@@ -371,12 +371,12 @@ static void test_rfc8415_reply_from_a_host_that_is_not_a_server_dropped(void **s
 
 	(void)state;
 	a6("2001:db8::66", src);
-	assert_int_equal(relay6_reply(&ctx, src, in, n, &dv), DROP_REPLY_NOT_FROM_SERVER);
+	assert_int_equal(relay6_reply(&ctx, src, 0, in, n, &dv), DROP_REPLY_NOT_FROM_SERVER);
 	/* A server of no link may not answer for vlan10 either. */
 	a6("2001:db8::9", l6[2].servers[0]);
 	l6[2].nservers = 1;
 	a6("2001:db8::9", src);
-	assert_int_equal(relay6_reply(&ctx, src, in, n, &dv), DROP_REPLY_NOT_FROM_SERVER);
+	assert_int_equal(relay6_reply(&ctx, src, 0, in, n, &dv), DROP_REPLY_NOT_FROM_SERVER);
 }
 
 /* Nested relays: a Relay-reply inside goes to the relay below, on the
@@ -391,7 +391,7 @@ static void test_rfc8415_nested_relay_reply_goes_to_the_relay_below_on_547(void 
 
 	(void)state;
 	a6("2001:db8::2", src);
-	assert_int_equal(relay6_reply(&ctx, src, in, n, &dv), DROP_NONE);
+	assert_int_equal(relay6_reply(&ctx, src, 0, in, n, &dv), DROP_NONE);
 	assert_int_equal(dv.port, 547);
 	assert_int_equal(dv.inner.type, DHCP6_RELAY_REPL);
 	assert_int_equal(dv.len, nm);
@@ -407,13 +407,63 @@ static void test_reply_that_is_not_a_relay_reply_or_lacks_its_message_dropped(vo
 
 	(void)state;
 	a6("2001:db8::2", src);
-	assert_int_equal(relay6_reply(&ctx, src, inner, ni, &dv), DROP_BAD_OP);
-	assert_int_equal(relay6_reply(&ctx, src, in,
+	assert_int_equal(relay6_reply(&ctx, src, 0, inner, ni, &dv), DROP_BAD_OP);
+	assert_int_equal(relay6_reply(&ctx, src, 0, in,
 				      make_reply(in, "vlan10", NULL, "fe80::5", NULL, 0), &dv),
 			 DROP_MALFORMED);
-	assert_int_equal(relay6_reply(&ctx, src, in,
+	assert_int_equal(relay6_reply(&ctx, src, 0, in,
 				      make_reply(in, "vlan10", NULL, "fe80::5", inner, 3), &dv),
 			 DROP_MALFORMED);
+}
+
+/* As for DHCPv4, Relay-replies only from the upstream side: one that came
+ * in by a client link, or by another interface than upstream when one is
+ * set, is dropped though its source is a server's. */
+static void test_reply_from_a_server_address_on_a_client_link_or_off_upstream_dropped(void **state)
+{
+	uint8_t inner[64], in[512], src[16];
+	size_t ni = client_msg(inner, DHCP6_REPLY);
+	size_t n = make_reply(in, "vlan10", NULL, "fe80::5", inner, ni);
+	struct relay6_delivery dv;
+
+	(void)state;
+	a6("2001:db8::2", src);
+	assert_int_equal(relay6_reply(&ctx, src, 20, in, n, &dv), DROP_REPLY_WRONG_LINK);
+	assert_int_equal(relay6_reply(&ctx, src, 2, in, n, &dv), DROP_NONE);
+	ctx.upstream_ifindex = 2;
+	assert_int_equal(relay6_reply(&ctx, src, 3, in, n, &dv), DROP_REPLY_WRONG_LINK);
+	assert_int_equal(relay6_reply(&ctx, src, 2, in, n, &dv), DROP_NONE);
+}
+
+/* RFC 8415 §7.1 All_DHCP_Servers: a relay may send to ff05::1:3 when it
+ * knows no server's address. Whoever answers is then a server of the
+ * link, if it is a global or ULA host and its reply came in by the
+ * upstream interface; on any other, or for a link with unicast servers
+ * only, it is not. */
+static void test_rfc8415_all_dhcp_servers_link_takes_replies_from_the_upstream_side_only(void **state)
+{
+	uint8_t inner[64], in[512], src[16];
+	size_t ni = client_msg(inner, DHCP6_REPLY);
+	size_t n10 = make_reply(in, "vlan10", NULL, "fe80::5", inner, ni);
+	struct relay6_delivery dv;
+
+	(void)state;
+	memcpy(l6[0].servers[0], cfg_all_dhcp_servers, 16);
+	ctx.upstream_ifindex = 2;
+	a6("2001:db8:99::7", src);
+	assert_int_equal(relay6_reply(&ctx, src, 2, in, n10, &dv), DROP_NONE);
+	assert_ptr_equal(dv.l6, &l6[0]);
+	assert_int_equal(relay6_reply(&ctx, src, 30, in, n10, &dv), DROP_REPLY_NOT_FROM_SERVER);
+	assert_int_equal(relay6_reply(&ctx, src, 20, in, n10, &dv), DROP_REPLY_NOT_FROM_SERVER);
+	/* A link-local source is no server's. */
+	a6("fe80::7", src);
+	assert_int_equal(relay6_reply(&ctx, src, 2, in, n10, &dv), DROP_REPLY_NOT_FROM_SERVER);
+	/* vlan20 relays to 2001:db8::2 alone: 2001:db8:99::7 may not answer
+	 * for it. */
+	a6("2001:db8:99::7", src);
+	assert_int_equal(relay6_reply(&ctx, src, 2, in,
+				      make_reply(in, "vlan20", NULL, "fe80::5", inner, ni), &dv),
+			 DROP_REPLY_NOT_FROM_SERVER);
 }
 
 int main(void)
@@ -435,6 +485,8 @@ int main(void)
 		T(test_rfc8415_reply_from_a_host_that_is_not_a_server_dropped),
 		T(test_rfc8415_nested_relay_reply_goes_to_the_relay_below_on_547),
 		T(test_reply_that_is_not_a_relay_reply_or_lacks_its_message_dropped),
+		T(test_reply_from_a_server_address_on_a_client_link_or_off_upstream_dropped),
+		T(test_rfc8415_all_dhcp_servers_link_takes_replies_from_the_upstream_side_only),
 	};
 
 	return cmocka_run_group_tests_name("relay6", tests, NULL, NULL);
