@@ -65,7 +65,8 @@ int rewrite6_boot(const struct dhcp6_msg *m, const char *url, const char *param,
 
 /* url pointed at ours: 0 and out ("tftp://[ours]/PATH") and server
  * (the URL's host, IPv4 as ::ffff:a.b.c.d), or -1 when url is not
- * tftp://LITERAL[:69]/PATH or already names ours. */
+ * tftp://LITERAL[:69]/PATH with an IPv4 or a global/ULA IPv6 literal, or
+ * already names ours. */
 int exchange6_proxy_url(const char *url, const uint8_t ours[16], char *out, size_t cap,
 			uint8_t server[16]);
 

@@ -24,7 +24,8 @@ int upstream6_join(int fd, int ifindex, bool join);
 int upstream6_send(int fd, const uint8_t dst[16], uint16_t port, int ifindex,
 		   const uint8_t *buf, size_t len);
 /* The source address the kernel would use toward dst (on ifindex for a
- * link-local dst), :: when there is no route; for the trace. */
+ * link-local or multicast dst), :: when there is no route; for the
+ * trace. */
 void upstream6_source_for(const uint8_t dst[16], int ifindex, uint8_t src[16]);
 /* One datagram's DHCPv6 message, moved to the start of buf: its length
  * (-EMSGSIZE when larger than cap, -EBADMSG when the UDP header does not

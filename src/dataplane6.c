@@ -121,13 +121,14 @@ static struct relay6_ctx ctx6(const struct daemon *d)
 /* Our address toward a server, for the trace: looked up once per server
  * and kept with its counters (a host that is no server gets a fresh
  * lookup each time, and no counters). */
-static void source_toward(struct stats_server *ss, const uint8_t server[16], uint8_t out[16])
+static void source_toward(struct stats_server *ss, const uint8_t server[16], int ifindex,
+			  uint8_t out[16])
 {
 	if (ss && ss->has_source6) {
 		memcpy(out, ss->source6, 16);
 		return;
 	}
-	upstream6_source_for(server, 0, out);
+	upstream6_source_for(server, ifindex, out);
 	if (ss) {
 		memcpy(ss->source6, out, 16);
 		ss->has_source6 = true;
@@ -178,7 +179,8 @@ void on_request6(struct daemon *d, const struct frame_info *fi)
 		if (d->trace) {
 			uint8_t src[16];
 
-			source_toward(ss, fw->l6->servers[i], src);
+			source_toward(ss, fw->l6->servers[i],
+				      fw->l6->servers[i][0] == 0xff ? d->upstream_ifindex : 0, src);
 			trace_udp6(d->trace, 0, SLL2_OUTGOING, src, fw->l6->servers[i],
 				   DHCP6_SERVER_PORT, DHCP6_SERVER_PORT, fw->buf, fw->len);
 		}
@@ -206,7 +208,7 @@ static void on_reply6(struct daemon *d, const uint8_t *buf, size_t len, const ui
 	if (d->trace) {
 		uint8_t us[16];
 
-		source_toward(stats_server6(&d->st, src, false), src, us);
+		source_toward(stats_server6(&d->st, src, false), src, 0, us);
 		trace_udp6(d->trace, 0, SLL2_HOST, src, us, DHCP6_SERVER_PORT, DHCP6_SERVER_PORT,
 			   buf, len);
 	}

@@ -150,8 +150,10 @@ int exchange6_proxy_url(const char *url, const uint8_t ours[16], char *out, size
 	}
 	if (path[0] != '/' || !path[1])
 		return -1;
+	/* A link-local or other scoped host names no one the relay can
+	 * fetch from on the client's behalf: left to the client. */
 	if (url[7] == '[') {
-		if (inet_pton(AF_INET6, host, server) != 1)
+		if (inet_pton(AF_INET6, host, server) != 1 || !relay6_addr_is_global(server))
 			return -1;
 	} else {
 		memcpy(server, v4mapped, 12);

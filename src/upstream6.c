@@ -162,6 +162,9 @@ void upstream6_source_for(const uint8_t dst[16], int ifindex, uint8_t src[16])
 	memcpy(&sin.sin6_addr, dst, 16);
 	if (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)
 		sin.sin6_scope_id = (uint32_t)ifindex;
+	/* A multicast (ff05::1:3) leaves by the interface sends name. */
+	if (fd >= 0 && dst[0] == 0xff && ifindex > 0)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof(ifindex));
 	/* connect() on UDP sends nothing: it only asks the routing table. */
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
 	    getsockname(fd, (struct sockaddr *)&sin, &slen) == 0)

@@ -13,8 +13,10 @@
 # with the option 59 of the rule for its arch added (the server sent
 # none); at the server every Relay-forward went to ff05::1:3 with hop limit
 # 32 and none to a unicast address; the counters show what was sent to
-# ff05::1:3 and what 2001:db8::2 answered; a Relay-reply forged from a
-# global address on vlan70 (a client link) is dropped and counted.
+# ff05::1:3 and what 2001:db8::2 answered; the trace holds the
+# Relay-forward from the relay's address on up0 to ff05::1:3 and the
+# Relay-reply from 2001:db8::2; a Relay-reply forged from a global address
+# on vlan70 (a client link) is dropped and counted.
 set -euo pipefail
 
 LAB=$(cd "$(dirname "$0")" && pwd)
@@ -59,6 +61,7 @@ cat >"$PXR_TMP/pxerelay.conf" <<EOF
 upstream = "up0"
 servers = {"10.0.0.2"}
 user = "nobody"
+trace-file = "$PXR_TMP/trace6.pcap"
 interface "vlan70" { servers = {"ff05::1:3"} }
 boot "x64" { arch = {7} bootfile-url = "tftp://[2001:db8::5]/ipxe.efi" }
 EOF
@@ -97,6 +100,18 @@ counters() {
     ((sent >= 2 && rcvd >= 2)) || { why "sent $sent, received $rcvd"; return 1; }
 }
 check "$T counters-for-the-group-and-the-server-that-answered" counters
+
+trace_legs() {
+    local xid out
+    xid=$(grep -m1 'relay6 request SOLICIT if vlan70' "$PXR_TMP/relay.log" | sed 's/.* xid \([0-9a-f]*\) .*/\1/')
+    [[ -n $xid ]] || { why "no relay6 request line to follow"; return 1; }
+    out=$("$PXR_PYTHON" "$PROBE6" legs "$PXR_TMP/trace6.pcap" "$xid")
+    log "trace, xid $xid: $(tr '\n' ';' <<<"$out")"
+    grep -q '^out 12 2001:db8::1 > ff05::1:3 547$' <<<"$out" &&
+        grep -q '^in 13 2001:db8::2 > 2001:db8::1 547$' <<<"$out" ||
+        { why "want out 12 2001:db8::1 > ff05::1:3 and in 13 2001:db8::2 > 2001:db8::1"; return 1; }
+}
+check "$T trace-holds-the-multicast-leg-and-the-answer" trace_legs
 
 # A host on the client link with a global address of its own answers in
 # the servers' name: not the upstream interface, so not a server.

@@ -407,13 +407,15 @@ static void test_tftp_proxy_url_forms(void **state)
 	assert_string_equal(out, "tftp://[2001:db8:10::1]/undionly.kpxe");
 	inet_pton(AF_INET6, "::ffff:10.0.0.5", want);
 	assert_memory_equal(srv, want, 16);
-	/* Left alone: another scheme or port, a name, no path, ours. */
+	/* Left alone: another scheme or port, a name, a link-local host, no
+	 * path, ours. */
 	assert_int_equal(exchange6_proxy_url("http://[2001:db8::5]/x", ours, out, sizeof(out), srv),
 			 -1);
 	assert_int_equal(exchange6_proxy_url("tftp://[2001:db8::5]:6969/x", ours, out, sizeof(out),
 					     srv), -1);
 	assert_int_equal(exchange6_proxy_url("tftp://boot.example/x", ours, out, sizeof(out), srv),
 			 -1);
+	assert_int_equal(exchange6_proxy_url("tftp://[fe80::5]/x", ours, out, sizeof(out), srv), -1);
 	assert_int_equal(exchange6_proxy_url("tftp://[2001:db8::5]", ours, out, sizeof(out), srv),
 			 -1);
 	assert_int_equal(exchange6_proxy_url("tftp://[2001:db8::5/x", ours, out, sizeof(out), srv),
