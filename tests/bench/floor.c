@@ -77,6 +77,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "wire.h"
+
 #define FL_BATCH 64
 #define FL_BUF 2048
 #define FL_HDRS 42 /* Ethernet 14 + IPv4 20 (no options) + UDP 8 */
@@ -137,17 +139,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "floor: %s: %s\n", what, strerror(errno));
 	exit(2);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 static uint16_t ip_checksum(const uint8_t *h)
@@ -296,6 +287,32 @@ static void build_headers(struct fl *fl, uint8_t *f, size_t dlen)
 	put16(udp + 6, 0); /* no checksum (RFC 768, IPv4) */
 }
 
+/* Up to FL_BATCH datagrams from the server's socket with one recvmmsg,
+ * datagram i at buf[i] + off (cap bytes), its source at from + i * flen;
+ * the count, 0 when none (an error other than "nothing there" counted:
+ * a queued ICMP error and the like, not fatal). */
+static int recv_batch(struct fl *f, uint8_t (*buf)[FL_BUF], size_t off, size_t cap,
+		      struct iovec *iov, struct mmsghdr *msg, void *from, size_t flen)
+{
+	int r;
+
+	for (int i = 0; i < FL_BATCH; i++) {
+		iov[i] = (struct iovec){ buf[i] + off, cap };
+		msg[i] = (struct mmsghdr){ .msg_hdr = {
+			.msg_name = (uint8_t *)from + (size_t)i * flen,
+			.msg_namelen = (socklen_t)flen,
+			.msg_iov = &iov[i], .msg_iovlen = 1 } };
+	}
+	f->st.recv_calls++;
+	r = recvmmsg(f->ufd, msg, FL_BATCH, MSG_DONTWAIT, NULL);
+	if (r < 0) {
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+			f->st.recv_errors++;
+		return 0;
+	}
+	return r;
+}
+
 /*
  * Take up to FL_BATCH of the server's replies with one recvmmsg, send
  * each as a frame to its client with one sendmmsg.
@@ -306,22 +323,8 @@ static void server_leg(struct fl *f)
 	struct iovec iov[FL_BATCH], out_iov[FL_BATCH];
 	struct mmsghdr msg[FL_BATCH], out[FL_BATCH];
 	struct sockaddr_in from[FL_BATCH];
-	int r, n = 0;
+	int r = recv_batch(f, buf, FL_HDRS, FL_DHCP_MAX, iov, msg, from, sizeof(from[0])), n = 0;
 
-	for (int i = 0; i < FL_BATCH; i++) {
-		iov[i] = (struct iovec){ buf[i] + FL_HDRS, FL_DHCP_MAX };
-		msg[i] = (struct mmsghdr){ .msg_hdr = {
-			.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
-			.msg_iov = &iov[i], .msg_iovlen = 1 } };
-	}
-	f->st.recv_calls++;
-	r = recvmmsg(f->ufd, msg, FL_BATCH, MSG_DONTWAIT, NULL);
-	if (r < 0) {
-		/* A queued ICMP error and the like: counted, not fatal. */
-		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
-			f->st.recv_errors++;
-		return;
-	}
 	for (int i = 0; i < r; i++) {
 		const uint8_t *d = buf[i] + FL_HDRS;
 		size_t dlen = msg[i].msg_len;
@@ -422,21 +425,8 @@ static void server_leg6(struct fl *f)
 	struct iovec iov[FL_BATCH], out_iov[FL_BATCH];
 	struct mmsghdr msg[FL_BATCH], out[FL_BATCH];
 	struct sockaddr_in6 from[FL_BATCH], to[FL_BATCH];
-	int r, n = 0;
+	int r = recv_batch(f, buf, 0, FL_BUF, iov, msg, from, sizeof(from[0])), n = 0;
 
-	for (int i = 0; i < FL_BATCH; i++) {
-		iov[i] = (struct iovec){ buf[i], FL_BUF };
-		msg[i] = (struct mmsghdr){ .msg_hdr = {
-			.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
-			.msg_iov = &iov[i], .msg_iovlen = 1 } };
-	}
-	f->st.recv_calls++;
-	r = recvmmsg(f->ufd, msg, FL_BATCH, MSG_DONTWAIT, NULL);
-	if (r < 0) {
-		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
-			f->st.recv_errors++;
-		return;
-	}
 	for (int i = 0; i < r; i++) {
 		const uint8_t *d = buf[i], *o, *end = buf[i] + msg[i].msg_len, *inner = NULL;
 		size_t inner_len = 0;
@@ -504,9 +494,7 @@ static void attach_filter(int fd)
 		BPF_STMT(BPF_RET | BPF_K, 0xffff),
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
-	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+	if (attach_cbpf(fd, code, sizeof(code) / sizeof(code[0])) < 0)
 		die("SO_ATTACH_FILTER");
 }
 
@@ -524,9 +512,7 @@ static void attach_filter6(int fd)
 		BPF_STMT(BPF_RET | BPF_K, 0xffff),
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
-	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+	if (attach_cbpf(fd, code, sizeof(code) / sizeof(code[0])) < 0)
 		die("SO_ATTACH_FILTER");
 }
 

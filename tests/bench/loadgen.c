@@ -214,16 +214,6 @@ static uint16_t csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* The option 55 list a PXE ROM sends (PXE 2.1 spec, plus 66/67 for iPXE). */
 static const uint8_t pxe_param_list[] = {
 	1, 2, 3, 5, 6, 11, 12, 13, 15, 16, 17, 18, 22, 23, 28, 40, 41, 42, 43,
@@ -853,9 +843,7 @@ static void attach_filter(int fd)
 		BPF_STMT(BPF_RET | BPF_K, 0xffff),
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
-	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+	if (attach_cbpf(fd, code, sizeof(code) / sizeof(code[0])) < 0)
 		die("SO_ATTACH_FILTER");
 }
 
@@ -876,9 +864,7 @@ static void attach_filter6(int fd)
 		BPF_STMT(BPF_RET | BPF_K, 0xffff),
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
-	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+	if (attach_cbpf(fd, code, sizeof(code) / sizeof(code[0])) < 0)
 		die("SO_ATTACH_FILTER");
 }
 

@@ -435,17 +435,8 @@ relay_launch() {
 LISTEN_CHECK=relay_listening
 relay_ready_or_dead() { ! proc_alive "$(pid_of relay)" || "$LISTEN_CHECK"; }
 
-# relay_listening6: pxerelay has its raw socket for UDP, any other relay
-# listens on UDP 547.
-relay_listening6() {
-    local pid
-    pid=$(pid_of relay)
-    if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == pxerelay* ]]; then
-        ip netns exec "$NS_RTR" ss -Hwanp 2>/dev/null | grep -q ":17 .*pid=$pid,"
-    else
-        [[ -n $(ip netns exec "$NS_RTR" ss -Hlun 'sport = :547' 2>/dev/null) ]]
-    fi
-}
+# relay_listening6: the same over DHCPv6 (the peers bind UDP 547).
+relay_listening6() { relay_listening 547; }
 
 # ------------------------------------------------------------------ measuring
 

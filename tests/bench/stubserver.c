@@ -84,16 +84,6 @@ static void ss_on_signal(int sig)
 	ss_stop = 1;
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static uint8_t *put_opt(uint8_t *o, uint8_t code, const void *val, size_t len)
 {
 	*o++ = code;

@@ -540,7 +540,14 @@ def split_frame(linktype, frame):
 def udp_datagrams(path):
     """Yield (meta, ip, sport, dport, payload) for each IPv4/UDP datagram
     in the pcap at path (see split_frame for meta)."""
-    for linktype, _ts, frame in read_pcap(path):
+    for _ts, meta, ip, sport, dport, payload in udp_datagrams_ts(path):
+        yield meta, ip, sport, dport, payload
+
+
+def udp_datagrams_ts(path):
+    """The same, each with its capture time first (seconds since the
+    epoch)."""
+    for linktype, ts, frame in read_pcap(path):
         split = split_frame(linktype, frame)
         if not split:
             continue
@@ -551,7 +558,7 @@ def udp_datagrams(path):
         if len(udp) < 8:
             continue
         sport, dport, ulen = struct.unpack("!HHH", udp[:6])
-        yield meta, ip, sport, dport, bytes(udp[8:ulen])
+        yield ts, meta, ip, sport, dport, bytes(udp[8:ulen])
 
 
 def cmd_pcap_dump(args):

@@ -466,15 +466,16 @@ relay_wait_started() {
         why "relay exited at start: $(tail -n 5 "$PXR_TMP/relay.log" | tr '\n' ' ')"
 }
 
-# pxerelay holds no port: its socket toward the servers is raw UDP
-# (protocol 17). Other relays (dhcrelay, the benchmark's peers) bind UDP 67.
+# relay_listening [PORT]: pxerelay holds no port: its socket toward the
+# servers is raw UDP (protocol 17). Other relays (dhcrelay, the benchmark's
+# peers) bind UDP PORT (67; 547 for DHCPv6).
 relay_listening() {
     local pid
     pid=$(pid_of relay)
     if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == pxerelay* ]]; then
         ip netns exec "$NS_RTR" ss -Hwanp 2>/dev/null | grep -q ":17 .*pid=$pid,"
     else
-        [[ -n $(ip netns exec "$NS_RTR" ss -Hlun 'sport = :67' 2>/dev/null) ]]
+        [[ -n $(ip netns exec "$NS_RTR" ss -Hlun "sport = :${1:-67}" 2>/dev/null) ]]
     fi
 }
 

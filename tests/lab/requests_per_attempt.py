@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dhcp_probe import parse_options, read_pcap, split_frame  # noqa: E402
+from dhcp_probe import parse_options, udp_datagrams_ts  # noqa: E402
 
 GAVE_UP = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d\d\d) .*vrrp-address \S+ is not here")
 
@@ -59,18 +59,8 @@ def main():
     keys = collections.defaultdict(list)
     sources = collections.defaultdict(set)
     by_src = collections.Counter()
-    for linktype, ts, frame in read_pcap(a.pcap):
-        split = split_frame(linktype, frame)
-        if not split:
-            continue
-        _meta, ip = split
-        if len(ip) < 20 or ip[9] != 17:
-            continue
-        udp = ip[(ip[0] & 0x0F) * 4:]
-        if len(udp) < 8 or int.from_bytes(udp[2:4], "big") != 67:
-            continue
-        payload = bytes(udp[8:int.from_bytes(udp[4:6], "big")])
-        if len(payload) < 240 or payload[0] != 1:
+    for ts, _meta, ip, _sport, dport, payload in udp_datagrams_ts(a.pcap):
+        if dport != 67 or len(payload) < 240 or payload[0] != 1:
             continue
         mtype = parse_options(payload[240:]).get(53, b"")
         key = (payload[28:34].hex(":"), payload[4:8].hex(), mtype[0] if mtype else None)
