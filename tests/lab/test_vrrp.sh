@@ -163,6 +163,7 @@ relay_up() {
 
 # holds NAME: NAME has the client VLAN's virtual address.
 holds() { ip -n "$(ns_of "$1")" -o addr show dev vlan10 | grep -q ' 10\.10\.0\.1/'; }
+lets_go() { ! holds "$1"; }
 
 # relay_says NAME WORD: the last vrrp-address line of NAME's relay says WORD
 # (serving | standby).
@@ -177,7 +178,9 @@ relay_says() {
 master_is() {
     local a=$1 b=$2
     wait_until 5 holds "$a" || { why "$a does not hold 10.10.0.1 after 5 s"; return 1; }
-    ! holds "$b" || { why "$b holds 10.10.0.1 as well"; return 1; }
+    # A preempted master keeps the address until it hears the new one
+    # (VRRP's handover overlap, a few ms): wait for it to let go.
+    wait_until 2 lets_go "$b" || { why "$b still holds 10.10.0.1 2 s after $a took it"; return 1; }
     if proc_alive "$(pid_of "relay-$a")"; then
         wait_until 2 relay_says "$a" serving ||
             { why "relay in $a did not log serving: $(grep 'vrrp-address' "$PXR_TMP/relay-$a.log" | tail -n 1)"; return 1; }
